@@ -1,0 +1,117 @@
+//! Application state, router assembly and serving.
+
+use crate::auth::limit::LoginLimiter;
+use crate::db::Db;
+use crate::pii::Keyring;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<Keyring>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, keys: Keyring) -> AppState {
+        AppState {
+            db,
+            keys: Arc::new(keys),
+            limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(stylesheet))
+        .route("/api/v1/openapi.json", get(crate::openapi::document))
+        .merge(crate::auth::api::router())
+        .merge(crate::auth::pages::router())
+        .merge(crate::org::api::router())
+        .merge(crate::org::pages::router())
+        .merge(crate::enterprise::api::router())
+        .merge(crate::enterprise::pages::router())
+        .merge(crate::member::api::router())
+        .merge(crate::member::pages::router())
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages and answers carry personal data: never keep them in a shared cache.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Serves until Ctrl-C; `on_ready` learns the bound address (port 0 in tests).
+pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!("serving on http://{addr}");
+    eprintln!("Gongjiang is serving on http://{addr}  (Ctrl-C stops it)");
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Starts the app on an already-bound listener in the background (tests, benchmarks).
+pub fn spawn(state: AppState, listener: tokio::net::TcpListener) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("server stopped: {e}");
+        }
+    })
+}

@@ -1,0 +1,465 @@
+//! Login, logout, one's own password, and the accounts console.
+
+use super::store;
+use super::{session, PageCaller, Right, Role, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::web::error::AppError;
+use crate::web::pages::{render, render_with, OrPage, PageResult};
+use crate::web::{constant_time_eq, FormErrors, Nav, PageForm};
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/accounts", get(accounts_page).post(account_create))
+        .route("/accounts/{id}", get(account_page))
+        .route("/accounts/{id}/password", post(account_password))
+        .route("/accounts/{id}/disabled", post(account_disabled))
+}
+
+const LOGIN_CSRF_COOKIE: &str = "gj_login_csrf";
+
+fn session_cookie(token: &str, max_age_secs: i64) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+}
+
+async fn home(PageCaller(c): PageCaller) -> Redirect {
+    match (c.can(Right::Read), c.member_id) {
+        (false, Some(mid)) => Redirect::to(&format!("/members/{mid}")),
+        _ => Redirect::to("/orgs"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    username: String,
+    next: String,
+    csrf: String,
+    error: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".into(),
+    }
+}
+
+fn login_form(status: StatusCode, username: &str, next: &str, error: &str) -> Response {
+    // Before there is a session, the form is protected by a double-submit cookie.
+    let csrf = session::random_token();
+    let page = LoginPage {
+        nav: None,
+        username: username.into(),
+        next: next.into(),
+        csrf: csrf.clone(),
+        error: error.into(),
+    };
+    let mut resp = render_with(status, &page);
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict").parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn login_page(Query(q): Query<NextQuery>) -> Response {
+    login_form(StatusCode::OK, "", &safe_next(q.next.as_deref()), "")
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login_submit(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    let cookie_csrf = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if f.csrf.is_empty() || !constant_time_eq(f.csrf.as_bytes(), cookie_csrf.as_bytes()) {
+        return login_form(
+            StatusCode::FORBIDDEN,
+            &f.username,
+            &next,
+            "登录页面已过期，请重新输入",
+        );
+    }
+    match store::authenticate(
+        &s.db,
+        &s.limiter,
+        &f.username,
+        &f.password,
+        &addr.ip().to_string(),
+    )
+    .await
+    {
+        Ok(id) => match session::create(&s.db, id, session::WEB).await {
+            Ok(token) => {
+                let mut resp = Redirect::to(&next).into_response();
+                if let Ok(v) = session_cookie(&token, session::WEB_TTL_MS / 1000).parse() {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+                resp
+            }
+            Err(e) => crate::web::pages::error_page(None, &e.into()),
+        },
+        Err(e) => {
+            let status = e.status();
+            login_form(status, &f.username, &next, &e.to_string())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap, form: PageForm<Empty>) -> Response {
+    let _ = form.form;
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_string());
+    if let Some(t) = token {
+        if let Err(e) = session::revoke(&s.db, &t).await {
+            tracing::error!("logout: {e}");
+        }
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = session_cookie("", 0).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    nav: Option<Nav>,
+    errors: FormErrors,
+}
+
+async fn password_page(PageCaller(c): PageCaller) -> Response {
+    render(&PasswordPage {
+        nav: Some(Nav::new(&c, "")),
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn password_submit(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PageForm { caller: c, form: f }: PageForm<PasswordForm>,
+) -> Response {
+    let result = async {
+        if f.new_password != f.confirm {
+            return Err(AppError::invalid("confirm", "两次输入的新密码不一致"));
+        }
+        store::authenticate(
+            &s.db,
+            &s.limiter,
+            &c.username,
+            &f.current,
+            &addr.ip().to_string(),
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::LoginFailed => AppError::invalid("current", "当前密码不正确"),
+            other => other,
+        })?;
+        store::set_password(&s.db, c.account_id, &f.new_password)
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(mut v) => {
+                    v.iter_mut().for_each(|e| e.field = "new_password".into());
+                    AppError::Invalid(v)
+                }
+                other => other,
+            })
+    }
+    .await;
+    match result {
+        // Changing the password ended every session, this one included.
+        Ok(()) => Redirect::to("/login").into_response(),
+        Err(e) => render_with(
+            e.status(),
+            &PasswordPage {
+                nav: Some(Nav::new(&c, "")),
+                errors: FormErrors::from_error(&e),
+            },
+        ),
+    }
+}
+
+pub struct OrgOption {
+    pub id: i64,
+    pub label: String,
+}
+
+/// The organisations a caller may pick in a form, indented as a tree.
+pub async fn org_options(s: &AppState, scope: &super::Scope) -> Result<Vec<OrgOption>, AppError> {
+    let orgs = crate::org::store::tree(&s.db, scope).await?;
+    let base = orgs.iter().map(|o| o.depth()).min().unwrap_or(0);
+    Ok(orgs
+        .into_iter()
+        .map(|o| OrgOption {
+            id: o.id,
+            label: format!("{}{}", "　".repeat(o.depth() - base), o.name),
+        })
+        .collect())
+}
+
+#[derive(Default)]
+struct AccountFormValues {
+    username: String,
+    role: String,
+    org_id: i64,
+    member_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/accounts.html")]
+struct AccountsPage {
+    nav: Option<Nav>,
+    accounts: Vec<store::Account>,
+    orgs: Vec<OrgOption>,
+    roles: Vec<(&'static str, &'static str)>,
+    form: AccountFormValues,
+    errors: FormErrors,
+}
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+async fn accounts_view(
+    s: &AppState,
+    c: &super::Caller,
+    form: AccountFormValues,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    if !c.can(Right::Accounts) {
+        return Err(AppError::forbidden()).or_page(c);
+    }
+    let scope = c.scope(Right::Accounts);
+    let accounts = store::list(&s.db, &scope).await.or_page(c)?;
+    let orgs = org_options(s, &scope).await.or_page(c)?;
+    Ok(render_with(
+        status,
+        &AccountsPage {
+            nav: Some(Nav::new(c, "accounts")),
+            accounts,
+            orgs,
+            roles: roles(),
+            form,
+            errors,
+        },
+    ))
+}
+
+async fn accounts_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    let form = AccountFormValues {
+        role: "officer".into(),
+        ..Default::default()
+    };
+    accounts_view(&s, &c, form, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+    org_id: Option<String>,
+    member_id: Option<String>,
+}
+
+async fn account_create(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<AccountForm>,
+) -> PageResult {
+    let org_id = f
+        .org_id
+        .as_deref()
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let member_id_text = f.member_id.clone().unwrap_or_default();
+    let member_id = match member_id_text.trim() {
+        "" => Ok(None),
+        v => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::invalid("member_id", "会员编号应为数字")),
+    };
+    let result = match member_id {
+        Ok(mid) => {
+            super::api::create_account(&s, &c, &f.username, &f.password, &f.role, org_id, mid).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/accounts/{id}")).into_response()),
+        Err(e) => {
+            let form = AccountFormValues {
+                username: f.username,
+                role: f.role,
+                org_id: org_id.unwrap_or(0),
+                member_id: member_id_text,
+            };
+            accounts_view(&s, &c, form, FormErrors::from_error(&e), e.status()).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/account.html")]
+struct AccountPage {
+    nav: Option<Nav>,
+    account: store::Account,
+    errors: FormErrors,
+    notice: String,
+    is_self: bool,
+}
+
+async fn account_view(
+    s: &AppState,
+    c: &super::Caller,
+    id: i64,
+    errors: FormErrors,
+    notice: &str,
+    status: StatusCode,
+) -> PageResult {
+    if !c.can(Right::Accounts) {
+        return Err(AppError::forbidden()).or_page(c);
+    }
+    let account = store::get(&s.db, &c.scope(Right::Accounts), id)
+        .await
+        .or_page(c)?;
+    Ok(render_with(
+        status,
+        &AccountPage {
+            nav: Some(Nav::new(c, "accounts")),
+            account,
+            errors,
+            notice: notice.into(),
+            is_self: id == c.account_id,
+        },
+    ))
+}
+
+async fn account_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn account_password(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<ResetForm>,
+) -> PageResult {
+    account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
+    match store::set_password(&s.db, id, &f.password).await {
+        Ok(()) if id == c.account_id => Ok(Redirect::to("/login").into_response()),
+        Ok(()) => {
+            account_view(
+                &s,
+                &c,
+                id,
+                FormErrors::default(),
+                "密码已重置，该账号的所有登录已失效",
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DisabledForm {
+    #[serde(default)]
+    disabled: String,
+}
+
+async fn account_disabled(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<DisabledForm>,
+) -> PageResult {
+    account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
+    let disable = f.disabled == "1";
+    if disable && id == c.account_id {
+        let e = AppError::invalid("disabled", "不能停用自己的账号");
+        return account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await;
+    }
+    store::set_disabled(&s.db, id, disable).await.or_page(&c)?;
+    let notice = if disable {
+        "账号已停用，其登录已全部失效"
+    } else {
+        "账号已启用"
+    };
+    account_view(&s, &c, id, FormErrors::default(), notice, StatusCode::OK).await
+}

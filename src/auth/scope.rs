@@ -1,0 +1,201 @@
+//! Roles, rights and the subtree scope every store function takes.
+
+use crate::web::sql::Sql;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Officer,
+    Viewer,
+    Member,
+}
+
+/// What a request wants to do; a role grants some of them over its subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    /// See organisations, enterprises and members.
+    Read,
+    /// Add and edit enterprises and members, transfer members.
+    Roster,
+    /// Add, edit and move organisations.
+    Orgs,
+    /// Manage accounts.
+    Accounts,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Officer, Role::Viewer, Role::Member];
+
+    pub fn parse(s: &str) -> Result<Role, String> {
+        match s.trim() {
+            "admin" => Ok(Role::Admin),
+            "officer" => Ok(Role::Officer),
+            "viewer" => Ok(Role::Viewer),
+            "member" => Ok(Role::Member),
+            other => Err(format!(
+                "未知角色“{other}”，可选 admin、officer、viewer、member"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Officer => "officer",
+            Role::Viewer => "viewer",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Officer => "工作人员",
+            Role::Viewer => "只读",
+            Role::Member => "会员",
+        }
+    }
+
+    pub fn grants(self, right: Right) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Officer => matches!(right, Right::Read | Right::Roster),
+            Role::Viewer => right == Right::Read,
+            // A member's rights are over their own record, not a subtree.
+            Role::Member => false,
+        }
+    }
+}
+
+/// One past the last path in a subtree: '/1/5/' → '/1/50' ('0' follows '/').
+pub fn path_upper(prefix: &str) -> String {
+    let mut s = prefix.trim_end_matches('/').to_string();
+    s.push('0');
+    s
+}
+
+/// What a caller may touch for one right: whole subtrees (by path prefix)
+/// and, for a member account, their own member record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    pub paths: Vec<String>,
+    pub own_member: Option<i64>,
+}
+
+impl Scope {
+    pub fn new(mut paths: Vec<String>, own_member: Option<i64>) -> Scope {
+        // Drop subtrees inside others, so each row matches one range.
+        paths.sort();
+        paths.dedup();
+        let mut kept: Vec<String> = vec![];
+        for p in paths {
+            if !kept.iter().any(|k| p.starts_with(k.as_str())) {
+                kept.push(p);
+            }
+        }
+        Scope {
+            paths: kept,
+            own_member,
+        }
+    }
+
+    /// Every organisation: for the CLI, which acts with the machine owner's rights.
+    pub fn everything() -> Scope {
+        Scope {
+            paths: vec!["/".into()],
+            own_member: None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.own_member.is_none()
+    }
+
+    pub fn covers_path(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| path.starts_with(p.as_str()))
+    }
+
+    /// A predicate on an organisation path column: `(o.path >= $1 AND o.path < $2) OR …`.
+    pub fn org_predicate(&self, sql: &mut Sql, path_col: &str) -> String {
+        if self.paths.is_empty() {
+            return "1 = 0".into();
+        }
+        let parts: Vec<String> = self
+            .paths
+            .iter()
+            .map(|p| {
+                let lo = sql.text(p.clone());
+                let hi = sql.text(path_upper(p));
+                format!("({path_col} >= {lo} AND {path_col} < {hi})")
+            })
+            .collect();
+        format!("({})", parts.join(" OR "))
+    }
+
+    /// A predicate for member rows: their organisation's subtree, or the member themself.
+    pub fn member_predicate(&self, sql: &mut Sql, path_col: &str, member_id_col: &str) -> String {
+        let mut parts = vec![];
+        if !self.paths.is_empty() {
+            parts.push(self.org_predicate(sql, path_col));
+        }
+        if let Some(id) = self.own_member {
+            let p = sql.int(id);
+            parts.push(format!("{member_id_col} = {p}"));
+        }
+        if parts.is_empty() {
+            return "1 = 0".into();
+        }
+        format!("({})", parts.join(" OR "))
+    }
+
+    /// Narrows to one organisation's subtree, when that lies inside the scope.
+    pub fn narrowed_to(&self, path: &str) -> Scope {
+        if self.covers_path(path) {
+            return Scope::new(vec![path.to_string()], None);
+        }
+        // Parts of the scope lying below the requested organisation.
+        let inner: Vec<String> = self
+            .paths
+            .iter()
+            .filter(|p| p.starts_with(path))
+            .cloned()
+            .collect();
+        Scope::new(inner, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_bound_excludes_siblings() {
+        let hi = path_upper("/1/2/");
+        assert!("/1/2/" < hi.as_str());
+        assert!("/1/2/99/" < hi.as_str());
+        assert!("/1/20/" >= hi.as_str());
+        assert!("/1/3/" >= hi.as_str());
+    }
+
+    #[test]
+    fn nested_paths_collapse() {
+        let s = Scope::new(vec!["/1/2/5/".into(), "/1/2/".into(), "/1/3/".into()], None);
+        assert_eq!(s.paths, vec!["/1/2/".to_string(), "/1/3/".to_string()]);
+        assert!(s.covers_path("/1/2/5/9/"));
+        assert!(!s.covers_path("/1/20/"));
+        assert_eq!(s.narrowed_to("/1/2/5/").paths, vec!["/1/2/5/".to_string()]);
+        assert!(s.narrowed_to("/1/4/").paths.is_empty());
+        assert_eq!(s.narrowed_to("/1/").paths.len(), 2);
+    }
+
+    #[test]
+    fn roles_grant_rights() {
+        assert!(Role::Admin.grants(Right::Accounts));
+        assert!(Role::Officer.grants(Right::Roster) && !Role::Officer.grants(Right::Accounts));
+        assert!(!Role::Officer.grants(Right::Orgs));
+        assert!(Role::Viewer.grants(Right::Read) && !Role::Viewer.grants(Right::Roster));
+        assert!(!Role::Member.grants(Right::Read));
+    }
+}

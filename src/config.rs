@@ -1,0 +1,60 @@
+//! Opening a database with its key file: where the key lives, and the checks
+//! that keep a wrong key from ever writing unreadable personal data.
+
+use crate::db::{backend_of, sqlite_file, Backend, Db};
+use crate::pii::Keyring;
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_DB: &str = "sqlite://gongjiang.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const FINGERPRINT_KEY: &str = "key_fingerprint";
+
+/// The key file for a database: the flag if given, else beside the SQLite file.
+pub fn key_path(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = key_file {
+        return Ok(p.to_path_buf());
+    }
+    match backend_of(db_url)? {
+        Backend::Sqlite => match sqlite_file(db_url) {
+            Some(f) => Ok(f.with_extension("key")),
+            None => bail!("an in-memory SQLite database needs --key-file (or GONGJIANG_KEY_FILE)"),
+        },
+        Backend::Postgres => bail!(
+            "--key-file (or GONGJIANG_KEY_FILE) is required with PostgreSQL: the key that encrypts ID numbers \
+             and phones never goes into the database"
+        ),
+    }
+}
+
+/// Connects, applies migrations, and loads the key (creating it only for a
+/// database that has never had one).
+pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, Keyring)> {
+    let key_path = key_path(db_url, key_file)?;
+    if let Some(file) = sqlite_file(db_url) {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let db = Db::connect(db_url).await?;
+    db.migrate().await?;
+    let stored = db.setting(FINGERPRINT_KEY).await?;
+    let (keys, created) = Keyring::load_or_create(&key_path, stored.is_none())?;
+    match stored {
+        Some(fp) if fp != keys.fingerprint() => bail!(
+            "key file {} does not match this database (it was written with another key); \
+             point --key-file at the key this database was created with",
+            key_path.display()
+        ),
+        Some(_) => {}
+        None => db.set_setting(FINGERPRINT_KEY, &keys.fingerprint()).await?,
+    }
+    if created {
+        eprintln!(
+            "Created key file {} — back it up: without it the ID numbers and phones in this database cannot be read.",
+            key_path.display()
+        );
+    }
+    Ok((db, keys))
+}

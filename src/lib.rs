@@ -1,0 +1,17 @@
+#![recursion_limit = "512"]
+//! 工匠 Gongjiang: one binary for a town union's laptop (SQLite) and a
+//! province's servers (PostgreSQL). The binary is `src/main.rs`; everything
+//! lives here so the integration tests and benchmarks can start the real app.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod enterprise;
+pub mod member;
+pub mod openapi;
+pub mod org;
+pub mod pii;
+pub mod seed;
+pub mod web;

@@ -1,0 +1,445 @@
+//! Console pages for the roster.
+
+use super::rules::{self, RawMember};
+use super::store;
+use crate::app::AppState;
+use crate::auth::pages::{org_options, OrgOption};
+use crate::auth::{Caller, PageCaller, Right};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{format_ms, non_empty, FormErrors, Nav, PageForm, Paging};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/members", get(list_page).post(create))
+        .route("/members/new", get(new_page))
+        .route("/members/{id}", get(detail_page).post(update))
+        .route("/members/{id}/transfer", post(transfer))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    org_id: Option<String>,
+    q: Option<String>,
+    skill_level: Option<String>,
+    status: Option<String>,
+    enterprise_id: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "member/list.html")]
+struct ListPage {
+    nav: Option<Nav>,
+    items: Vec<store::Member>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: String,
+    org_id: i64,
+    skill_level: String,
+    status: String,
+    enterprise_id: String,
+    orgs: Vec<OrgOption>,
+    levels: Vec<&'static str>,
+    statuses: Vec<&'static str>,
+    can_add: bool,
+    query_base: String,
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    if !c.can(Right::Read) {
+        // A member's console is their own record.
+        return Ok(match c.member_id {
+            Some(id) => Redirect::to(&format!("/members/{id}")).into_response(),
+            None => Redirect::to("/").into_response(),
+        });
+    }
+    let paging = Paging::new(q.page, Some(50));
+    let org_id = non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
+    let enterprise_id = non_empty(&q.enterprise_id).and_then(|v| v.parse::<i64>().ok());
+    let scope = crate::enterprise::api::list_scope(&s, &c, org_id)
+        .await
+        .or_page(&c)?;
+    let filter = store::Filter {
+        q: q.q.clone(),
+        skill_level: non_empty(&q.skill_level).map(str::to_string),
+        status: non_empty(&q.status).map(str::to_string),
+        enterprise_id,
+    };
+    let (items, total) = store::list(&s.db, &s.keys, &scope, &filter, paging)
+        .await
+        .or_page(&c)?;
+    let orgs = org_options(&s, &c.scope(Right::Read)).await.or_page(&c)?;
+    let query_base = serde_urlencoded::to_string([
+        ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
+        ("q", q.q.clone().unwrap_or_default()),
+        ("skill_level", q.skill_level.clone().unwrap_or_default()),
+        ("status", q.status.clone().unwrap_or_default()),
+        (
+            "enterprise_id",
+            enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+    ])
+    .unwrap_or_default();
+    let page = ListPage {
+        nav: Some(Nav::new(&c, "members")),
+        items,
+        total,
+        page: paging.page,
+        pages: paging.pages(total),
+        q: q.q.unwrap_or_default(),
+        org_id: org_id.unwrap_or(0),
+        skill_level: q.skill_level.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        enterprise_id: enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+        orgs,
+        levels: rules::SKILL_LEVELS.to_vec(),
+        statuses: rules::STATUSES.to_vec(),
+        can_add: c.can(Right::Roster),
+        query_base,
+    };
+    Ok(render_with(StatusCode::OK, &page))
+}
+
+/// What the member form shows, as typed.
+#[derive(Default, Clone, Deserialize)]
+struct Values {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    enterprise_id: String,
+    #[serde(default)]
+    ethnicity: String,
+    #[serde(default)]
+    education: String,
+    #[serde(default)]
+    political_status: String,
+    #[serde(default)]
+    occupation: String,
+    #[serde(default)]
+    skill_level: String,
+    #[serde(default)]
+    card_no: String,
+    #[serde(default)]
+    join_date: String,
+    #[serde(default)]
+    is_migrant_worker: Option<String>,
+    #[serde(default)]
+    is_hardship: Option<String>,
+    #[serde(default)]
+    status: String,
+}
+
+impl Values {
+    fn from_member(m: &store::Member) -> Values {
+        Values {
+            name: m.name.clone(),
+            // Personal numbers are never put back into a form: left empty, they stay as stored.
+            id_number: String::new(),
+            phone: String::new(),
+            org_id: m.org_id.to_string(),
+            enterprise_id: m.enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+            ethnicity: m.ethnicity.clone(),
+            education: m.education.clone(),
+            political_status: m.political_status.clone(),
+            occupation: m.occupation.clone(),
+            skill_level: m.skill_level.clone(),
+            card_no: m.card_no.clone(),
+            join_date: m.join_date.clone(),
+            is_migrant_worker: m.is_migrant_worker.then(|| "1".into()),
+            is_hardship: m.is_hardship.then(|| "1".into()),
+            status: m.status.clone(),
+        }
+    }
+
+    fn org(&self) -> Option<i64> {
+        self.org_id.trim().parse().ok()
+    }
+
+    fn enterprise(&self) -> Result<Option<i64>, AppError> {
+        match self.enterprise_id.trim() {
+            "" => Ok(None),
+            v => v
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid("enterprise_id", "企业编号应为数字")),
+        }
+    }
+
+    /// For a new member every field counts; on an edit, an empty ID number or phone keeps the stored one.
+    fn raw(&self, is_new: bool) -> RawMember {
+        let keep_if_empty = |v: &str| {
+            if !is_new && v.trim().is_empty() {
+                None
+            } else {
+                Some(v.to_string())
+            }
+        };
+        RawMember {
+            name: Some(self.name.clone()),
+            id_number: keep_if_empty(&self.id_number),
+            phone: keep_if_empty(&self.phone),
+            ethnicity: Some(self.ethnicity.clone()),
+            education: Some(self.education.clone()),
+            political_status: Some(self.political_status.clone()),
+            occupation: Some(self.occupation.clone()),
+            skill_level: Some(self.skill_level.clone()),
+            card_no: Some(self.card_no.clone()),
+            join_date: Some(self.join_date.clone()),
+            is_migrant_worker: Some(self.is_migrant_worker.is_some()),
+            is_hardship: Some(self.is_hardship.is_some()),
+            status: if is_new && self.status.is_empty() {
+                None
+            } else {
+                Some(self.status.clone())
+            },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member/form.html")]
+struct FormPage {
+    nav: Option<Nav>,
+    member: Option<store::Member>,
+    transfers: Vec<store::Transfer>,
+    can_edit: bool,
+    v: Values,
+    errors: FormErrors,
+    transfer_errors: FormErrors,
+    orgs: Vec<OrgOption>,
+    enterprises: Vec<crate::enterprise::store::Enterprise>,
+    levels: Vec<&'static str>,
+    statuses: Vec<&'static str>,
+    politicals: Vec<&'static str>,
+    educations: Vec<&'static str>,
+}
+
+impl FormPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+struct View {
+    member: Option<store::Member>,
+    v: Values,
+    errors: FormErrors,
+    transfer_errors: FormErrors,
+    status: StatusCode,
+}
+
+async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
+    let can_edit = match &view.member {
+        Some(m) => c.scope(Right::Roster).covers_path(&m.org_path),
+        None => c.can(Right::Roster),
+    };
+    let orgs = if can_edit {
+        org_options(s, &c.scope(Right::Roster)).await.or_page(c)?
+    } else {
+        vec![]
+    };
+    let enterprises = match (can_edit, view.v.org()) {
+        (true, Some(org)) => crate::enterprise::store::of_org(&s.db, org)
+            .await
+            .or_page(c)?,
+        _ => vec![],
+    };
+    let transfers = match &view.member {
+        Some(m) => store::transfers(&s.db, m.id).await.or_page(c)?,
+        None => vec![],
+    };
+    let page = FormPage {
+        nav: Some(Nav::new(c, "members")),
+        member: view.member,
+        transfers,
+        can_edit,
+        v: view.v,
+        errors: view.errors,
+        transfer_errors: view.transfer_errors,
+        orgs,
+        enterprises,
+        levels: rules::SKILL_LEVELS.to_vec(),
+        statuses: rules::STATUSES.to_vec(),
+        politicals: rules::POLITICAL.to_vec(),
+        educations: rules::EDUCATIONS.to_vec(),
+    };
+    Ok(render_with(view.status, &page))
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    org_id: Option<i64>,
+}
+
+async fn new_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    if !c.can(Right::Roster) {
+        return Err(AppError::forbidden()).or_page(&c);
+    }
+    let v = Values {
+        org_id: q.org_id.map(|v| v.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    let view = View {
+        member: None,
+        v,
+        errors: FormErrors::default(),
+        transfer_errors: FormErrors::default(),
+        status: StatusCode::OK,
+    };
+    form_view(&s, &c, view).await
+}
+
+async fn detail_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let m = store::get(&s.db, &s.keys, &c.scope(Right::Read), id)
+        .await
+        .or_page(&c)?;
+    let v = Values::from_member(&m);
+    let view = View {
+        member: Some(m),
+        v,
+        errors: FormErrors::default(),
+        transfer_errors: FormErrors::default(),
+        status: StatusCode::OK,
+    };
+    form_view(&s, &c, view).await
+}
+
+fn keeps_form(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::NotFound(_)
+            | AppError::Forbidden(_)
+    )
+}
+
+async fn create(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<Values>,
+) -> PageResult {
+    let result: AppResult<i64> = async {
+        let org_id = f
+            .org()
+            .ok_or_else(|| AppError::invalid("org_id", "请选择所属工会组织"))?;
+        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        let enterprise_id = f.enterprise()?;
+        super::api::check_enterprise(&s, &c, enterprise_id).await?;
+        let fields = rules::parse(&f.raw(true), true)?;
+        store::create(
+            &s.db,
+            &s.keys,
+            &c.scope(Right::Read),
+            &fields,
+            org_id,
+            enterprise_id,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
+        Err(e) if keeps_form(&e) => {
+            let view = View {
+                member: None,
+                v: f,
+                errors: FormErrors::from_error(&e),
+                transfer_errors: FormErrors::default(),
+                status: e.status(),
+            };
+            form_view(&s, &c, view).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<Values>,
+) -> PageResult {
+    let read = c.scope(Right::Read);
+    let existing = store::get(&s.db, &s.keys, &read, id).await.or_page(&c)?;
+    let result: AppResult<()> = async {
+        super::api::editable(&s, &c, id).await?;
+        let enterprise_id = f.enterprise()?;
+        super::api::check_enterprise(&s, &c, enterprise_id).await?;
+        let fields = rules::parse(&f.raw(false), false)?;
+        store::update(&s.db, &s.keys, &read, id, &fields, Some(enterprise_id)).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
+        Err(e) if keeps_form(&e) => {
+            let view = View {
+                member: Some(existing),
+                v: f,
+                errors: FormErrors::from_error(&e),
+                transfer_errors: FormErrors::default(),
+                status: e.status(),
+            };
+            form_view(&s, &c, view).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    to_org_id: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn transfer(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<TransferForm>,
+) -> PageResult {
+    let existing = store::get(&s.db, &s.keys, &c.scope(Right::Read), id)
+        .await
+        .or_page(&c)?;
+    let to = non_empty(&f.to_org_id).and_then(|v| v.parse::<i64>().ok());
+    match super::api::do_transfer(&s, &c, id, to, None, &f.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/members/{id}#transfers")).into_response()),
+        Err(e) if keeps_form(&e) => {
+            let v = Values::from_member(&existing);
+            let view = View {
+                member: Some(existing),
+                v,
+                errors: FormErrors::default(),
+                transfer_errors: FormErrors::from_error(&e),
+                status: e.status(),
+            };
+            form_view(&s, &c, view).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}

@@ -1,0 +1,306 @@
+//! Validating a member record; skill levels, political status and membership status.
+
+use crate::pii::{parse_date, IdNumber, Phone};
+use crate::web::error::{AppResult, Errors};
+
+/// The national five levels, lowest first; the label is how staff write it.
+pub const SKILL_LEVELS: [&str; 5] = ["初级工", "中级工", "高级工", "技师", "高级技师"];
+
+/// Reads the many ways a roster writes a level: 五级, 初级, 初级工, 五级/初级工, 高级技师, 一级 …
+pub fn parse_skill_level(input: &str) -> Result<String, String> {
+    let s = crate::pii::to_half_width(input.trim()).replace(['（', '）', '(', ')', ' '], "");
+    if s.is_empty() || s == "无" {
+        return Ok(String::new());
+    }
+    // Try the most specific names first: "高级技师" contains "技师", "高级工" contains "高级".
+    let table: [(&[&str], usize); 5] = [
+        (&["高级技师", "一级"], 4),
+        (&["技师", "二级"], 3),
+        (&["高级工", "高级", "三级"], 2),
+        (&["中级工", "中级", "四级"], 1),
+        (&["初级工", "初级", "五级"], 0),
+    ];
+    for part in s.split(['/', '、']) {
+        for (names, level) in table {
+            if names.contains(&part) {
+                return Ok(SKILL_LEVELS[level].to_string());
+            }
+        }
+    }
+    Err(format!(
+        "技能等级“{}”无法识别，可选：{}（或 五级…一级）",
+        input.trim(),
+        SKILL_LEVELS.join("、")
+    ))
+}
+
+/// 高技能人才: 高级工 and above.
+pub fn is_high_skilled(level: &str) -> bool {
+    matches!(level, "高级工" | "技师" | "高级技师")
+}
+
+pub const POLITICAL: [&str; 6] = [
+    "中共党员",
+    "中共预备党员",
+    "共青团员",
+    "民主党派",
+    "无党派人士",
+    "群众",
+];
+pub const STATUSES: [&str; 3] = ["在册", "转出", "退会"];
+pub const EDUCATIONS: [&str; 8] = [
+    "初中及以下",
+    "高中",
+    "中专",
+    "技校",
+    "大专",
+    "本科",
+    "硕士",
+    "博士",
+];
+
+fn one_of(v: &str, options: &[&str], label: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() || options.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(format!("{label}“{v}”无效，可选：{}", options.join("、")))
+    }
+}
+
+pub fn parse_political(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let v = match v {
+        "党员" => "中共党员",
+        "预备党员" => "中共预备党员",
+        "团员" => "共青团员",
+        other => other,
+    };
+    one_of(v, &POLITICAL, "政治面貌")
+}
+
+pub fn parse_name(v: &str) -> Result<String, String> {
+    let v: String = v.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if v.is_empty() {
+        return Err("姓名不能为空".into());
+    }
+    if v.chars().count() > 30 {
+        return Err("姓名不能超过30个字".into());
+    }
+    if v.chars()
+        .any(|c| c.is_ascii_digit() || "@#$%^&*<>".contains(c))
+    {
+        return Err(format!("姓名“{v}”含有数字或符号"));
+    }
+    Ok(v)
+}
+
+fn short(v: &str, label: &str, max: usize) -> Result<String, String> {
+    let v = v.trim();
+    if v.chars().count() > max {
+        return Err(format!("{label}不能超过{max}个字"));
+    }
+    Ok(v.to_string())
+}
+
+fn card_no(v: &str) -> Result<String, String> {
+    let v = crate::pii::to_half_width(v.trim());
+    if v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err("会员卡号应为不超过32位的字母、数字或 -".into());
+    }
+    Ok(v)
+}
+
+/// A member as submitted: every field optional, as text (flags as bools).
+#[derive(Debug, Default, Clone)]
+pub struct RawMember {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub ethnicity: Option<String>,
+    pub education: Option<String>,
+    pub political_status: Option<String>,
+    pub occupation: Option<String>,
+    pub skill_level: Option<String>,
+    pub card_no: Option<String>,
+    pub join_date: Option<String>,
+    pub is_migrant_worker: Option<bool>,
+    pub is_hardship: Option<bool>,
+    pub status: Option<String>,
+}
+
+/// Validated fields; `None` means "not given" (keep the stored value on an edit).
+#[derive(Debug, Default, Clone)]
+pub struct MemberFields {
+    pub name: Option<String>,
+    pub id_number: Option<IdNumber>,
+    /// `Some(None)` clears the phone.
+    pub phone: Option<Option<Phone>>,
+    pub ethnicity: Option<String>,
+    pub education: Option<String>,
+    pub political_status: Option<String>,
+    pub occupation: Option<String>,
+    pub skill_level: Option<String>,
+    pub card_no: Option<String>,
+    pub join_date: Option<String>,
+    pub is_migrant_worker: Option<bool>,
+    pub is_hardship: Option<bool>,
+    pub status: Option<String>,
+}
+
+/// Validates every given field and reports all errors at once; a new member
+/// needs a name and an ID number.
+pub fn parse(raw: &RawMember, is_new: bool) -> AppResult<MemberFields> {
+    let mut e = Errors::default();
+    let mut f = MemberFields {
+        name: raw
+            .name
+            .as_deref()
+            .and_then(|v| e.take("name", parse_name(v))),
+        id_number: raw
+            .id_number
+            .as_deref()
+            .and_then(|v| e.take("id_number", IdNumber::parse(v))),
+        phone: raw.phone.as_deref().and_then(|v| {
+            if v.trim().is_empty() {
+                Some(None)
+            } else {
+                e.take("phone", Phone::parse(v)).map(Some)
+            }
+        }),
+        ethnicity: raw
+            .ethnicity
+            .as_deref()
+            .and_then(|v| e.take("ethnicity", short(v, "民族", 20))),
+        education: raw
+            .education
+            .as_deref()
+            .and_then(|v| e.take("education", short(v, "学历", 20))),
+        political_status: raw
+            .political_status
+            .as_deref()
+            .and_then(|v| e.take("political_status", parse_political(v))),
+        occupation: raw
+            .occupation
+            .as_deref()
+            .and_then(|v| e.take("occupation", short(v, "工种", 50))),
+        skill_level: raw
+            .skill_level
+            .as_deref()
+            .and_then(|v| e.take("skill_level", parse_skill_level(v))),
+        card_no: raw
+            .card_no
+            .as_deref()
+            .and_then(|v| e.take("card_no", card_no(v))),
+        join_date: raw.join_date.as_deref().and_then(|v| {
+            if v.trim().is_empty() {
+                Some(String::new())
+            } else {
+                e.take("join_date", parse_date(v))
+            }
+        }),
+        is_migrant_worker: raw.is_migrant_worker,
+        is_hardship: raw.is_hardship,
+        status: raw
+            .status
+            .as_deref()
+            .and_then(|v| e.take("status", one_of(v, &STATUSES, "会籍状态"))),
+    };
+    if is_new {
+        if raw.name.is_none() {
+            e.add("name", "姓名不能为空");
+        }
+        if raw.id_number.is_none() {
+            e.add("id_number", "身份证号不能为空");
+        }
+        if f.status.as_deref().is_none_or(str::is_empty) {
+            f.status = Some("在册".into());
+        }
+    } else if f.status.as_deref() == Some("") {
+        e.add("status", "会籍状态不能为空");
+    }
+    e.finish()?;
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skill_levels_in_many_spellings() {
+        for (input, want) in [
+            ("五级", "初级工"),
+            ("初级", "初级工"),
+            ("四级/中级工", "中级工"),
+            ("高级", "高级工"),
+            ("三级（高级工）", "高级工"),
+            ("技师", "技师"),
+            ("二级/技师", "技师"),
+            ("高级技师", "高级技师"),
+            ("一级", "高级技师"),
+            ("", ""),
+        ] {
+            assert_eq!(parse_skill_level(input).unwrap(), want, "{input}");
+        }
+        assert!(parse_skill_level("大师").is_err());
+        assert!(is_high_skilled("技师") && !is_high_skilled("中级工"));
+    }
+
+    #[test]
+    fn new_member_needs_name_and_id_and_reports_everything() {
+        let err = parse(
+            &RawMember {
+                phone: Some("123".into()),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap_err();
+        let mut fields: Vec<String> = err.field_errors().into_iter().map(|e| e.field).collect();
+        fields.sort();
+        assert_eq!(fields, ["id_number", "name", "phone"]);
+        let ok = parse(
+            &RawMember {
+                name: Some(" 张 伟 ".into()),
+                id_number: Some("11010519491231002x".into()),
+                political_status: Some("党员".into()),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.name.as_deref(), Some("张伟"));
+        assert_eq!(ok.status.as_deref(), Some("在册"));
+        assert_eq!(ok.political_status.as_deref(), Some("中共党员"));
+    }
+
+    #[test]
+    fn edits_may_clear_phone_but_not_status() {
+        let f = parse(
+            &RawMember {
+                phone: Some("".into()),
+                ..Default::default()
+            },
+            false,
+        )
+        .unwrap();
+        assert!(matches!(f.phone, Some(None)));
+        assert!(parse(
+            &RawMember {
+                status: Some("".into()),
+                ..Default::default()
+            },
+            false
+        )
+        .is_err());
+        assert!(parse(
+            &RawMember {
+                status: Some("开除".into()),
+                ..Default::default()
+            },
+            false
+        )
+        .is_err());
+    }
+}

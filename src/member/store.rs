@@ -1,0 +1,397 @@
+//! SQL for the roster. ID numbers and phones are written encrypted with a
+//! keyed hash beside them, and read back only as masks.
+
+use super::rules::MemberFields;
+use crate::auth::Scope;
+use crate::db::{like_escape, now_ms, Db};
+use crate::pii::{IdNumber, Keyring, Phone};
+use crate::web::error::{AppError, AppResult};
+use crate::web::sql::{Arg, Sql};
+use crate::web::Paging;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub id_number_masked: String,
+    pub phone_masked: Option<String>,
+    pub org_id: i64,
+    pub org_name: String,
+    pub enterprise_id: Option<i64>,
+    pub enterprise_name: Option<String>,
+    pub ethnicity: String,
+    pub education: String,
+    pub political_status: String,
+    pub occupation: String,
+    pub skill_level: String,
+    pub card_no: String,
+    pub join_date: String,
+    pub is_migrant_worker: bool,
+    pub is_hardship: bool,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(skip)]
+    pub org_path: String,
+}
+
+const COLS: &str = "m.id, m.name, m.gender, m.birth_date, m.id_number_enc, m.phone_enc, m.org_id, o.name, \
+    m.enterprise_id, e.name, m.ethnicity, m.education, m.political_status, m.occupation, m.skill_level, \
+    m.card_no, m.join_date, m.is_migrant_worker, m.is_hardship, m.status, m.created_at, m.updated_at, o.path";
+const FROM: &str = "FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN enterprises e ON e.id = m.enterprise_id";
+
+fn from_row(r: &AnyRow, keys: &Keyring) -> Result<Member, sqlx::Error> {
+    let id_enc: Vec<u8> = r.try_get(4)?;
+    let phone_enc: Option<Vec<u8>> = r.try_get(5)?;
+    let unreadable = || "（无法解密）".to_string();
+    Ok(Member {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        gender: r.try_get(2)?,
+        birth_date: r.try_get(3)?,
+        id_number_masked: keys
+            .decrypt(&id_enc)
+            .map(|s| crate::pii::idnumber::mask_id_number(&s))
+            .unwrap_or_else(|_| unreadable()),
+        phone_masked: phone_enc.map(|p| {
+            keys.decrypt(&p)
+                .map(|s| crate::pii::phone::mask_phone(&s))
+                .unwrap_or_else(|_| unreadable())
+        }),
+        org_id: r.try_get(6)?,
+        org_name: r.try_get(7)?,
+        enterprise_id: r.try_get(8)?,
+        enterprise_name: r.try_get(9)?,
+        ethnicity: r.try_get(10)?,
+        education: r.try_get(11)?,
+        political_status: r.try_get(12)?,
+        occupation: r.try_get(13)?,
+        skill_level: r.try_get(14)?,
+        card_no: r.try_get(15)?,
+        join_date: r.try_get(16)?,
+        is_migrant_worker: r.try_get::<i64, _>(17)? != 0,
+        is_hardship: r.try_get::<i64, _>(18)? != 0,
+        status: r.try_get(19)?,
+        created_at: r.try_get(20)?,
+        updated_at: r.try_get(21)?,
+        org_path: r.try_get(22)?,
+    })
+}
+
+pub const ID_HASH: &str = "id_number";
+pub const PHONE_HASH: &str = "phone";
+
+pub async fn get(db: &Db, keys: &Keyring, scope: &Scope, id: i64) -> AppResult<Member> {
+    let mut sql = Sql::new("");
+    let p = sql.int(id);
+    let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
+    sql.push(&format!("SELECT {COLS} {FROM} WHERE m.id = {p} AND {pred}"));
+    match sql.query().fetch_optional(&db.pool).await? {
+        Some(r) => Ok(from_row(&r, keys)?),
+        None => Err(AppError::not_found("会员")),
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub skill_level: Option<String>,
+    pub status: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// Members in the scope, newest first. `q` matches a name substring, a card
+/// number, or — through the keyed hash — a whole ID number or phone.
+pub async fn list(
+    db: &Db,
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    paging: Paging,
+) -> AppResult<(Vec<Member>, i64)> {
+    let mut sql = Sql::new("");
+    let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
+    let mut filter = format!(" {FROM} WHERE {pred}");
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let mut ors = vec![];
+        let like = sql.text(format!("%{}%", like_escape(q)));
+        ors.push(format!("m.name LIKE {like} ESCAPE '\\'"));
+        let exact = sql.text(q.to_string());
+        ors.push(format!("m.card_no = {exact}"));
+        if let Ok(idn) = IdNumber::parse(q) {
+            let h = sql.text(keys.lookup_hash(ID_HASH, idn.as_str()));
+            ors.push(format!("m.id_number_hash = {h}"));
+        }
+        if let Ok(ph) = Phone::parse(q) {
+            let h = sql.text(keys.lookup_hash(PHONE_HASH, ph.as_str()));
+            ors.push(format!("m.phone_hash = {h}"));
+        }
+        filter.push_str(&format!(" AND ({})", ors.join(" OR ")));
+    }
+    if let Some(level) = f.skill_level.as_deref().filter(|s| !s.is_empty()) {
+        let p = sql.text(level.to_string());
+        filter.push_str(&format!(" AND m.skill_level = {p}"));
+    }
+    if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        let p = sql.text(status.to_string());
+        filter.push_str(&format!(" AND m.status = {p}"));
+    }
+    if let Some(eid) = f.enterprise_id {
+        let p = sql.int(eid);
+        filter.push_str(&format!(" AND m.enterprise_id = {p}"));
+    }
+    let mut count = sql.clone();
+    count.push(&format!("SELECT COUNT(*){filter}"));
+    let total = count.fetch_count(&db.pool).await?;
+    let lim = sql.int(paging.per_page);
+    let off = sql.int(paging.offset());
+    sql.push(&format!(
+        "SELECT {COLS}{filter} ORDER BY m.id DESC LIMIT {lim} OFFSET {off}"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
+    let items = rows
+        .iter()
+        .map(|r| from_row(r, keys))
+        .collect::<Result<_, _>>()?;
+    Ok((items, total))
+}
+
+/// Where an ID number is already registered: (member id, org path, org name).
+pub async fn find_by_id_number(
+    db: &Db,
+    keys: &Keyring,
+    idn: &IdNumber,
+) -> AppResult<Option<(i64, String, String)>> {
+    let row = sqlx::query(
+        "SELECT m.id, o.path, o.name FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_number_hash = $1",
+    )
+    .bind(keys.lookup_hash(ID_HASH, idn.as_str()))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+        None => None,
+    })
+}
+
+/// The 409 for an ID number that is someone's already; it says where only
+/// when the caller may see that member.
+pub async fn check_id_free(
+    db: &Db,
+    keys: &Keyring,
+    read: &Scope,
+    idn: &IdNumber,
+    except: i64,
+) -> AppResult<()> {
+    if let Some((id, path, org_name)) = find_by_id_number(db, keys, idn).await? {
+        if id == except {
+            return Ok(());
+        }
+        let msg = if read.covers_path(&path) {
+            format!("该身份证号已登记为会员（编号 {id}，{org_name}），一人只能登记一次")
+        } else {
+            "该身份证号已在其他工会登记为会员，一人只能登记一次；如需调入，请联系对方工会办理转会"
+                .to_string()
+        };
+        return Err(AppError::conflict(Some("id_number"), msg));
+    }
+    Ok(())
+}
+
+/// Inserts a member; the caller has scope-checked `org_id` and `enterprise_id`.
+pub async fn create(
+    db: &Db,
+    keys: &Keyring,
+    read: &Scope,
+    f: &MemberFields,
+    org_id: i64,
+    enterprise_id: Option<i64>,
+) -> AppResult<i64> {
+    let Some(idn) = &f.id_number else {
+        return Err(AppError::invalid("id_number", "身份证号不能为空"));
+    };
+    check_id_free(db, keys, read, idn, -1).await?;
+    let phone = f.phone.clone().flatten();
+    let now = now_ms();
+    let id: i64 = sqlx::query(
+        "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
+         phone_enc, phone_hash, ethnicity, education, political_status, occupation, skill_level, card_no, \
+         join_date, is_migrant_worker, is_hardship, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) \
+         RETURNING id",
+    )
+    .bind(org_id)
+    .bind(enterprise_id)
+    .bind(f.name.clone().unwrap_or_default())
+    .bind(idn.gender().label())
+    .bind(idn.birth_date())
+    .bind(keys.encrypt(idn.as_str()))
+    .bind(keys.lookup_hash(ID_HASH, idn.as_str()))
+    .bind(phone.as_ref().map(|p| keys.encrypt(p.as_str())))
+    .bind(phone.as_ref().map(|p| keys.lookup_hash(PHONE_HASH, p.as_str())))
+    .bind(f.ethnicity.clone().unwrap_or_default())
+    .bind(f.education.clone().unwrap_or_default())
+    .bind(f.political_status.clone().unwrap_or_default())
+    .bind(f.occupation.clone().unwrap_or_default())
+    .bind(f.skill_level.clone().unwrap_or_default())
+    .bind(f.card_no.clone().unwrap_or_default())
+    .bind(f.join_date.clone().unwrap_or_default())
+    .bind(f.is_migrant_worker.unwrap_or(false) as i64)
+    .bind(f.is_hardship.unwrap_or(false) as i64)
+    .bind(f.status.clone().unwrap_or_else(|| "在册".into()))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get(0)?;
+    Ok(id)
+}
+
+/// Applies the given fields. `enterprise_id`: `Some(None)` clears it.
+pub async fn update(
+    db: &Db,
+    keys: &Keyring,
+    read: &Scope,
+    id: i64,
+    f: &MemberFields,
+    enterprise_id: Option<Option<i64>>,
+) -> AppResult<()> {
+    if let Some(idn) = &f.id_number {
+        check_id_free(db, keys, read, idn, id).await?;
+    }
+    let mut sql = Sql::new("UPDATE members SET updated_at = ");
+    let now = sql.int(now_ms());
+    sql.push(&now);
+    let set = |sql: &mut Sql, col: &str, v: Option<String>| {
+        if let Some(v) = v {
+            let p = sql.text(v);
+            sql.push(&format!(", {col} = {p}"));
+        }
+    };
+    set(&mut sql, "name", f.name.clone());
+    set(&mut sql, "ethnicity", f.ethnicity.clone());
+    set(&mut sql, "education", f.education.clone());
+    set(&mut sql, "political_status", f.political_status.clone());
+    set(&mut sql, "occupation", f.occupation.clone());
+    set(&mut sql, "skill_level", f.skill_level.clone());
+    set(&mut sql, "card_no", f.card_no.clone());
+    set(&mut sql, "join_date", f.join_date.clone());
+    set(&mut sql, "status", f.status.clone());
+    if let Some(idn) = &f.id_number {
+        set(&mut sql, "gender", Some(idn.gender().label().to_string()));
+        set(&mut sql, "birth_date", Some(idn.birth_date()));
+        set(
+            &mut sql,
+            "id_number_hash",
+            Some(keys.lookup_hash(ID_HASH, idn.as_str())),
+        );
+        let p = sql.arg(Arg::OptBytes(Some(keys.encrypt(idn.as_str()))));
+        sql.push(&format!(", id_number_enc = {p}"));
+    }
+    if let Some(phone) = &f.phone {
+        let enc = sql.arg(Arg::OptBytes(
+            phone.as_ref().map(|p| keys.encrypt(p.as_str())),
+        ));
+        let hash = sql.arg(Arg::OptText(
+            phone
+                .as_ref()
+                .map(|p| keys.lookup_hash(PHONE_HASH, p.as_str())),
+        ));
+        sql.push(&format!(", phone_enc = {enc}, phone_hash = {hash}"));
+    }
+    for (col, v) in [
+        ("is_migrant_worker", f.is_migrant_worker),
+        ("is_hardship", f.is_hardship),
+    ] {
+        if let Some(v) = v {
+            let p = sql.int(v as i64);
+            sql.push(&format!(", {col} = {p}"));
+        }
+    }
+    if let Some(eid) = enterprise_id {
+        let p = sql.arg(Arg::OptInt(eid));
+        sql.push(&format!(", enterprise_id = {p}"));
+    }
+    let p = sql.int(id);
+    sql.push(&format!(" WHERE id = {p}"));
+    sql.query().execute(&db.pool).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transfer {
+    pub id: i64,
+    pub from_org_id: i64,
+    pub from_org_name: String,
+    pub to_org_id: i64,
+    pub to_org_name: String,
+    pub reason: String,
+    pub by: Option<String>,
+    pub at: i64,
+}
+
+/// 会员转会: moves the member to another organisation and keeps the record of it.
+pub async fn transfer(
+    db: &Db,
+    member_id: i64,
+    from_org_id: i64,
+    to_org_id: i64,
+    enterprise_id: Option<i64>,
+    reason: &str,
+    account_id: Option<i64>,
+) -> AppResult<()> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE members SET org_id = $1, enterprise_id = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(to_org_id)
+    .bind(enterprise_id)
+    .bind(now)
+    .bind(member_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO member_transfers (member_id, from_org_id, to_org_id, reason, account_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(member_id)
+    .bind(from_org_id)
+    .bind(to_org_id)
+    .bind(reason)
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn transfers(db: &Db, member_id: i64) -> AppResult<Vec<Transfer>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.from_org_id, f.name, t.to_org_id, d.name, t.reason, a.username, t.at \
+         FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs d ON d.id = t.to_org_id \
+         LEFT JOIN accounts a ON a.id = t.account_id WHERE t.member_id = $1 ORDER BY t.at, t.id",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = vec![];
+    for r in rows {
+        out.push(Transfer {
+            id: r.try_get(0)?,
+            from_org_id: r.try_get(1)?,
+            from_org_name: r.try_get(2)?,
+            to_org_id: r.try_get(3)?,
+            to_org_name: r.try_get(4)?,
+            reason: r.try_get(5)?,
+            by: r.try_get(6)?,
+            at: r.try_get(7)?,
+        });
+    }
+    Ok(out)
+}

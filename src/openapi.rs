@@ -1,0 +1,160 @@
+//! The OpenAPI 3.1 document for `/api/v1`, served at `/api/v1/openapi.json`.
+//! Written out by hand from the handlers; a test checks that every API route is in it.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+fn problem() -> Value {
+    json!({ "description": "Problem (RFC 9457)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn ok(schema: &str) -> Value {
+    json!({ "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn list_of(schema: &str) -> Value {
+    json!({ "description": "OK", "content": { "application/json": { "schema": {
+        "type": "object", "required": ["items", "total"],
+        "properties": { "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } },
+                        "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" } } } } } })
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn errors(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(c.to_string(), problem());
+    }
+    Value::Object(m)
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+fn param(name: &str, location: &str, kind: &str, description: &str) -> Value {
+    json!({ "name": name, "in": location, "required": location == "path", "schema": { "type": kind }, "description": description })
+}
+
+pub fn spec() -> Value {
+    let id = param("id", "path", "integer", "record id");
+    let paging = [
+        param("page", "query", "integer", "page, from 1"),
+        param("per_page", "query", "integer", "1–200, default 20"),
+    ];
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Gongjiang API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "工匠 Gongjiang — every list is scoped to the caller's subtree; a record outside it answers 404." },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/session": {
+                "post": { "summary": "Log in; returns a bearer token", "security": [], "requestBody": body("Login"),
+                          "responses": with(json!({ "200": ok("Token") }), errors(&["401", "422", "429"])) },
+                "delete": { "summary": "Log out (revokes the token)", "responses": with(json!({ "204": { "description": "revoked" } }), errors(&["401"])) }
+            },
+            "/api/v1/me": { "get": { "summary": "The caller and its assignments", "responses": with(json!({ "200": { "description": "OK" } }), errors(&["401"])) } },
+            "/api/v1/orgs": {
+                "get": { "summary": "Organisations in the caller's subtree",
+                         "parameters": [param("q", "query", "string", "name or code contains"), param("parent_id", "query", "integer", "direct children of"), paging[0], paging[1]],
+                         "responses": with(json!({ "200": list_of("Org") }), errors(&["401"])) },
+                "post": { "summary": "Create an organisation under parent_id (admin)", "requestBody": body("OrgInput"),
+                          "responses": with(json!({ "201": ok("Org") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/orgs/{id}": {
+                "get": { "parameters": [id], "responses": with(json!({ "200": ok("Org") }), errors(&["401", "404"])) },
+                "patch": { "summary": "Edit; a new parent_id moves the subtree (admin at both ends)", "parameters": [id], "requestBody": body("OrgInput"),
+                           "responses": with(json!({ "200": ok("Org") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/enterprises": {
+                "get": { "parameters": [param("q", "query", "string", "name, industry or credit code"), param("org_id", "query", "integer", "subtree of"), paging[0], paging[1]],
+                         "responses": with(json!({ "200": list_of("Enterprise") }), errors(&["401", "404"])) },
+                "post": { "requestBody": body("EnterpriseInput"), "responses": with(json!({ "201": ok("Enterprise") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/enterprises/{id}": {
+                "get": { "parameters": [id], "responses": with(json!({ "200": ok("Enterprise") }), errors(&["401", "404"])) },
+                "patch": { "parameters": [id], "requestBody": body("EnterpriseInput"), "responses": with(json!({ "200": ok("Enterprise") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/members": {
+                "get": { "summary": "Members in the subtree of org_id (default: the caller's scope)",
+                         "parameters": [param("org_id", "query", "integer", "subtree of"), param("q", "query", "string", "name contains, card number, whole ID number or phone"),
+                                        param("skill_level", "query", "string", "初级工…高级技师"), param("status", "query", "string", "在册/转出/退会"),
+                                        param("enterprise_id", "query", "integer", "employer"), paging[0], paging[1]],
+                         "responses": with(json!({ "200": list_of("Member") }), errors(&["401", "404", "422"])) },
+                "post": { "summary": "Register a member; an ID number already registered is a 409", "requestBody": body("MemberInput"),
+                          "responses": with(json!({ "201": ok("Member") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/members/{id}": {
+                "get": { "parameters": [id], "responses": with(json!({ "200": ok("Member") }), errors(&["401", "404"])) },
+                "patch": { "parameters": [id], "requestBody": body("MemberInput"), "responses": with(json!({ "200": ok("Member") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/members/{id}/transfer": {
+                "post": { "summary": "会员转会: move to another organisation, keeping the history", "parameters": [id], "requestBody": body("TransferInput"),
+                          "responses": with(json!({ "200": ok("Member") }), errors(&["401", "403", "404", "422"])) }
+            },
+            "/api/v1/members/{id}/transfers": {
+                "get": { "parameters": [id], "responses": with(json!({ "200": list_of("Transfer") }), errors(&["401", "404"])) }
+            },
+            "/api/v1/accounts": {
+                "get": { "summary": "Accounts in the admin's subtree", "responses": with(json!({ "200": list_of("Account") }), errors(&["401", "403"])) },
+                "post": { "requestBody": body("AccountInput"), "responses": with(json!({ "201": ok("Account") }), errors(&["401", "403", "404", "409", "422"])) }
+            },
+            "/api/v1/accounts/{id}": {
+                "get": { "parameters": [id], "responses": with(json!({ "200": ok("Account") }), errors(&["401", "403", "404"])) },
+                "patch": { "summary": "Reset the password or disable (ends the account's sessions)", "parameters": [id], "requestBody": body("AccountPatch"),
+                           "responses": with(json!({ "200": ok("Account") }), errors(&["401", "403", "404", "422"])) }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Problem": { "type": "object", "properties": { "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" },
+                    "errors": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } } } },
+                "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
+                "Token": { "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "type": "string" }, "expires_in": { "type": "integer" } } },
+                "Org": { "type": "object", "properties": { "id": { "type": "integer" }, "code": { "type": "string" }, "name": { "type": "string" },
+                    "kind": { "type": "string", "enum": crate::org::rules::KINDS }, "parent_id": { "type": ["integer", "null"] } } },
+                "OrgInput": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string", "enum": crate::org::rules::KINDS }, "parent_id": { "type": "integer" } } },
+                "Enterprise": { "type": "object", "properties": { "id": { "type": "integer" }, "credit_code": { "type": "string" }, "name": { "type": "string" }, "industry": { "type": "string" },
+                    "size": { "type": "string" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" } } },
+                "EnterpriseInput": { "type": "object", "properties": { "credit_code": { "type": "string", "description": "统一社会信用代码, GB 32100 check character" },
+                    "name": { "type": "string" }, "industry": { "type": "string" }, "size": { "type": "string", "enum": crate::enterprise::rules::SIZES }, "org_id": { "type": "integer" } } },
+                "Member": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "gender": { "type": "string" }, "birth_date": { "type": "string" },
+                    "id_number_masked": { "type": "string", "example": "330203**********1X" }, "phone_masked": { "type": ["string", "null"], "example": "138****5678" },
+                    "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "enterprise_id": { "type": ["integer", "null"] }, "enterprise_name": { "type": ["string", "null"] },
+                    "ethnicity": { "type": "string" }, "education": { "type": "string" }, "political_status": { "type": "string" }, "occupation": { "type": "string" },
+                    "skill_level": { "type": "string", "enum": ["", "初级工", "中级工", "高级工", "技师", "高级技师"] }, "card_no": { "type": "string" }, "join_date": { "type": "string" },
+                    "is_migrant_worker": { "type": "boolean" }, "is_hardship": { "type": "boolean" }, "status": { "type": "string", "enum": crate::member::rules::STATUSES },
+                    "created_at": { "type": "integer", "description": "epoch ms" }, "updated_at": { "type": "integer" } } },
+                "MemberInput": { "type": "object", "properties": {
+                    "name": { "type": "string" }, "id_number": { "type": "string", "description": "18 characters, GB 11643 check digit; lower-case x accepted" },
+                    "phone": { "type": "string" }, "org_id": { "type": "integer", "description": "on create only; use transfer to change" }, "enterprise_id": { "type": ["integer", "null"] },
+                    "ethnicity": { "type": "string" }, "education": { "type": "string" }, "political_status": { "type": "string" }, "occupation": { "type": "string" },
+                    "skill_level": { "type": "string" }, "card_no": { "type": "string" }, "join_date": { "type": "string", "format": "date" },
+                    "is_migrant_worker": { "type": "boolean" }, "is_hardship": { "type": "boolean" }, "status": { "type": "string" } } },
+                "TransferInput": { "type": "object", "required": ["to_org_id"], "properties": { "to_org_id": { "type": "integer" }, "enterprise_id": { "type": "integer" }, "reason": { "type": "string" } } },
+                "Transfer": { "type": "object", "properties": { "id": { "type": "integer" }, "from_org_id": { "type": "integer" }, "from_org_name": { "type": "string" },
+                    "to_org_id": { "type": "integer" }, "to_org_name": { "type": "string" }, "reason": { "type": "string" }, "by": { "type": ["string", "null"] }, "at": { "type": "integer" } } },
+                "Account": { "type": "object", "properties": { "id": { "type": "integer" }, "username": { "type": "string" }, "member_id": { "type": ["integer", "null"] }, "disabled": { "type": "boolean" },
+                    "assignments": { "type": "array", "items": { "type": "object", "properties": { "role": { "type": "string" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" } } } } } },
+                "AccountInput": { "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string", "minLength": 8 },
+                    "role": { "type": "string", "enum": ["admin", "officer", "viewer", "member"] }, "org_id": { "type": "integer" }, "member_id": { "type": "integer" } } },
+                "AccountPatch": { "type": "object", "properties": { "password": { "type": "string" }, "disabled": { "type": "boolean" } } }
+            }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,250 @@
+//! Console pages for the union tree.
+
+use super::{rules, store};
+use crate::app::AppState;
+use crate::auth::pages::{org_options, OrgOption};
+use crate::auth::{Caller, PageCaller, Right};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{FormErrors, Nav, PageForm};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(tree_page).post(create))
+        .route("/orgs/{id}", get(org_page).post(update))
+        .route("/orgs/{id}/children", post(create))
+}
+
+#[derive(Template)]
+#[template(path = "org/tree.html")]
+struct TreePage {
+    nav: Option<Nav>,
+    orgs: Vec<store::Org>,
+    base_depth: usize,
+}
+
+async fn tree_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    if !c.can(Right::Read) {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let orgs = store::tree(&s.db, &c.scope(Right::Read))
+        .await
+        .or_page(&c)?;
+    let base_depth = orgs.iter().map(|o| o.depth()).min().unwrap_or(0);
+    Ok(render_with(
+        StatusCode::OK,
+        &TreePage {
+            nav: Some(Nav::new(&c, "orgs")),
+            orgs,
+            base_depth,
+        },
+    ))
+}
+
+#[derive(Default)]
+struct OrgFormValues {
+    code: String,
+    name: String,
+    kind: String,
+    parent_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "org/org.html")]
+struct OrgPage {
+    nav: Option<Nav>,
+    org: store::Org,
+    parent: Option<store::Org>,
+    children: Vec<store::Org>,
+    counts: (i64, i64, i64),
+    can_edit: bool,
+    kinds: Vec<&'static str>,
+    parents: Vec<OrgOption>,
+    edit: OrgFormValues,
+    edit_errors: FormErrors,
+    child: OrgFormValues,
+    child_errors: FormErrors,
+}
+
+async fn org_view(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    edit: Option<(OrgFormValues, FormErrors)>,
+    child: Option<(OrgFormValues, FormErrors)>,
+    status: StatusCode,
+) -> PageResult {
+    let read = c.scope(Right::Read);
+    let org = store::get(&s.db, &read, id).await.or_page(c)?;
+    let parent = match org.parent_id {
+        Some(p) => store::get(&s.db, &read, p).await.ok(),
+        None => None,
+    };
+    let children = store::children(&s.db, id).await.or_page(c)?;
+    let counts = store::subtree_counts(&s.db, &org).await.or_page(c)?;
+    let can_edit = c.scope(Right::Orgs).covers_path(&org.path);
+    let parents = if can_edit {
+        org_options(s, &c.scope(Right::Orgs)).await.or_page(c)?
+    } else {
+        vec![]
+    };
+    let (edit, edit_errors) = edit.unwrap_or_else(|| {
+        (
+            OrgFormValues {
+                code: org.code.clone(),
+                name: org.name.clone(),
+                kind: org.kind.clone(),
+                parent_id: org.parent_id.unwrap_or(0),
+            },
+            FormErrors::default(),
+        )
+    });
+    let (child, child_errors) = child.unwrap_or_else(|| {
+        (
+            OrgFormValues {
+                kind: "企业工会".into(),
+                ..Default::default()
+            },
+            FormErrors::default(),
+        )
+    });
+    let page = OrgPage {
+        nav: Some(Nav::new(c, "orgs")),
+        org,
+        parent,
+        children,
+        counts,
+        can_edit,
+        kinds: rules::KINDS.to_vec(),
+        parents,
+        edit,
+        edit_errors,
+        child,
+        child_errors,
+    };
+    Ok(render_with(status, &page))
+}
+
+async fn org_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    org_view(&s, &c, id, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct OrgForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    parent_id: Option<String>,
+}
+
+impl OrgForm {
+    fn parent(&self) -> Option<i64> {
+        self.parent_id
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    fn values(&self) -> OrgFormValues {
+        OrgFormValues {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            parent_id: self.parent().unwrap_or(0),
+        }
+    }
+}
+
+async fn create_child(
+    s: &AppState,
+    c: &Caller,
+    parent_id: i64,
+    f: &OrgForm,
+) -> AppResult<store::Org> {
+    let parent = store::get(&s.db, &c.scope(Right::Read), parent_id).await?;
+    if !c.scope(Right::Orgs).covers_path(&parent.path) {
+        return Err(AppError::forbidden());
+    }
+    let mut e = crate::web::error::Errors::default();
+    let code = e.take("code", rules::parse_code(&f.code));
+    let name = e.take("name", rules::parse_name(&f.name));
+    let kind = e.take("kind", rules::parse_kind(&f.kind));
+    e.finish()?;
+    let new = store::NewOrg {
+        code: code.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        kind: kind.unwrap_or_default(),
+    };
+    store::create(&s.db, Some(&c.scope(Right::Orgs)), new, Some(parent_id)).await
+}
+
+/// `POST /orgs/{id}/children` (and `POST /orgs` with a `parent_id`).
+async fn create(
+    State(s): State<AppState>,
+    path: Option<Path<i64>>,
+    PageForm { caller: c, form: f }: PageForm<OrgForm>,
+) -> PageResult {
+    let Some(parent_id) = path.map(|p| p.0).or(f.parent()) else {
+        return Err(AppError::invalid("parent_id", "请选择上级组织")).or_page(&c);
+    };
+    match create_child(&s, &c, parent_id, &f).await {
+        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            org_view(
+                &s,
+                &c,
+                parent_id,
+                None,
+                Some((f.values(), FormErrors::from_error(&e))),
+                e.status(),
+            )
+            .await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<OrgForm>,
+) -> PageResult {
+    let result = async {
+        let org = store::get(&s.db, &c.scope(Right::Read), id).await?;
+        if !c.scope(Right::Orgs).covers_path(&org.path) {
+            return Err(AppError::forbidden());
+        }
+        let parent = f.parent().filter(|p| Some(*p) != org.parent_id);
+        let patch = super::api::parse_patch(Some(&f.code), Some(&f.name), Some(&f.kind), parent)?;
+        store::update(&s.db, &c.scope(Right::Orgs), id, patch).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            org_view(
+                &s,
+                &c,
+                id,
+                Some((f.values(), FormErrors::from_error(&e))),
+                None,
+                e.status(),
+            )
+            .await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}

@@ -1,0 +1,88 @@
+//! Rules of the union tree: kinds, codes, names, and where a subtree may move.
+
+pub const KINDS: [&str; 7] = [
+    "省总工会",
+    "市总工会",
+    "区县总工会",
+    "乡镇街道总工会",
+    "产业工会",
+    "联合工会",
+    "企业工会",
+];
+
+pub fn parse_kind(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if KINDS.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("组织类型“{s}”无效，可选：{}", KINDS.join("、")))
+    }
+}
+
+/// Codes name organisations in the CLI and in imports: 2–32 letters, digits, `-` or `_`.
+pub fn parse_code(s: &str) -> Result<String, String> {
+    let s = crate::pii::to_half_width(s.trim());
+    if s.is_empty() {
+        return Err("组织代码不能为空".into());
+    }
+    if !(2..=32).contains(&s.len())
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("组织代码应为2–32位字母、数字、- 或 _".into());
+    }
+    Ok(s)
+}
+
+pub fn parse_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("名称不能为空".into());
+    }
+    if s.chars().count() > 100 {
+        return Err("名称不能超过100个字".into());
+    }
+    Ok(s.to_string())
+}
+
+pub fn child_path(parent_path: &str, id: i64) -> String {
+    format!("{parent_path}{id}/")
+}
+
+pub fn root_path(id: i64) -> String {
+    format!("/{id}/")
+}
+
+/// A node may not move under itself or its own descendants.
+pub fn check_move(node_path: &str, new_parent_path: &str) -> Result<(), String> {
+    if new_parent_path.starts_with(node_path) {
+        return Err("不能把组织移动到它自己或它的下级之下".into());
+    }
+    Ok(())
+}
+
+/// Depth below the root, for indenting a tree: '/1/' → 0, '/1/5/' → 1.
+pub fn depth(path: &str) -> usize {
+    path.matches('/').count().saturating_sub(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        assert!(parse_kind("企业工会").is_ok());
+        assert!(parse_kind("公司").unwrap_err().contains("可选"));
+        assert_eq!(parse_code(" ＮＢ-01 ").unwrap(), "NB-01");
+        assert!(parse_code("宁波").is_err());
+        assert!(parse_name("  ").is_err());
+        assert!(check_move("/1/5/", "/1/5/9/").is_err());
+        assert!(check_move("/1/5/", "/1/5/").is_err());
+        assert!(check_move("/1/5/", "/1/50/").is_ok());
+        assert_eq!(depth("/1/"), 0);
+        assert_eq!(depth("/1/5/9/"), 2);
+        assert_eq!(child_path("/1/5/", 9), "/1/5/9/");
+    }
+}

@@ -1,0 +1,283 @@
+//! SQL for the union tree. Every read and write takes the caller's scope.
+
+use super::rules;
+use crate::auth::scope::path_upper;
+use crate::auth::Scope;
+use crate::db::{like_escape, now_ms, Db};
+use crate::web::error::{AppError, AppResult};
+use crate::web::sql::Sql;
+use crate::web::Paging;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+impl Org {
+    pub fn depth(&self) -> usize {
+        rules::depth(&self.path)
+    }
+}
+
+const COLS: &str = "o.id, o.code, o.name, o.kind, o.parent_id, o.path";
+
+fn from_row(r: &AnyRow) -> Result<Org, sqlx::Error> {
+    Ok(Org {
+        id: r.try_get(0)?,
+        code: r.try_get(1)?,
+        name: r.try_get(2)?,
+        kind: r.try_get(3)?,
+        parent_id: r.try_get(4)?,
+        path: r.try_get(5)?,
+    })
+}
+
+pub struct NewOrg {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Fields a PATCH may change; `parent_id` moves the subtree.
+#[derive(Default)]
+pub struct OrgPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
+    let mut sql = Sql::new("");
+    let p = sql.int(id);
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {COLS} FROM orgs o WHERE o.id = {p} AND {pred}"
+    ));
+    let row = sql.query().fetch_optional(&db.pool).await?;
+    match row {
+        Some(r) => Ok(from_row(&r)?),
+        None => Err(AppError::not_found("组织")),
+    }
+}
+
+/// Unscoped lookup by code, for the CLI (which runs with the machine's rights).
+pub async fn get_by_code(db: &Db, code: &str) -> Result<Option<Org>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {COLS} FROM orgs o WHERE o.code = $1"))
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| from_row(&r)).transpose()
+}
+
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    q: Option<&str>,
+    parent_id: Option<i64>,
+    paging: Paging,
+) -> AppResult<(Vec<Org>, i64)> {
+    let mut sql = Sql::new("");
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    let mut filter = format!(" FROM orgs o WHERE {pred}");
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let p = sql.text(format!("%{}%", like_escape(q)));
+        filter.push_str(&format!(
+            " AND (o.name LIKE {p} ESCAPE '\\' OR o.code LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(parent) = parent_id {
+        let p = sql.int(parent);
+        filter.push_str(&format!(" AND o.parent_id = {p}"));
+    }
+    let mut count = sql.clone();
+    count.push(&format!("SELECT COUNT(*){filter}"));
+    let total = count.fetch_count(&db.pool).await?;
+    let lim = sql.int(paging.per_page);
+    let off = sql.int(paging.offset());
+    sql.push(&format!(
+        "SELECT {COLS}{filter} ORDER BY o.path LIMIT {lim} OFFSET {off}"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
+    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok((items, total))
+}
+
+/// The whole visible tree in path order (parents before children).
+pub async fn tree(db: &Db, scope: &Scope) -> AppResult<Vec<Org>> {
+    let mut sql = Sql::new("");
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {COLS} FROM orgs o WHERE {pred} ORDER BY o.path"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn children(db: &Db, parent_id: i64) -> AppResult<Vec<Org>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.path"
+    ))
+    .bind(parent_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+async fn code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE code = $1 AND id <> $2")
+        .bind(code)
+        .bind(except.unwrap_or(-1))
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    Ok(n > 0)
+}
+
+/// Creates an organisation under `parent_id`, which must lie in the scope
+/// (the caller's `Orgs` scope); `None` makes a root (CLI and seed only).
+pub async fn create(
+    db: &Db,
+    scope: Option<&Scope>,
+    new: NewOrg,
+    parent_id: Option<i64>,
+) -> AppResult<Org> {
+    let parent_path = match (scope, parent_id) {
+        (Some(scope), Some(pid)) => Some(get(db, scope, pid).await?.path),
+        (None, Some(pid)) => Some(get(db, &Scope::everything(), pid).await?.path),
+        (Some(_), None) => return Err(AppError::invalid("parent_id", "请选择上级组织")),
+        (None, None) => None,
+    };
+    if code_taken(db, &new.code, None).await? {
+        return Err(AppError::conflict(
+            Some("code"),
+            format!("组织代码“{}”已被使用", new.code),
+        ));
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO orgs (code, name, kind, parent_id, path, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, '', $5, $5) RETURNING id",
+    )
+    .bind(&new.code)
+    .bind(&new.name)
+    .bind(&new.kind)
+    .bind(parent_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let path = match &parent_path {
+        Some(pp) => rules::child_path(pp, id),
+        None => rules::root_path(id),
+    };
+    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+        .bind(&path)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Org {
+        id,
+        code: new.code,
+        name: new.name,
+        kind: new.kind,
+        parent_id,
+        path,
+    })
+}
+
+/// Edits an organisation; a new parent moves the whole subtree, which needs
+/// the `Orgs` right at both ends (the old parent and the new one).
+pub async fn update(db: &Db, scope: &Scope, id: i64, patch: OrgPatch) -> AppResult<Org> {
+    let org = get(db, scope, id).await?;
+    if let Some(code) = &patch.code {
+        if code_taken(db, code, Some(id)).await? {
+            return Err(AppError::conflict(
+                Some("code"),
+                format!("组织代码“{code}”已被使用"),
+            ));
+        }
+    }
+    let mut new_path = None;
+    if let Some(new_parent) = patch.parent_id.filter(|p| Some(*p) != org.parent_id) {
+        let Some(old_parent) = org.parent_id else {
+            return Err(AppError::invalid("parent_id", "顶级组织不能移动"));
+        };
+        // Both ends must be in the scope; outside it, the parent does not exist for this caller.
+        get(db, scope, old_parent)
+            .await
+            .map_err(|_| AppError::Forbidden("移动组织需要原上级和新上级两端的管理权限".into()))?;
+        let target = get(db, scope, new_parent)
+            .await
+            .map_err(|_| AppError::NotFound("新的上级组织不存在或不在您的管辖范围内".into()))?;
+        rules::check_move(&org.path, &target.path)
+            .map_err(|m| AppError::invalid("parent_id", m))?;
+        new_path = Some(rules::child_path(&target.path, id));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE orgs SET code = COALESCE($1, code), name = COALESCE($2, name), kind = COALESCE($3, kind), \
+         parent_id = COALESCE($4, parent_id), updated_at = $5 WHERE id = $6",
+    )
+    .bind(patch.code.clone())
+    .bind(patch.name.clone())
+    .bind(patch.kind.clone())
+    .bind(patch.parent_id)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(np) = &new_path {
+        // Rewrite the path prefix of the node and every descendant in one statement.
+        sqlx::query(
+            "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path >= $3 AND path < $4",
+        )
+        .bind(np.clone())
+        .bind(org.path.len() as i64 + 1)
+        .bind(org.path.clone())
+        .bind(path_upper(&org.path))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    get(db, &Scope::everything(), id).await
+}
+
+/// Members and enterprises in a subtree, for the organisation page.
+pub async fn subtree_counts(db: &Db, org: &Org) -> AppResult<(i64, i64, i64)> {
+    let hi = path_upper(&org.path);
+    let orgs: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE path >= $1 AND path < $2")
+        .bind(&org.path)
+        .bind(&hi)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    let ents: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE o.path >= $1 AND o.path < $2",
+    )
+    .bind(&org.path)
+    .bind(&hi)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get(0)?;
+    let members: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.path >= $1 AND o.path < $2",
+    )
+    .bind(&org.path)
+    .bind(&hi)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get(0)?;
+    Ok((orgs - 1, ents, members))
+}

@@ -1,0 +1,232 @@
+//! Shared web parts: paging, the JSON and form extractors, the page layout.
+
+pub mod error;
+pub mod pages;
+pub mod sql;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Right};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use error::{AppError, FieldError};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+pub const MAX_PER_PAGE: i64 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    pub fn pages(&self, total: i64) -> i64 {
+        ((total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// A JSON body whose parse errors come back as problem+json 422 naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::invalid("body", format!("无法读取请求体：{e}")))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| json_error(&e))
+    }
+}
+
+fn json_error(e: &serde_json::Error) -> AppError {
+    let msg = e.to_string();
+    // serde names the field in backticks for missing/unknown fields.
+    let field = msg
+        .split('`')
+        .nth(1)
+        .filter(|_| msg.contains("field"))
+        .unwrap_or("body")
+        .to_string();
+    AppError::Invalid(vec![FieldError {
+        field,
+        message: format!("JSON 格式或字段类型错误：{msg}"),
+    }])
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A form posted from a console page: the caller is signed in and the form
+/// carries the session's CSRF token. Every page form goes through this.
+pub struct PageForm<T> {
+    pub caller: Caller,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let (mut parts, body) = req.into_parts();
+        let crate::auth::PageCaller(caller) =
+            <crate::auth::PageCaller as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+                &mut parts, state,
+            )
+            .await?;
+        let req = Request::from_parts(parts, body);
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| e.into_response())?;
+        let token: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        if token.csrf.is_empty() || !constant_time_eq(token.csrf.as_bytes(), caller.csrf.as_bytes())
+        {
+            return Err(pages::error_page(
+                Some(&caller),
+                &AppError::Forbidden(
+                    "表单已过期或来源不明（CSRF 校验失败），请返回刷新页面后重试".into(),
+                ),
+            ));
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            pages::error_page(
+                Some(&caller),
+                &AppError::invalid("form", format!("表单内容有误：{e}")),
+            )
+        })?;
+        Ok(PageForm { caller, form })
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What the layout needs on every console page.
+pub struct Nav {
+    pub username: String,
+    pub roles: String,
+    pub csrf: String,
+    pub active: &'static str,
+    pub can_accounts: bool,
+    pub is_member: bool,
+}
+
+impl Nav {
+    pub fn new(caller: &Caller, active: &'static str) -> Nav {
+        Nav {
+            username: caller.username.clone(),
+            roles: caller.roles_label(),
+            csrf: caller.csrf.clone(),
+            active,
+            can_accounts: caller.can(Right::Accounts),
+            is_member: !caller.can(Right::Read),
+        }
+    }
+}
+
+/// Empty form fields mean "not given".
+pub fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Field errors for a form template: the message beside a field, and its CSS class.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    pub fn from_error(e: &AppError) -> FormErrors {
+        let mut list = e.field_errors();
+        if list.is_empty() {
+            list.push(FieldError::new("form", e.to_string()));
+        }
+        FormErrors(list)
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn cls(&self, field: &str) -> &'static str {
+        if self.0.iter().any(|e| e.field == field) {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+
+    /// Messages not tied to a visible field, shown above the form.
+    pub fn general(&self, shown: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|e| !shown.contains(&e.field.as_str()))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.
+pub fn format_ms(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month() as u8,
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_clamps() {
+        let p = Paging::new(Some(0), Some(10_000));
+        assert_eq!((p.page, p.per_page), (1, MAX_PER_PAGE));
+        assert_eq!(Paging::new(Some(3), Some(20)).offset(), 40);
+        assert_eq!(Paging::new(None, Some(20)).pages(41), 3);
+        assert_eq!(Paging::new(None, None).pages(0), 1);
+    }
+
+    #[test]
+    fn beijing_time() {
+        assert_eq!(format_ms(0), "1970-01-01 08:00");
+    }
+}
