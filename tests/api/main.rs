@@ -1,0 +1,10 @@
+//! One integration-test binary (linking is the slow part on 2 cores), a module per area.
+
+mod auth;
+mod cli;
+mod members;
+mod orgs;
+mod pages;
+mod pii_at_rest;
+mod scope;
+mod support;

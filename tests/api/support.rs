@@ -1,0 +1,154 @@
+//! Starts the real app on a random port against a fresh database: a temp
+//! SQLite file, or — when GONGJIANG_TEST_POSTGRES holds a URL — a new
+//! PostgreSQL database created for this test.
+
+use gongjiang::app::{self, AppState};
+use gongjiang::config;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Row;
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    pub key_file: std::path::PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("GONGJIANG_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+/// A fresh, empty database URL (SQLite in `dir`, or a new PostgreSQL database).
+pub async fn fresh_db_url(dir: &std::path::Path) -> String {
+    match postgres_url() {
+        None => format!("sqlite://{}", dir.join("test.db").display()),
+        Some(admin_url) => {
+            sqlx::any::install_default_drivers();
+            let name = format!("gj_test_{}", gongjiang::auth::session::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+            let pool = sqlx::AnyPool::connect(&admin_url)
+                .await
+                .expect("GONGJIANG_TEST_POSTGRES is set but PostgreSQL does not answer");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+            pool.close().await;
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+impl TestApp {
+    /// The app with the demo data loaded.
+    pub async fn spawn() -> TestApp {
+        let app = TestApp::spawn_empty().await;
+        gongjiang::seed::demo::load(&app.state.db, &app.state.keys).await.expect("demo data");
+        app
+    }
+
+    pub async fn spawn_empty() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = fresh_db_url(dir.path()).await;
+        let key_file = dir.path().join("test.key");
+        let (db, keys) = config::open(&db_url, Some(&key_file)).await.expect("open database");
+        let state = AppState::new(db, keys);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        app::spawn(state.clone(), listener);
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { addr, state, client, db_url, key_file, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self.call(Method::POST, "/api/v1/session", None, Some(serde_json::json!({"username": username, "password": "gongjiang"}))).await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let ctype = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = resp.text().await.expect("body");
+        if status.is_client_error() || status.is_server_error() {
+            if status != StatusCode::NOT_FOUND || path.starts_with("/api/") {
+                assert_eq!(ctype, "application/problem+json", "{path} answered {status} with {ctype}: {text}");
+            }
+        }
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn org_id(&self, code: &str) -> i64 {
+        gongjiang::org::store::get_by_code(&self.state.db, code).await.unwrap().unwrap().id
+    }
+
+    /// Some member of an organisation (lowest id).
+    pub async fn member_of(&self, code: &str) -> i64 {
+        let org = self.org_id(code).await;
+        sqlx::query("SELECT MIN(id) FROM members WHERE org_id = $1").bind(org).fetch_one(&self.state.db.pool).await.unwrap().get(0)
+    }
+
+    pub async fn enterprise_of(&self, code: &str) -> i64 {
+        let org = self.org_id(code).await;
+        sqlx::query("SELECT MIN(id) FROM enterprises WHERE org_id = $1").bind(org).fetch_one(&self.state.db.pool).await.unwrap().get(0)
+    }
+
+    /// Every row the API can change, as text: equal before and after means nothing changed.
+    pub async fn fingerprint(&self) -> String {
+        let queries = [
+            "SELECT id, code, name, kind, COALESCE(parent_id, 0), path, updated_at FROM orgs ORDER BY id",
+            "SELECT id, credit_code, name, industry, size, org_id, updated_at FROM enterprises ORDER BY id",
+            "SELECT id, org_id, COALESCE(enterprise_id, 0), name, id_number_hash, COALESCE(phone_hash, ''), occupation, skill_level, status, updated_at FROM members ORDER BY id",
+            "SELECT id, member_id, from_org_id, to_org_id FROM member_transfers ORDER BY id",
+            "SELECT id, username, password_hash, disabled, updated_at FROM accounts ORDER BY id",
+            "SELECT id, account_id, role, org_id FROM assignments ORDER BY id",
+        ];
+        let mut out = String::new();
+        for q in queries {
+            for row in sqlx::query(q).fetch_all(&self.state.db.pool).await.unwrap() {
+                for i in 0..row.len() {
+                    let cell = row.try_get::<i64, _>(i).map(|v| v.to_string()).or_else(|_| row.try_get::<String, _>(i)).unwrap_or_default();
+                    out.push_str(&cell);
+                    out.push('|');
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// A new valid ID number, different for each `n`.
+pub fn id_number(n: u32) -> String {
+    gongjiang::pii::idnumber::compose("330212", (1990, 1 + n % 12, 1 + n % 28), 500 + n % 500)
+}
+
+pub fn credit_code(n: u32) -> String {
+    gongjiang::pii::creditcode::compose("91", "330212", &format!("{:08}", 70_000_000 + n))
+}
