@@ -62,13 +62,14 @@ pub fn error_page(caller: Option<&Caller>, err: &AppError) -> Response {
 
 /// A page handler's result: a response, or an error shown as a page.
 pub struct PageError {
-    pub caller: Option<Caller>,
+    // Boxed: a Caller is large, and this travels in every page handler's Result.
+    pub caller: Option<Box<Caller>>,
     pub error: AppError,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        error_page(self.caller.as_ref(), &self.error)
+        error_page(self.caller.as_deref(), &self.error)
     }
 }
 
@@ -82,7 +83,7 @@ pub trait OrPage<T> {
 impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     fn or_page(self, caller: &Caller) -> Result<T, PageError> {
         self.map_err(|e| PageError {
-            caller: Some(caller.clone()),
+            caller: Some(Box::new(caller.clone())),
             error: e.into(),
         })
     }

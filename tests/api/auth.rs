@@ -12,18 +12,44 @@ async fn login_logout_and_revocation() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(me["username"], "jiangshan");
     assert_eq!(me["assignments"][0]["role"], "admin");
-    let (s, _) = app.call(Method::DELETE, "/api/v1/session", Some(&t), None).await;
+    let (s, _) = app
+        .call(Method::DELETE, "/api/v1/session", Some(&t), None)
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = app.get(&t, "/api/v1/me").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a logged-out token is dead");
 
-    let (s, e) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "jiangshan", "password": "wrong-password"}))).await;
+    let (s, e) = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "jiangshan", "password": "wrong-password"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(e["detail"].as_str().unwrap().contains("用户名或密码错误"));
-    let (s, e2) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "nobody", "password": "wrong-password"}))).await;
+    let (s, e2) = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "nobody", "password": "wrong-password"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert_eq!(e["detail"], e2["detail"], "an unknown user looks like a wrong password");
-    let (s, _) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "jiangshan"}))).await;
+    assert_eq!(
+        e["detail"], e2["detail"],
+        "an unknown user looks like a wrong password"
+    );
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "jiangshan"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -31,13 +57,30 @@ async fn login_logout_and_revocation() {
 async fn logins_are_rate_limited_per_username() {
     let app = TestApp::spawn().await;
     for _ in 0..5 {
-        let (s, _) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "jiangshan", "password": "guess-guess"}))).await;
+        let (s, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"username": "jiangshan", "password": "guess-guess"})),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     // Now even the right password waits: the limit protects the account, not the guess.
-    let resp = app.client.post(app.url("/api/v1/session")).json(&json!({"username": "jiangshan", "password": "gongjiang"})).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "jiangshan", "password": "gongjiang"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0);
     // Other accounts are not locked out by one account's failures.
     app.login("admin").await;
@@ -50,36 +93,81 @@ async fn password_reset_and_disabling_end_sessions() {
     let town = app.org_id("ZJ-NB-YZ-JS").await;
     let (s, acct) = app.post(&admin, "/api/v1/accounts", json!({"username": "Clerk.One", "password": "gongjiang", "role": "officer", "org_id": town})).await;
     assert_eq!(s, StatusCode::CREATED, "{acct}");
-    assert_eq!(acct["username"], "clerk.one", "usernames are case-insensitive");
+    assert_eq!(
+        acct["username"], "clerk.one",
+        "usernames are case-insensitive"
+    );
     let id = acct["id"].as_i64().unwrap();
     let clerk = app.login("clerk.one").await;
 
-    let (s, _) = app.patch(&admin, &format!("/api/v1/accounts/{id}"), json!({"password": "short"})).await;
+    let (s, _) = app
+        .patch(
+            &admin,
+            &format!("/api/v1/accounts/{id}"),
+            json!({"password": "short"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = app.get(&clerk, "/api/v1/me").await;
     assert_eq!(s, StatusCode::OK, "a refused reset changes nothing");
 
-    let (s, _) = app.patch(&admin, &format!("/api/v1/accounts/{id}"), json!({"password": "new-password-1"})).await;
+    let (s, _) = app
+        .patch(
+            &admin,
+            &format!("/api/v1/accounts/{id}"),
+            json!({"password": "new-password-1"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get(&clerk, "/api/v1/me").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a reset ends the old sessions");
-    let (s, b) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "clerk.one", "password": "new-password-1"}))).await;
+    let (s, b) = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "clerk.one", "password": "new-password-1"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let clerk = b["token"].as_str().unwrap().to_string();
 
-    let (s, a) = app.patch(&admin, &format!("/api/v1/accounts/{id}"), json!({"disabled": true})).await;
+    let (s, a) = app
+        .patch(
+            &admin,
+            &format!("/api/v1/accounts/{id}"),
+            json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(a["disabled"], true);
     let (s, _) = app.get(&clerk, "/api/v1/me").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "clerk.one", "password": "new-password-1"}))).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "a disabled account cannot log in");
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "clerk.one", "password": "new-password-1"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "a disabled account cannot log in"
+    );
 
     // Usernames are unique; an admin cannot disable themself.
     let (s, _) = app.post(&admin, "/api/v1/accounts", json!({"username": "clerk.one", "password": "gongjiang", "role": "viewer", "org_id": town})).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (_, me) = app.get(&admin, "/api/v1/me").await;
-    let (s, _) = app.patch(&admin, &format!("/api/v1/accounts/{}", me["account_id"]), json!({"disabled": true})).await;
+    let (s, _) = app
+        .patch(
+            &admin,
+            &format!("/api/v1/accounts/{}", me["account_id"]),
+            json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // A member account must name its member record, which must be in the admin's subtree.
     let before = app.fingerprint().await;

@@ -19,19 +19,45 @@ async fn create_and_validate_organisations() {
     assert_eq!(got, o);
 
     let before = app.fingerprint().await;
-    let (s, e) = app.post(&t, "/api/v1/orgs", json!({"code": "JS-NEW", "name": "重复代码", "kind": "企业工会", "parent_id": town})).await;
+    let (s, e) = app
+        .post(
+            &t,
+            "/api/v1/orgs",
+            json!({"code": "JS-NEW", "name": "重复代码", "kind": "企业工会", "parent_id": town}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(e["errors"][0]["field"], "code");
-    let (s, e) = app.post(&t, "/api/v1/orgs", json!({"code": "坏代码", "name": "", "kind": "公司", "parent_id": town})).await;
+    let (s, e) = app
+        .post(
+            &t,
+            "/api/v1/orgs",
+            json!({"code": "坏代码", "name": "", "kind": "公司", "parent_id": town}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["errors"].as_array().unwrap().len(), 3, "{e}");
-    let (s, _) = app.post(&t, "/api/v1/orgs", json!({"code": "JS-X", "name": "无上级", "kind": "企业工会"})).await;
+    let (s, _) = app
+        .post(
+            &t,
+            "/api/v1/orgs",
+            json!({"code": "JS-X", "name": "无上级", "kind": "企业工会"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(before, app.fingerprint().await);
 
-    let (_, children) = app.get(&t, &format!("/api/v1/orgs?parent_id={town}&per_page=100")).await;
-    assert!(children["items"].as_array().unwrap().iter().any(|c| c["code"] == "JS-NEW"));
-    let (_, found) = app.get(&t, "/api/v1/orgs?q=%E6%96%B0%E6%9D%90%E6%96%99").await;
+    let (_, children) = app
+        .get(&t, &format!("/api/v1/orgs?parent_id={town}&per_page=100"))
+        .await;
+    assert!(children["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "JS-NEW"));
+    let (_, found) = app
+        .get(&t, "/api/v1/orgs?q=%E6%96%B0%E6%9D%90%E6%96%99")
+        .await;
     assert_eq!(found["total"], 1);
 }
 
@@ -48,41 +74,109 @@ async fn moving_a_subtree_needs_rights_at_both_ends() {
     let before = app.fingerprint().await;
 
     // The town admin cannot move a union out to 邱隘 (not theirs), nor a node under its own child.
-    let (s, _) = app.patch(&town, &format!("/api/v1/orgs/{huarui}"), json!({"parent_id": qiuai})).await;
+    let (s, _) = app
+        .patch(
+            &town,
+            &format!("/api/v1/orgs/{huarui}"),
+            json!({"parent_id": qiuai}),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.patch(&town, &format!("/api/v1/orgs/{town_id}"), json!({"parent_id": huarui})).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "the town admin has no rights over the district above");
-    let (s, e) = app.patch(&root, &format!("/api/v1/orgs/{town_id}"), json!({"parent_id": huarui})).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a node cannot go under its own descendant: {e}");
+    let (s, _) = app
+        .patch(
+            &town,
+            &format!("/api/v1/orgs/{town_id}"),
+            json!({"parent_id": huarui}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the town admin has no rights over the district above"
+    );
+    let (s, e) = app
+        .patch(
+            &root,
+            &format!("/api/v1/orgs/{town_id}"),
+            json!({"parent_id": huarui}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a node cannot go under its own descendant: {e}"
+    );
     assert_eq!(before, app.fingerprint().await);
 
     // Inside the town it may move a union under another of its unions (a branch, say).
-    let (s, o) = app.patch(&town, &format!("/api/v1/orgs/{huarui}"), json!({"parent_id": jingmi})).await;
+    let (s, o) = app
+        .patch(
+            &town,
+            &format!("/api/v1/orgs/{huarui}"),
+            json!({"parent_id": jingmi}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{o}");
     assert_eq!(o["parent_id"], jingmi);
-    let (_, list) = app.get(&town, &format!("/api/v1/members?org_id={jingmi}&per_page=1")).await;
-    let (_, list_h) = app.get(&town, &format!("/api/v1/members?org_id={huarui}&per_page=1")).await;
-    assert_eq!(list["total"].as_i64().unwrap(), 35 + list_h["total"].as_i64().unwrap(), "精密's subtree now holds 华瑞's members");
+    let (_, list) = app
+        .get(
+            &town,
+            &format!("/api/v1/members?org_id={jingmi}&per_page=1"),
+        )
+        .await;
+    let (_, list_h) = app
+        .get(
+            &town,
+            &format!("/api/v1/members?org_id={huarui}&per_page=1"),
+        )
+        .await;
+    assert_eq!(
+        list["total"].as_i64().unwrap(),
+        35 + list_h["total"].as_i64().unwrap(),
+        "精密's subtree now holds 华瑞's members"
+    );
 
     // The province moves it to 邱隘: the town no longer sees it or its members; 邱隘's subtree does.
-    let (s, _) = app.patch(&root, &format!("/api/v1/orgs/{huarui}"), json!({"parent_id": qiuai})).await;
+    let (s, _) = app
+        .patch(
+            &root,
+            &format!("/api/v1/orgs/{huarui}"),
+            json!({"parent_id": qiuai}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get(&town, &format!("/api/v1/orgs/{huarui}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get(&town, &format!("/api/v1/members/{member}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, q) = app.get(&root, &format!("/api/v1/members?org_id={qiuai}&per_page=1")).await;
-    assert_eq!(q["total"].as_i64().unwrap(), 20 + list_h["total"].as_i64().unwrap());
+    let (_, q) = app
+        .get(&root, &format!("/api/v1/members?org_id={qiuai}&per_page=1"))
+        .await;
+    assert_eq!(
+        q["total"].as_i64().unwrap(),
+        20 + list_h["total"].as_i64().unwrap()
+    );
     // A root cannot move.
     let zj = app.org_id("ZJ").await;
-    let (s, _) = app.patch(&root, &format!("/api/v1/orgs/{zj}"), json!({"parent_id": qiuai})).await;
+    let (s, _) = app
+        .patch(
+            &root,
+            &format!("/api/v1/orgs/{zj}"),
+            json!({"parent_id": qiuai}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
 async fn openapi_describes_the_contract() {
     let app = TestApp::spawn_empty().await;
-    let resp = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let spec: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
@@ -101,7 +195,10 @@ async fn openapi_describes_the_contract() {
         ("/api/v1/me", &["get"]),
     ] {
         for m in methods {
-            assert!(spec["paths"][path][m].is_object(), "{m} {path} missing from the OpenAPI document");
+            assert!(
+                spec["paths"][path][m].is_object(),
+                "{m} {path} missing from the OpenAPI document"
+            );
         }
     }
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();

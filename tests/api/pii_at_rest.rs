@@ -6,7 +6,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
@@ -16,7 +18,13 @@ async fn no_plaintext_id_numbers_or_phones_at_rest() {
     let org = app.org_id("JS-YIZHOU").await;
     let id_number = "11010519491231002X";
     let phone = "13957712345";
-    let (s, _) = app.post(&t, "/api/v1/members", json!({"name": "密文测试", "id_number": id_number, "phone": phone, "org_id": org})).await;
+    let (s, _) = app
+        .post(
+            &t,
+            "/api/v1/members",
+            json!({"name": "密文测试", "id_number": id_number, "phone": phone, "org_id": org}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     // The demo people too: take some of their numbers from the generator that made them.
     let mut maker = gongjiang::seed::people::PersonMaker::new(20_180_501);
@@ -34,17 +42,31 @@ async fn no_plaintext_id_numbers_or_phones_at_rest() {
             bytes
         }
         Some(_) => {
-            let out = std::process::Command::new("pg_dump").arg("--data-only").arg(&app.db_url).output().expect("pg_dump must be installed to check PostgreSQL");
-            assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+            let out = std::process::Command::new("pg_dump")
+                .arg("--data-only")
+                .arg(&app.db_url)
+                .output()
+                .expect("pg_dump must be installed to check PostgreSQL");
+            assert!(
+                out.status.success(),
+                "pg_dump failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             out.stdout
         }
     };
-    assert!(contains(&dump, "密文测试"), "the dump is readable (the name is there in plain text)");
+    assert!(
+        contains(&dump, "密文测试"),
+        "the dump is readable (the name is there in plain text)"
+    );
     for needle in [id_number, phone, &id_number[..17]] {
         assert!(!contains(&dump, needle), "plaintext {needle} found at rest");
     }
     for p in &demo {
-        assert!(!contains(&dump, &p.id_number), "demo ID number found at rest");
+        assert!(
+            !contains(&dump, &p.id_number),
+            "demo ID number found at rest"
+        );
         assert!(!contains(&dump, &p.phone), "demo phone found at rest");
     }
     // And the key never goes into the database.

@@ -72,19 +72,30 @@ impl Endpoint {
         use Endpoint::*;
         match self {
             GetOrg | GetEnterprise | GetMember | GetTransfers => Kind::Read,
-            PatchEnterprise | PostEnterprise | PatchMember | PostMember | TransferMember => Kind::Roster,
+            PatchEnterprise | PostEnterprise | PatchMember | PostMember | TransferMember => {
+                Kind::Roster
+            }
             PatchOrg | PostOrg => Kind::Orgs,
             GetAccount | PostAccount | PatchAccount => Kind::Accounts,
         }
     }
 
     fn is_member_record(self) -> bool {
-        matches!(self, Endpoint::GetMember | Endpoint::PatchMember | Endpoint::TransferMember | Endpoint::GetTransfers)
+        matches!(
+            self,
+            Endpoint::GetMember
+                | Endpoint::PatchMember
+                | Endpoint::TransferMember
+                | Endpoint::GetTransfers
+        )
     }
 
     fn success(self) -> StatusCode {
         match self {
-            Endpoint::PostOrg | Endpoint::PostEnterprise | Endpoint::PostMember | Endpoint::PostAccount => StatusCode::CREATED,
+            Endpoint::PostOrg
+            | Endpoint::PostEnterprise
+            | Endpoint::PostMember
+            | Endpoint::PostAccount => StatusCode::CREATED,
             _ => StatusCode::OK,
         }
     }
@@ -107,12 +118,10 @@ fn expected(actor: Actor, ep: Endpoint, target: Target) -> StatusCode {
             _ => nf,
         };
     }
-    let right = match (actor, ep.kind()) {
-        (_, Kind::Read) => true,
-        (TownAdmin, _) => true,
-        (TownOfficer, Kind::Roster) => true,
-        _ => false,
-    };
+    let right = matches!(
+        (actor, ep.kind()),
+        (_, Kind::Read) | (TownAdmin, _) | (TownOfficer, Kind::Roster)
+    );
     match (ep.kind(), target, right) {
         // Without the accounts right at all, the accounts endpoints are forbidden wherever.
         (Kind::Accounts, _, false) => fb,
@@ -139,55 +148,111 @@ async fn ids(app: &TestApp, root_token: &str, target: Target, worker_member: i64
     // An account to read and edit, made by the root admin in the target organisation.
     let name = format!("acct{}{}", org, rand_suffix());
     let (s, acct) = app
-        .post(root_token, "/api/v1/accounts", json!({"username": name, "password": "secret-123", "role": "viewer", "org_id": org}))
+        .post(
+            root_token,
+            "/api/v1/accounts",
+            json!({"username": name, "password": "secret-123", "role": "viewer", "org_id": org}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{acct}");
     Ids {
         org,
         sibling_org: app.org_id(sibling_code).await,
         enterprise: app.enterprise_of(org_code).await,
-        member: if target == Target::Own { worker_member } else { app.member_of(org_code).await },
+        member: if target == Target::Own {
+            worker_member
+        } else {
+            app.member_of(org_code).await
+        },
         account: acct["id"].as_i64().unwrap(),
     }
 }
 
 fn rand_suffix() -> String {
-    gongjiang::auth::session::random_token()[..6].to_lowercase().replace(['-', '_'], "x")
+    gongjiang::auth::session::random_token()[..6]
+        .to_lowercase()
+        .replace(['-', '_'], "x")
 }
 
-async fn request(app: &TestApp, token: &str, ep: Endpoint, ids: &Ids, n: u32) -> (StatusCode, serde_json::Value) {
+async fn request(
+    app: &TestApp,
+    token: &str,
+    ep: Endpoint,
+    ids: &Ids,
+    n: u32,
+) -> (StatusCode, serde_json::Value) {
     use Endpoint::*;
     let (method, path, body) = match ep {
         GetOrg => (Method::GET, format!("/api/v1/orgs/{}", ids.org), None),
-        PatchOrg => (Method::PATCH, format!("/api/v1/orgs/{}", ids.org), Some(json!({"name": format!("改名工会{n}")}))),
+        PatchOrg => (
+            Method::PATCH,
+            format!("/api/v1/orgs/{}", ids.org),
+            Some(json!({"name": format!("改名工会{n}")})),
+        ),
         PostOrg => (
             Method::POST,
             "/api/v1/orgs".into(),
-            Some(json!({"code": format!("NEW-{n}"), "name": "新建分会", "kind": "企业工会", "parent_id": ids.org})),
+            Some(
+                json!({"code": format!("NEW-{n}"), "name": "新建分会", "kind": "企业工会", "parent_id": ids.org}),
+            ),
         ),
-        GetEnterprise => (Method::GET, format!("/api/v1/enterprises/{}", ids.enterprise), None),
-        PatchEnterprise => (Method::PATCH, format!("/api/v1/enterprises/{}", ids.enterprise), Some(json!({"industry": format!("行业{n}")}))),
+        GetEnterprise => (
+            Method::GET,
+            format!("/api/v1/enterprises/{}", ids.enterprise),
+            None,
+        ),
+        PatchEnterprise => (
+            Method::PATCH,
+            format!("/api/v1/enterprises/{}", ids.enterprise),
+            Some(json!({"industry": format!("行业{n}")})),
+        ),
         PostEnterprise => (
             Method::POST,
             "/api/v1/enterprises".into(),
-            Some(json!({"credit_code": credit_code(n), "name": format!("新企业{n}"), "org_id": ids.org})),
+            Some(
+                json!({"credit_code": credit_code(n), "name": format!("新企业{n}"), "org_id": ids.org}),
+            ),
         ),
         GetMember => (Method::GET, format!("/api/v1/members/{}", ids.member), None),
-        PatchMember => (Method::PATCH, format!("/api/v1/members/{}", ids.member), Some(json!({"occupation": format!("工种{n}")}))),
+        PatchMember => (
+            Method::PATCH,
+            format!("/api/v1/members/{}", ids.member),
+            Some(json!({"occupation": format!("工种{n}")})),
+        ),
         PostMember => (
             Method::POST,
             "/api/v1/members".into(),
-            Some(json!({"name": "新会员", "id_number": id_number(n), "phone": "13900001111", "org_id": ids.org})),
+            Some(
+                json!({"name": "新会员", "id_number": id_number(n), "phone": "13900001111", "org_id": ids.org}),
+            ),
         ),
-        TransferMember => (Method::POST, format!("/api/v1/members/{}/transfer", ids.member), Some(json!({"to_org_id": ids.sibling_org}))),
-        GetTransfers => (Method::GET, format!("/api/v1/members/{}/transfers", ids.member), None),
-        GetAccount => (Method::GET, format!("/api/v1/accounts/{}", ids.account), None),
+        TransferMember => (
+            Method::POST,
+            format!("/api/v1/members/{}/transfer", ids.member),
+            Some(json!({"to_org_id": ids.sibling_org})),
+        ),
+        GetTransfers => (
+            Method::GET,
+            format!("/api/v1/members/{}/transfers", ids.member),
+            None,
+        ),
+        GetAccount => (
+            Method::GET,
+            format!("/api/v1/accounts/{}", ids.account),
+            None,
+        ),
         PostAccount => (
             Method::POST,
             "/api/v1/accounts".into(),
-            Some(json!({"username": format!("new{n}"), "password": "secret-123", "role": "officer", "org_id": ids.org})),
+            Some(
+                json!({"username": format!("new{n}"), "password": "secret-123", "role": "officer", "org_id": ids.org}),
+            ),
         ),
-        PatchAccount => (Method::PATCH, format!("/api/v1/accounts/{}", ids.account), Some(json!({"password": "another-secret"}))),
+        PatchAccount => (
+            Method::PATCH,
+            format!("/api/v1/accounts/{}", ids.account),
+            Some(json!({"password": "another-secret"})),
+        ),
     };
     app.call(method, &path, Some(token), body).await
 }
@@ -198,14 +263,20 @@ async fn run_matrix_for(actor: Actor) {
     let town = app.org_id("ZJ-NB-YZ-JS").await;
     let worker_member: i64 = {
         let t = app.login("worker").await;
-        app.get(&t, "/api/v1/me").await.1["member_id"].as_i64().unwrap()
+        app.get(&t, "/api/v1/me").await.1["member_id"]
+            .as_i64()
+            .unwrap()
     };
     let token = match actor {
         Actor::RootAdmin => root.clone(),
         Actor::TownAdmin => app.login("jiangshan").await,
         Actor::Worker => app.login("worker").await,
         Actor::TownOfficer | Actor::TownViewer => {
-            let (role, name) = if actor == Actor::TownOfficer { ("officer", "officer1") } else { ("viewer", "viewer1") };
+            let (role, name) = if actor == Actor::TownOfficer {
+                ("officer", "officer1")
+            } else {
+                ("viewer", "viewer1")
+            };
             let (s, b) = app
                 .post(&root, "/api/v1/accounts", json!({"username": name, "password": "gongjiang", "role": role, "org_id": town}))
                 .await;
@@ -229,14 +300,24 @@ async fn run_matrix_for(actor: Actor) {
             let (status, body) = request(&app, &token, ep, &ids, 1000 * actor as u32 + n).await;
             let want = expected(actor, ep, target);
             if status != want {
-                failures.push(format!("{actor:?} {ep:?} {target:?}: got {status}, want {want}: {body}"));
+                failures.push(format!(
+                    "{actor:?} {ep:?} {target:?}: got {status}, want {want}: {body}"
+                ));
             }
             if !status.is_success() {
-                assert_eq!(before, app.fingerprint().await, "{actor:?} {ep:?} {target:?} was refused ({status}) but changed data");
+                assert_eq!(
+                    before,
+                    app.fingerprint().await,
+                    "{actor:?} {ep:?} {target:?} was refused ({status}) but changed data"
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "scope matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "scope matrix failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -274,28 +355,59 @@ async fn lists_are_scoped_to_the_subtree() {
     let town_id = app.org_id("ZJ-NB-YZ-JS").await;
 
     let (_, orgs) = app.get(&town, "/api/v1/orgs?per_page=200").await;
-    let names: Vec<&str> = orgs["items"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"姜山镇总工会") && names.contains(&"华瑞电器股份有限公司工会"));
-    assert!(!names.iter().any(|n| n.contains("湖州") || n.contains("邱隘") || n.contains("宁波市")), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("湖州") || n.contains("邱隘") || n.contains("宁波市")),
+        "{names:?}"
+    );
     assert_eq!(orgs["total"].as_i64().unwrap() as usize, names.len());
 
     let (_, all) = app.get(&root, "/api/v1/members?per_page=1").await;
     let (_, mine) = app.get(&town, "/api/v1/members?per_page=200").await;
-    let (_, town_by_root) = app.get(&root, &format!("/api/v1/members?org_id={town_id}&per_page=1")).await;
+    let (_, town_by_root) = app
+        .get(
+            &root,
+            &format!("/api/v1/members?org_id={town_id}&per_page=1"),
+        )
+        .await;
     assert!(mine["total"].as_i64().unwrap() < all["total"].as_i64().unwrap());
-    assert_eq!(mine["total"], town_by_root["total"], "the town admin sees exactly the town's subtree");
+    assert_eq!(
+        mine["total"], town_by_root["total"],
+        "the town admin sees exactly the town's subtree"
+    );
     for m in mine["items"].as_array().unwrap() {
         let org = m["org_id"].as_i64().unwrap();
         let (s, _) = app.get(&town, &format!("/api/v1/orgs/{org}")).await;
-        assert_eq!(s, StatusCode::OK, "member {} is in an org the town cannot see", m["id"]);
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "member {} is in an org the town cannot see",
+            m["id"]
+        );
     }
     // Asking for another subtree by filter is a 404, not a leak.
-    let (s, _) = app.get(&town, &format!("/api/v1/members?org_id={huzhou}")).await;
+    let (s, _) = app
+        .get(&town, &format!("/api/v1/members?org_id={huzhou}"))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.get(&town, &format!("/api/v1/enterprises?org_id={huzhou}")).await;
+    let (s, _) = app
+        .get(&town, &format!("/api/v1/enterprises?org_id={huzhou}"))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, ents) = app.get(&town, "/api/v1/enterprises?per_page=200").await;
-    assert!(ents["items"].as_array().unwrap().iter().all(|e| !e["name"].as_str().unwrap().contains("恒达")));
+    assert!(ents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| !e["name"].as_str().unwrap().contains("恒达")));
 
     // The worker's list is their own record.
     let worker = app.login("worker").await;
@@ -306,14 +418,30 @@ async fn lists_are_scoped_to_the_subtree() {
 
     // Accounts: the town admin sees the town's accounts only.
     let (_, accts) = app.get(&town, "/api/v1/accounts").await;
-    let users: Vec<&str> = accts["items"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
-    assert!(users.contains(&"jiangshan") && users.contains(&"worker") && !users.contains(&"admin"), "{users:?}");
+    let users: Vec<&str> = accts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        users.contains(&"jiangshan") && users.contains(&"worker") && !users.contains(&"admin"),
+        "{users:?}"
+    );
 }
 
 #[tokio::test]
 async fn without_a_token_everything_is_401() {
     let app = TestApp::spawn().await;
-    for path in ["/api/v1/orgs", "/api/v1/orgs/1", "/api/v1/members", "/api/v1/members/1", "/api/v1/enterprises", "/api/v1/accounts", "/api/v1/me"] {
+    for path in [
+        "/api/v1/orgs",
+        "/api/v1/orgs/1",
+        "/api/v1/members",
+        "/api/v1/members/1",
+        "/api/v1/enterprises",
+        "/api/v1/accounts",
+        "/api/v1/me",
+    ] {
         let (s, body) = app.call(Method::GET, path, None, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(body["status"], 401);
@@ -321,7 +449,14 @@ async fn without_a_token_everything_is_401() {
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path} with a bad token");
     }
     let before = app.fingerprint().await;
-    let (s, _) = app.call(Method::POST, "/api/v1/members", None, Some(json!({"name": "x", "id_number": id_number(1), "org_id": 1}))).await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/members",
+            None,
+            Some(json!({"name": "x", "id_number": id_number(1), "org_id": 1})),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(before, app.fingerprint().await);
 }

@@ -19,7 +19,9 @@ pub struct TestApp {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("GONGJIANG_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+    std::env::var("GONGJIANG_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A fresh, empty database URL (SQLite in `dir`, or a new PostgreSQL database).
@@ -28,13 +30,22 @@ pub async fn fresh_db_url(dir: &std::path::Path) -> String {
         None => format!("sqlite://{}", dir.join("test.db").display()),
         Some(admin_url) => {
             sqlx::any::install_default_drivers();
-            let name = format!("gj_test_{}", gongjiang::auth::session::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+            let token = gongjiang::auth::session::random_token()
+                .to_lowercase()
+                .replace(['-', '_'], "");
+            let name = format!("gj_test_{}", &token[..16]);
             let pool = sqlx::AnyPool::connect(&admin_url)
                 .await
                 .expect("GONGJIANG_TEST_POSTGRES is set but PostgreSQL does not answer");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .expect("create test database");
             pool.close().await;
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin_url);
             format!("{base}/{name}")
         }
     }
@@ -44,7 +55,9 @@ impl TestApp {
     /// The app with the demo data loaded.
     pub async fn spawn() -> TestApp {
         let app = TestApp::spawn_empty().await;
-        gongjiang::seed::demo::load(&app.state.db, &app.state.keys).await.expect("demo data");
+        gongjiang::seed::demo::load(&app.state.db, &app.state.keys)
+            .await
+            .expect("demo data");
         app
     }
 
@@ -52,13 +65,27 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_db_url(dir.path()).await;
         let key_file = dir.path().join("test.key");
-        let (db, keys) = config::open(&db_url, Some(&key_file)).await.expect("open database");
+        let (db, keys) = config::open(&db_url, Some(&key_file))
+            .await
+            .expect("open database");
         let state = AppState::new(db, keys);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         app::spawn(state.clone(), listener);
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { addr, state, client, db_url, key_file, dir }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            addr,
+            state,
+            client,
+            db_url,
+            key_file,
+            dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -66,12 +93,25 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> String {
-        let (status, body) = self.call(Method::POST, "/api/v1/session", None, Some(serde_json::json!({"username": username, "password": "gongjiang"}))).await;
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(serde_json::json!({"username": username, "password": "gongjiang"})),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         body["token"].as_str().expect("token").to_string()
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -81,12 +121,19 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request");
         let status = resp.status();
-        let ctype = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         let text = resp.text().await.expect("body");
-        if status.is_client_error() || status.is_server_error() {
-            if status != StatusCode::NOT_FOUND || path.starts_with("/api/") {
-                assert_eq!(ctype, "application/problem+json", "{path} answered {status} with {ctype}: {text}");
-            }
+        // Every API error is problem+json.
+        if (status.is_client_error() || status.is_server_error()) && path.starts_with("/api/") {
+            assert_eq!(
+                ctype, "application/problem+json",
+                "{path} answered {status} with {ctype}: {text}"
+            );
         }
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         (status, value)
@@ -101,22 +148,37 @@ impl TestApp {
     }
 
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(token), Some(body)).await
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn org_id(&self, code: &str) -> i64 {
-        gongjiang::org::store::get_by_code(&self.state.db, code).await.unwrap().unwrap().id
+        gongjiang::org::store::get_by_code(&self.state.db, code)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     /// Some member of an organisation (lowest id).
     pub async fn member_of(&self, code: &str) -> i64 {
         let org = self.org_id(code).await;
-        sqlx::query("SELECT MIN(id) FROM members WHERE org_id = $1").bind(org).fetch_one(&self.state.db.pool).await.unwrap().get(0)
+        sqlx::query("SELECT MIN(id) FROM members WHERE org_id = $1")
+            .bind(org)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+            .get(0)
     }
 
     pub async fn enterprise_of(&self, code: &str) -> i64 {
         let org = self.org_id(code).await;
-        sqlx::query("SELECT MIN(id) FROM enterprises WHERE org_id = $1").bind(org).fetch_one(&self.state.db.pool).await.unwrap().get(0)
+        sqlx::query("SELECT MIN(id) FROM enterprises WHERE org_id = $1")
+            .bind(org)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+            .get(0)
     }
 
     /// Every row the API can change, as text: equal before and after means nothing changed.
@@ -133,7 +195,11 @@ impl TestApp {
         for q in queries {
             for row in sqlx::query(q).fetch_all(&self.state.db.pool).await.unwrap() {
                 for i in 0..row.len() {
-                    let cell = row.try_get::<i64, _>(i).map(|v| v.to_string()).or_else(|_| row.try_get::<String, _>(i)).unwrap_or_default();
+                    let cell = row
+                        .try_get::<i64, _>(i)
+                        .map(|v| v.to_string())
+                        .or_else(|_| row.try_get::<String, _>(i))
+                        .unwrap_or_default();
                     out.push_str(&cell);
                     out.push('|');
                 }
