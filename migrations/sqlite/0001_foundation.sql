@@ -18,7 +18,8 @@ CREATE TABLE orgs (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX orgs_path ON orgs(path);
+-- Unique, so a subtree listed in (path, member id) order needs no sort.
+CREATE UNIQUE INDEX orgs_path ON orgs(path);
 CREATE INDEX orgs_parent ON orgs(parent_id);
 
 CREATE TABLE enterprises (

@@ -69,7 +69,7 @@ pub async fn list(
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS}{filter} ORDER BY o.path, e.name LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS}{filter} ORDER BY o.path, e.id LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))

@@ -8,8 +8,11 @@ pub const SKILL_LEVELS: [&str; 5] = ["初级工", "中级工", "高级工", "技
 
 /// Reads the many ways a roster writes a level: 五级, 初级, 初级工, 五级/初级工, 高级技师, 一级 …
 pub fn parse_skill_level(input: &str) -> Result<String, String> {
-    let s = crate::pii::to_half_width(input.trim()).replace(['（', '）', '(', ')', ' '], "");
-    if s.is_empty() || s == "无" {
+    // "三级（高级工）" and "四级/中级工" both name a level twice: split on the separators.
+    let s = crate::pii::to_half_width(input.trim())
+        .replace(['(', ')'], "/")
+        .replace(' ', "");
+    if s.is_empty() || s == "无" || s == "/" {
         return Ok(String::new());
     }
     // Try the most specific names first: "高级技师" contains "技师", "高级工" contains "高级".
@@ -20,7 +23,7 @@ pub fn parse_skill_level(input: &str) -> Result<String, String> {
         (&["中级工", "中级", "四级"], 1),
         (&["初级工", "初级", "五级"], 0),
     ];
-    for part in s.split(['/', '、']) {
+    for part in s.split(['/', '、']).filter(|p| !p.is_empty()) {
         for (names, level) in table {
             if names.contains(&part) {
                 return Ok(SKILL_LEVELS[level].to_string());

@@ -105,7 +105,9 @@ pub struct Filter {
     pub enterprise_id: Option<i64>,
 }
 
-/// Members in the scope, newest first. `q` matches a name substring, a card
+/// Members in the scope, by organisation (tree order) then member id: with the
+/// unique path index this order comes straight from the indexes, so the first
+/// page of a million-member subtree needs no sort. `q` matches a name substring, a card
 /// number, or — through the keyed hash — a whole ID number or phone.
 pub async fn list(
     db: &Db,
@@ -151,7 +153,7 @@ pub async fn list(
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS}{filter} ORDER BY m.id DESC LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS}{filter} ORDER BY o.path, m.id LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows

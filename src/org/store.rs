@@ -167,12 +167,14 @@ pub async fn create(
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO orgs (code, name, kind, parent_id, path, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, '', $5, $5) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
     .bind(&new.code)
     .bind(&new.name)
     .bind(&new.kind)
     .bind(parent_id)
+    // Paths are unique; until the id is known, the (unique) code stands in.
+    .bind(format!("#{}", new.code))
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
