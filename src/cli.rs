@@ -13,7 +13,9 @@ use std::process::ExitCode;
 #[command(
     name = "gongjiang",
     version,
-    about = "工匠 Gongjiang — 产业工人队伍建设平台 (trade-union platform for a skilled workforce)"
+    about = "工匠 Gongjiang — 产业工人队伍建设平台 (trade-union platform for a skilled workforce)",
+    after_help = "Environment: GONGJIANG_DB (database URL, default sqlite://gongjiang.db), GONGJIANG_KEY_FILE \
+                  (key for personal data; back it up), GONGJIANG_LISTEN (default 127.0.0.1:8080), GONGJIANG_LOG (log filter)."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -331,13 +331,11 @@ async fn detail_page(
     form_view(&s, &c, view).await
 }
 
+/// Errors the user can fix in the form; anything else (no right, say) is an error page.
 fn keeps_form(e: &AppError) -> bool {
     matches!(
         e,
-        AppError::Invalid(_)
-            | AppError::Conflict { .. }
-            | AppError::NotFound(_)
-            | AppError::Forbidden(_)
+        AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound(_)
     )
 }
 

@@ -218,3 +218,30 @@ pub fn id_number(n: u32) -> String {
 pub fn credit_code(n: u32) -> String {
     gongjiang::pii::creditcode::compose("91", "330212", &format!("{:08}", 70_000_000 + n))
 }
+
+impl Drop for TestApp {
+    /// Drops this test's PostgreSQL database (FORCE ends the app's own connections).
+    fn drop(&mut self) {
+        let (Some(admin_url), true) = (postgres_url(), self.db_url.starts_with("postgres")) else {
+            return;
+        };
+        let Some(name) = self.db_url.rsplit('/').next().map(str::to_string) else {
+            return;
+        };
+        // Drop runs inside the test's runtime; a thread of its own may block.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let pool = sqlx::AnyPool::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}

@@ -1,0 +1,490 @@
+//! The real `gongjiang` binary: migrations and the key file, the idempotent
+//! demo seed, adding accounts and setting passwords from standard input, and
+//! the refusals that keep a wrong key or URL from touching the data.
+
+use crate::support;
+use gongjiang::app::{self, AppState};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Runs the binary with `args`, writing `stdin` to it. The environment that
+/// would point it at some other database or key is removed, so only the flags
+/// count. Runs on a blocking thread: an in-process server may be running on
+/// this test's runtime meanwhile.
+async fn gongjiang(args: &[&str], stdin: Option<&str>) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.map(str::to_string);
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gongjiang"))
+            .args(&args)
+            .env_remove("GONGJIANG_DB")
+            .env_remove("GONGJIANG_KEY_FILE")
+            .env_remove("GONGJIANG_LISTEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start gongjiang");
+        // Dropping the handle closes stdin, so a command reading it never waits.
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .expect("write stdin");
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().expect("wait for gongjiang")
+    })
+    .await
+    .expect("join")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Asserts the command failed and said `needle` on stderr.
+fn assert_fails_with(o: &Output, needle: &str, what: &str) {
+    assert!(
+        !o.status.success(),
+        "{what} should fail; stdout: {}",
+        stdout(o)
+    );
+    assert!(
+        stderr(o).contains(needle),
+        "{what}: stderr does not mention {needle:?}:\n{}",
+        stderr(o)
+    );
+}
+
+/// A fresh database and the path for its key file (not created yet).
+struct Setup {
+    _dir: tempfile::TempDir,
+    url: String,
+    key: PathBuf,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = support::fresh_db_url(dir.path()).await;
+        let key = dir.path().join("k.key");
+        Setup {
+            _dir: dir,
+            url,
+            key,
+        }
+    }
+
+    fn key(&self) -> &str {
+        self.key.to_str().expect("utf-8 temp path")
+    }
+
+    /// `args` followed by `--db URL --key-file K`.
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut all = args.to_vec();
+        all.extend(["--db", &self.url, "--key-file", self.key()]);
+        gongjiang(&all, stdin).await
+    }
+
+    /// The database with the demo data, through the binary.
+    async fn seeded(self) -> Setup {
+        let o = self.run(&["seed", "demo"], None).await;
+        assert_ok(&o, "seed demo");
+        self
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let db = gongjiang::db::Db::connect(&self.url)
+            .await
+            .expect("connect");
+        let n = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        db.pool.close().await;
+        n
+    }
+
+    async fn account_exists(&self, username: &str) -> bool {
+        let db = gongjiang::db::Db::connect(&self.url)
+            .await
+            .expect("connect");
+        let found = gongjiang::auth::store::id_by_username(&db, username)
+            .await
+            .expect("lookup")
+            .is_some();
+        db.pool.close().await;
+        found
+    }
+
+    /// The app in this process, on the same database and key, as `serve` would run it.
+    async fn serve(&self) -> Api {
+        let (db, keys) = gongjiang::config::open(&self.url, Some(Path::new(self.key())))
+            .await
+            .expect("open");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        app::spawn(AppState::new(db, keys), listener);
+        Api {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    /// POST /api/v1/session: the status, and the token on success.
+    async fn login(&self, username: &str, password: &str) -> (StatusCode, Option<String>) {
+        let resp = self
+            .client
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        (status, body["token"].as_str().map(str::to_string))
+    }
+
+    async fn me(&self, token: &str) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .get(format!("{}/api/v1/me", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn migrate_creates_the_key_and_seeding_twice_adds_nothing() {
+    let s = Setup::new().await;
+    assert!(!s.key.exists());
+
+    let migrated = s.run(&["migrate"], None).await;
+    assert_ok(&migrated, "migrate");
+    assert!(
+        stdout(&migrated).contains("schema version"),
+        "{}",
+        stdout(&migrated)
+    );
+    assert!(s.key.exists(), "migrate creates the key file");
+    assert!(
+        stderr(&migrated).contains("back it up"),
+        "the operator is told to back up the key"
+    );
+    let key_text = std::fs::read_to_string(&s.key).unwrap();
+
+    let first = s.run(&["seed", "demo"], None).await;
+    assert_ok(&first, "first seed");
+    assert!(
+        !stdout(&first).contains(" 0 members added"),
+        "{}",
+        stdout(&first)
+    );
+    let (members, orgs, accounts) = (
+        s.count("members").await,
+        s.count("orgs").await,
+        s.count("accounts").await,
+    );
+    assert!(members > 0 && orgs > 0 && accounts > 0);
+
+    let second = s.run(&["seed", "demo"], None).await;
+    assert_ok(&second, "second seed");
+    assert!(
+        stdout(&second).contains("0 organisations, 0 enterprises, 0 members, 0 accounts added"),
+        "second seed should add nothing: {}",
+        stdout(&second)
+    );
+    assert_eq!(s.count("members").await, members);
+    assert_eq!(s.count("orgs").await, orgs);
+    assert_eq!(s.count("accounts").await, accounts);
+    assert_eq!(
+        std::fs::read_to_string(&s.key).unwrap(),
+        key_text,
+        "an existing key is never replaced"
+    );
+}
+
+#[tokio::test]
+async fn user_add_creates_an_account_that_can_log_in() {
+    let s = Setup::new().await.seeded().await;
+    let o = s
+        .run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "officer1",
+                "--org",
+                "ZJ-NB-YZ-JS",
+                "--role",
+                "officer",
+                "--password-stdin",
+            ],
+            Some("officer-pass-1\n"),
+        )
+        .await;
+    assert_ok(&o, "user add");
+    assert!(stdout(&o).contains("account officer1"), "{}", stdout(&o));
+
+    let api = s.serve().await;
+    let (status, token) = api.login("officer1", "officer-pass-1").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, me) = api.me(&token.expect("token")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["assignments"][0]["role"], "officer", "{me}");
+    assert_eq!(me["assignments"][0]["org_name"], "姜山镇总工会", "{me}");
+}
+
+#[tokio::test]
+async fn user_add_refuses_bad_input_and_adds_nothing() {
+    let s = Setup::new().await.seeded().await;
+    let accounts = s.count("accounts").await;
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["--org", "ZJ-NB-YZ-JS", "--role", "boss"],
+            "officer-pass-1\n",
+            "未知角色“boss”",
+        ),
+        (
+            &["--org", "NO-SUCH-ORG", "--role", "officer"],
+            "officer-pass-1\n",
+            "no organisation with code 'NO-SUCH-ORG'",
+        ),
+        (
+            &["--org", "ZJ-NB-YZ-JS", "--role", "officer"],
+            "short\n",
+            "at least 8 characters",
+        ),
+        (
+            &["--org", "ZJ-NB-YZ-JS", "--role", "member"],
+            "member-pass-1\n",
+            "--member-id",
+        ),
+    ];
+    for (i, (flags, password, message)) in cases.into_iter().enumerate() {
+        let username = format!("bad{i}");
+        let mut args = vec![
+            "user",
+            "add",
+            "--username",
+            username.as_str(),
+            "--password-stdin",
+        ];
+        args.extend_from_slice(flags);
+        let o = s.run(&args, Some(password)).await;
+        assert_fails_with(&o, message, &format!("user add {flags:?}"));
+        assert!(!s.account_exists(&username).await, "{username} was added");
+    }
+    assert_eq!(s.count("accounts").await, accounts);
+
+    // The password never goes on the command line: without --password-stdin there is no account.
+    let o = s
+        .run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "nopass",
+                "--org",
+                "ZJ-NB-YZ-JS",
+                "--role",
+                "officer",
+            ],
+            None,
+        )
+        .await;
+    assert_fails_with(&o, "--password-stdin", "user add without --password-stdin");
+    assert_eq!(s.count("accounts").await, accounts);
+}
+
+#[tokio::test]
+async fn user_passwd_changes_the_password_and_ends_sessions() {
+    let s = Setup::new().await.seeded().await;
+    let add = &[
+        "user",
+        "add",
+        "--username",
+        "officer1",
+        "--org",
+        "ZJ-NB-YZ-JS",
+        "--role",
+        "officer",
+        "--password-stdin",
+    ];
+    assert_ok(&s.run(add, Some("first-pass-1\n")).await, "user add");
+    let api = s.serve().await;
+    let (_, token) = api.login("officer1", "first-pass-1").await;
+    let token = token.expect("login with the first password");
+
+    let o = s
+        .run(
+            &[
+                "user",
+                "passwd",
+                "--username",
+                "officer1",
+                "--password-stdin",
+            ],
+            Some("second-pass-2\n"),
+        )
+        .await;
+    assert_ok(&o, "user passwd");
+
+    assert_eq!(
+        api.login("officer1", "first-pass-1").await.0,
+        StatusCode::UNAUTHORIZED,
+        "old password still works"
+    );
+    assert_eq!(
+        api.login("officer1", "second-pass-2").await.0,
+        StatusCode::OK,
+        "new password does not work"
+    );
+    assert_eq!(
+        api.me(&token).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a token from before the change still works"
+    );
+
+    let o = s
+        .run(
+            &["user", "passwd", "--username", "nobody", "--password-stdin"],
+            Some("second-pass-2\n"),
+        )
+        .await;
+    assert_fails_with(
+        &o,
+        "no account named 'nobody'",
+        "passwd of an unknown account",
+    );
+}
+
+#[tokio::test]
+async fn a_key_file_from_another_database_is_refused() {
+    let s = Setup::new().await;
+    assert_ok(&s.run(&["migrate"], None).await, "migrate");
+    // A real key, but made for a different database.
+    let other = Setup::new().await;
+    assert_ok(
+        &other.run(&["migrate"], None).await,
+        "migrate the other database",
+    );
+
+    let o = gongjiang(
+        &["migrate", "--db", &s.url, "--key-file", other.key()],
+        None,
+    )
+    .await;
+    assert_fails_with(&o, "does not match", "migrate with another database's key");
+    let o = gongjiang(
+        &["seed", "demo", "--db", &s.url, "--key-file", other.key()],
+        None,
+    )
+    .await;
+    assert_fails_with(&o, "does not match", "seed with another database's key");
+    assert_eq!(
+        s.count("members").await,
+        0,
+        "nothing was written with the wrong key"
+    );
+
+    // A missing key for a database that has one is not silently replaced either.
+    let missing = s.key.with_file_name("missing.key");
+    let o = gongjiang(
+        &[
+            "migrate",
+            "--db",
+            &s.url,
+            "--key-file",
+            missing.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_fails_with(&o, "does not exist", "migrate with a missing key");
+    assert!(!missing.exists());
+}
+
+#[tokio::test]
+async fn database_urls_are_checked_before_connecting() {
+    // Port 1 has no server: were the key check after connecting, the error would be a connection error.
+    let o = gongjiang(
+        &["migrate", "--db", "postgres://nobody@127.0.0.1:1/none"],
+        None,
+    )
+    .await;
+    assert_fails_with(&o, "--key-file", "postgres without --key-file");
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.key");
+    let o = gongjiang(
+        &[
+            "migrate",
+            "--db",
+            "mysql://x",
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_fails_with(&o, "unsupported", "a mysql URL");
+    assert!(
+        !key.exists(),
+        "no key is made for a database that cannot be used"
+    );
+}
+
+#[tokio::test]
+async fn serve_help_mentions_the_environment() {
+    let o = gongjiang(&["serve", "--help"], None).await;
+    assert_ok(&o, "serve --help");
+    assert!(stdout(&o).contains("GONGJIANG_DB"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("GONGJIANG_KEY_FILE"), "{}", stdout(&o));
+}
+
+#[tokio::test]
+async fn top_level_help_mentions_the_environment() {
+    let o = gongjiang(&["--help"], None).await;
+    assert_ok(&o, "--help");
+    assert!(
+        stdout(&o).contains("GONGJIANG_DB"),
+        "`gongjiang --help` does not name GONGJIANG_DB:\n{}",
+        stdout(&o)
+    );
+}
