@@ -217,6 +217,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             }
             let id = accounts::create(
                 &db,
+                &crate::audit::Actor::cli(),
                 &accounts::NewAccount {
                     username: username.clone(),
                     password,
@@ -249,7 +250,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 .await
                 .map_err(describe)?
                 .with_context(|| format!("no account named '{username}'"))?;
-            accounts::set_password(&db, id, &password)
+            accounts::set_password(&db, &crate::audit::Actor::cli(), id, &password)
                 .await
                 .map_err(describe)?;
             println!("password of {username} changed; its sessions have ended");

@@ -4,6 +4,7 @@
 //! lives here so the integration tests and benchmarks can start the real app.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -3,6 +3,7 @@
 use super::store::{self, NewAccount};
 use super::{session, ApiCaller, Caller, Right, Role};
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 use crate::web::ApiJson;
 use axum::extract::{ConnectInfo, Path, State};
@@ -140,6 +141,7 @@ pub async fn create_account(
     crate::org::store::get(&s.db, &c.scope(Right::Accounts), org_id).await?;
     store::create(
         &s.db,
+        &Actor::of(c),
         &NewAccount {
             username,
             password: password.to_string(),
@@ -194,10 +196,10 @@ async fn update(
         return Err(AppError::invalid("disabled", "不能停用自己的账号"));
     }
     if let Some(p) = &b.password {
-        store::set_password(&s.db, id, p).await?;
+        store::set_password(&s.db, &Actor::of(&c), id, p).await?;
     }
     if let Some(d) = b.disabled {
-        store::set_disabled(&s.db, id, d).await?;
+        store::set_disabled(&s.db, &Actor::of(&c), id, d).await?;
     }
     Ok(Json(store::get(&s.db, &scope, id).await?))
 }

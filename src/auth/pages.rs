@@ -3,6 +3,7 @@
 use super::store;
 use super::{session, PageCaller, Right, Role, SESSION_COOKIE};
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::web::error::AppError;
 use crate::web::pages::{render, render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, FormErrors, Nav, PageForm};
@@ -218,7 +219,7 @@ async fn password_submit(
             AppError::LoginFailed => AppError::invalid("current", "当前密码不正确"),
             other => other,
         })?;
-        store::set_password(&s.db, c.account_id, &f.new_password)
+        store::set_password(&s.db, &Actor::of(&c), c.account_id, &f.new_password)
             .await
             .map_err(|e| match e {
                 AppError::Invalid(mut v) => {
@@ -421,7 +422,7 @@ async fn account_password(
     PageForm { caller: c, form: f }: PageForm<ResetForm>,
 ) -> PageResult {
     account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
-    match store::set_password(&s.db, id, &f.password).await {
+    match store::set_password(&s.db, &Actor::of(&c), id, &f.password).await {
         Ok(()) if id == c.account_id => Ok(Redirect::to("/login").into_response()),
         Ok(()) => {
             account_view(
@@ -455,7 +456,9 @@ async fn account_disabled(
         let e = AppError::invalid("disabled", "不能停用自己的账号");
         return account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await;
     }
-    store::set_disabled(&s.db, id, disable).await.or_page(&c)?;
+    store::set_disabled(&s.db, &Actor::of(&c), id, disable)
+        .await
+        .or_page(&c)?;
     let notice = if disable {
         "账号已停用，其登录已全部失效"
     } else {

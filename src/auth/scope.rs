@@ -10,6 +10,9 @@ pub enum Role {
     Officer,
     Viewer,
     Member,
+    /// Not a role of its own but a right an admin grants beside one: seeing
+    /// whole ID numbers and phones in the subtree (every reveal is audited).
+    Reveal,
 }
 
 /// What a request wants to do; a role grants some of them over its subtree.
@@ -23,6 +26,8 @@ pub enum Right {
     Orgs,
     /// Manage accounts.
     Accounts,
+    /// See whole ID numbers and phones.
+    Reveal,
 }
 
 impl Role {
@@ -34,6 +39,7 @@ impl Role {
             "officer" => Ok(Role::Officer),
             "viewer" => Ok(Role::Viewer),
             "member" => Ok(Role::Member),
+            "reveal" => Ok(Role::Reveal),
             other => Err(format!(
                 "未知角色“{other}”，可选 admin、officer、viewer、member"
             )),
@@ -46,6 +52,7 @@ impl Role {
             Role::Officer => "officer",
             Role::Viewer => "viewer",
             Role::Member => "member",
+            Role::Reveal => "reveal",
         }
     }
 
@@ -55,16 +62,19 @@ impl Role {
             Role::Officer => "工作人员",
             Role::Viewer => "只读",
             Role::Member => "会员",
+            Role::Reveal => "查看完整证件号",
         }
     }
 
     pub fn grants(self, right: Right) -> bool {
         match self {
-            Role::Admin => true,
+            // Revealing is granted on its own, never implied by another role.
+            Role::Admin => right != Right::Reveal,
             Role::Officer => matches!(right, Right::Read | Right::Roster),
             Role::Viewer => right == Right::Read,
             // A member's rights are over their own record, not a subtree.
             Role::Member => false,
+            Role::Reveal => right == Right::Reveal,
         }
     }
 }

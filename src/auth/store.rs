@@ -1,10 +1,12 @@
 //! SQL for accounts and their assignments, and the login check.
 
 use super::{limit::LoginLimiter, password, session, Role, Scope};
-use crate::db::{now_ms, Db};
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db, Tx};
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::sql::Sql;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +81,7 @@ pub struct NewAccount {
 }
 
 /// Creates an account with one assignment. The caller has checked the scope.
-pub async fn create(db: &Db, a: &NewAccount) -> AppResult<i64> {
+pub async fn create(db: &Db, actor: &Actor, a: &NewAccount) -> AppResult<i64> {
     let exists = sqlx::query("SELECT id FROM accounts WHERE username = $1")
         .bind(&a.username)
         .fetch_optional(&db.pool)
@@ -110,6 +112,12 @@ pub async fn create(db: &Db, a: &NewAccount) -> AppResult<i64> {
         .bind(a.org_id)
         .execute(&mut *tx)
         .await?;
+    let ev = Event::new("account.create", "account", id)
+        .org(a.org_id)
+        .detail(
+            json!({ "username": a.username, "role": a.role.as_str(), "member_id": a.member_id }),
+        );
+    audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -122,30 +130,117 @@ pub async fn id_by_username(db: &Db, username: &str) -> AppResult<Option<i64>> {
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
+/// The organisation an account's audit entries are filed under: its first assignment's.
+async fn account_org(tx: &mut Tx, account_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT org_id FROM assignments WHERE account_id = $1 ORDER BY id LIMIT 1")
+            .bind(account_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+async fn end_sessions(tx: &mut Tx, account_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Sets a new password and ends every session of the account.
-pub async fn set_password(db: &Db, account_id: i64, new_password: &str) -> AppResult<()> {
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    new_password: &str,
+) -> AppResult<()> {
     password::validate_new(new_password).map_err(|m| AppError::invalid("password", m))?;
     let hash = password::hash_async(new_password.to_string()).await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now_ms())
         .bind(account_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    session::revoke_account(db, account_id).await?;
+    end_sessions(&mut tx, account_id).await?;
+    let mut ev = Event::new("account.password", "account", account_id);
+    ev.org_id = account_org(&mut tx, account_id).await?;
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-pub async fn set_disabled(db: &Db, account_id: i64, disabled: bool) -> AppResult<()> {
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    disabled: bool,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(disabled as i64)
         .bind(now_ms())
         .bind(account_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
     if disabled {
-        session::revoke_account(db, account_id).await?;
+        end_sessions(&mut tx, account_id).await?;
     }
+    let mut ev = Event::new(
+        if disabled {
+            "account.disable"
+        } else {
+            "account.enable"
+        },
+        "account",
+        account_id,
+    );
+    ev.org_id = account_org(&mut tx, account_id).await?;
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants or withdraws the right to reveal ID numbers and phones in `org_id`'s subtree.
+pub async fn set_reveal(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    org_id: i64,
+    on: bool,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    if on {
+        sqlx::query(
+            "INSERT INTO assignments (account_id, role, org_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, role, org_id) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(Role::Reveal.as_str())
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM assignments WHERE account_id = $1 AND role = $2")
+            .bind(account_id)
+            .bind(Role::Reveal.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let ev = Event::new(
+        if on {
+            "account.grant_reveal"
+        } else {
+            "account.revoke_reveal"
+        },
+        "account",
+        account_id,
+    )
+    .org(org_id);
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -197,7 +292,13 @@ pub fn parse_new(username: &str, password: &str, role: &str) -> AppResult<(Strin
     let mut e = Errors::default();
     let u = e.take("username", parse_username(username));
     e.take("password", password::validate_new(password));
-    let r = e.take("role", Role::parse(role));
+    let r = e.take(
+        "role",
+        Role::parse(role).and_then(|r| match r {
+            Role::Reveal => Err("reveal 是附加权限，请先建账号，再在账号页授予".to_string()),
+            r => Ok(r),
+        }),
+    );
     e.finish()?;
     Ok((u.unwrap_or_default(), r.unwrap_or(Role::Viewer)))
 }

@@ -3,6 +3,7 @@
 use super::rules::{self, RawEnterprise};
 use super::store;
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
 use crate::web::error::{AppError, AppResult};
 use crate::web::{ApiJson, Paging};
@@ -100,7 +101,7 @@ async fn create(
     };
     check_target_org(&s, &c, org_id).await?;
     let fields = rules::parse(&b.raw(), true)?;
-    let id = store::create(&s.db, &fields, org_id).await?;
+    let id = store::create(&s.db, &Actor::of(&c), &fields, org_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(store::get(&s.db, &c.scope(Right::Read), id).await?),
@@ -121,6 +122,6 @@ async fn update(
         check_target_org(&s, &c, org_id).await?;
     }
     let fields = rules::parse(&b.raw(), false)?;
-    store::update(&s.db, id, &fields, b.org_id).await?;
+    store::update(&s.db, &Actor::of(&c), id, &fields, b.org_id).await?;
     Ok(Json(store::get(&s.db, &c.scope(Right::Read), id).await?))
 }

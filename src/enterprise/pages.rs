@@ -3,6 +3,7 @@
 use super::rules::{self, RawEnterprise};
 use super::store;
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::web::error::{AppError, AppResult};
@@ -211,7 +212,7 @@ async fn create(
             .ok_or_else(|| AppError::invalid("org_id", "请选择所属工会组织"))?;
         super::api::check_target_org(&s, &c, org_id).await?;
         let fields = rules::parse(&f.raw(), true)?;
-        store::create(&s.db, &fields, org_id).await
+        store::create(&s.db, &Actor::of(&c), &fields, org_id).await
     }
     .await;
     match result {
@@ -248,7 +249,7 @@ async fn update(
             super::api::check_target_org(&s, &c, o).await?;
         }
         let fields = rules::parse(&f.raw(), true)?;
-        store::update(&s.db, id, &fields, org_id).await
+        store::update(&s.db, &Actor::of(&c), id, &fields, org_id).await
     }
     .await;
     match result {

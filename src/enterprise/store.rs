@@ -1,12 +1,14 @@
 //! SQL for enterprises, scoped by the covering organisation's subtree.
 
 use super::rules::EnterpriseFields;
+use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
 use crate::db::{like_escape, now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use crate::web::sql::Sql;
 use crate::web::Paging;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -91,10 +93,11 @@ async fn check_code_free(db: &Db, code: &str, except: i64) -> AppResult<()> {
 }
 
 /// Inserts an enterprise; the caller has checked that `org_id` is in its scope.
-pub async fn create(db: &Db, f: &EnterpriseFields, org_id: i64) -> AppResult<i64> {
+pub async fn create(db: &Db, actor: &Actor, f: &EnterpriseFields, org_id: i64) -> AppResult<i64> {
     let code = f.credit_code.clone().unwrap_or_default();
     check_code_free(db, &code, -1).await?;
     let now = now_ms();
+    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO enterprises (credit_code, name, industry, size, org_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -105,17 +108,29 @@ pub async fn create(db: &Db, f: &EnterpriseFields, org_id: i64) -> AppResult<i64
     .bind(f.size.clone().unwrap_or_default())
     .bind(org_id)
     .bind(now)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
+    let ev = Event::new("enterprise.create", "enterprise", id)
+        .org(org_id)
+        .detail(json!({ "name": f.name, "credit_code": f.credit_code }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 /// Applies the given fields; `org_id`, when given, has been scope-checked by the caller.
-pub async fn update(db: &Db, id: i64, f: &EnterpriseFields, org_id: Option<i64>) -> AppResult<()> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    f: &EnterpriseFields,
+    org_id: Option<i64>,
+) -> AppResult<()> {
     if let Some(code) = &f.credit_code {
         check_code_free(db, code, id).await?;
     }
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE enterprises SET credit_code = COALESCE($1, credit_code), name = COALESCE($2, name), \
          industry = COALESCE($3, industry), size = COALESCE($4, size), org_id = COALESCE($5, org_id), \
@@ -128,8 +143,23 @@ pub async fn update(db: &Db, id: i64, f: &EnterpriseFields, org_id: Option<i64>)
     .bind(org_id)
     .bind(now_ms())
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    let owner: i64 = sqlx::query("SELECT org_id FROM enterprises WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    let detail = json!({ "credit_code": f.credit_code, "name": f.name, "industry": f.industry, "size": f.size, "org_id": org_id });
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("enterprise.update", "enterprise", id)
+            .org(owner)
+            .detail(detail),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use super::rules::{self, RawMember};
 use super::store;
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
 use crate::web::error::{AppError, AppResult};
 use crate::web::{ApiJson, Paging};
@@ -139,7 +140,16 @@ async fn create(
     check_enterprise(&s, &c, enterprise_id).await?;
     let fields = rules::parse(&b.raw(), true)?;
     let read = c.scope(Right::Read);
-    let id = store::create(&s.db, &s.keys, &read, &fields, org_id, enterprise_id).await?;
+    let id = store::create(
+        &s.db,
+        &s.keys,
+        &Actor::of(&c),
+        &read,
+        &fields,
+        org_id,
+        enterprise_id,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(store::get(&s.db, &s.keys, &read, id).await?),
@@ -173,7 +183,16 @@ async fn update(
     }
     let fields = rules::parse(&b.raw(), false)?;
     let read = c.scope(Right::Read);
-    store::update(&s.db, &s.keys, &read, id, &fields, b.enterprise_id).await?;
+    store::update(
+        &s.db,
+        &s.keys,
+        &Actor::of(&c),
+        &read,
+        id,
+        &fields,
+        b.enterprise_id,
+    )
+    .await?;
     Ok(Json(store::get(&s.db, &s.keys, &read, id).await?))
 }
 
@@ -210,12 +229,12 @@ pub async fn do_transfer(
     }
     store::transfer(
         &s.db,
+        &Actor::of(c),
         id,
         m.org_id,
         to,
         enterprise_id,
         reason.trim(),
-        Some(c.account_id),
     )
     .await
 }

@@ -3,6 +3,7 @@
 use super::rules::{self, RawMember};
 use super::store;
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::web::error::{AppError, AppResult};
@@ -354,6 +355,7 @@ async fn create(
         store::create(
             &s.db,
             &s.keys,
+            &Actor::of(&c),
             &c.scope(Right::Read),
             &fields,
             org_id,
@@ -390,7 +392,16 @@ async fn update(
         let enterprise_id = f.enterprise()?;
         super::api::check_enterprise(&s, &c, enterprise_id).await?;
         let fields = rules::parse(&f.raw(false), false)?;
-        store::update(&s.db, &s.keys, &read, id, &fields, Some(enterprise_id)).await
+        store::update(
+            &s.db,
+            &s.keys,
+            &Actor::of(&c),
+            &read,
+            id,
+            &fields,
+            Some(enterprise_id),
+        )
+        .await
     }
     .await;
     match result {

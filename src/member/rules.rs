@@ -151,6 +151,32 @@ pub struct MemberFields {
     pub status: Option<String>,
 }
 
+impl MemberFields {
+    /// Names of the fields given (for the audit log: which, never their values).
+    pub fn given_fields(&self) -> Vec<&'static str> {
+        let mut v = vec![];
+        let mut add = |given: bool, name| {
+            if given {
+                v.push(name)
+            }
+        };
+        add(self.name.is_some(), "name");
+        add(self.id_number.is_some(), "id_number");
+        add(self.phone.is_some(), "phone");
+        add(self.ethnicity.is_some(), "ethnicity");
+        add(self.education.is_some(), "education");
+        add(self.political_status.is_some(), "political_status");
+        add(self.occupation.is_some(), "occupation");
+        add(self.skill_level.is_some(), "skill_level");
+        add(self.card_no.is_some(), "card_no");
+        add(self.join_date.is_some(), "join_date");
+        add(self.is_migrant_worker.is_some(), "is_migrant_worker");
+        add(self.is_hardship.is_some(), "is_hardship");
+        add(self.status.is_some(), "status");
+        v
+    }
+}
+
 /// Validates every given field and reports all errors at once; a new member
 /// needs a name and an ID number.
 pub fn parse(raw: &RawMember, is_new: bool) -> AppResult<MemberFields> {

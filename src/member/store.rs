@@ -2,6 +2,7 @@
 //! keyed hash beside them, and read back only as masks.
 
 use super::rules::MemberFields;
+use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
 use crate::db::{like_escape, now_ms, Db};
 use crate::pii::{IdNumber, Keyring, Phone};
@@ -9,6 +10,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::sql::{Arg, Sql};
 use crate::web::Paging;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -209,6 +211,7 @@ pub async fn check_id_free(
 pub async fn create(
     db: &Db,
     keys: &Keyring,
+    actor: &Actor,
     read: &Scope,
     f: &MemberFields,
     org_id: i64,
@@ -219,17 +222,20 @@ pub async fn create(
     };
     check_id_free(db, keys, read, idn, -1).await?;
     let phone = f.phone.clone().flatten();
+    let name = f.name.clone().unwrap_or_default();
+    let (pinyin, initials) = search_keys(&name);
     let now = now_ms();
+    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
          phone_enc, phone_hash, ethnicity, education, political_status, occupation, skill_level, card_no, \
-         join_date, is_migrant_worker, is_hardship, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) \
+         join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, name_pinyin, name_initials, phone_tail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23) \
          RETURNING id",
     )
     .bind(org_id)
     .bind(enterprise_id)
-    .bind(f.name.clone().unwrap_or_default())
+    .bind(name.clone())
     .bind(idn.gender().label())
     .bind(idn.birth_date())
     .bind(keys.encrypt(idn.as_str()))
@@ -247,16 +253,53 @@ pub async fn create(
     .bind(f.is_hardship.unwrap_or(false) as i64)
     .bind(f.status.clone().unwrap_or_else(|| "在册".into()))
     .bind(now)
-    .fetch_one(&db.pool)
+    .bind(pinyin)
+    .bind(initials)
+    .bind(phone.as_ref().map(|p| phone_tail(p.as_str())).unwrap_or_default())
+    .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
+    let ev = Event::new("member.create", "member", id)
+        .member(id)
+        .org(org_id)
+        .detail(json!({ "name": name }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
     Ok(id)
+}
+
+/// Full pinyin and initials of a name: 张伟 → ("zhangwei", "zw").
+pub fn search_keys(name: &str) -> (String, String) {
+    use pinyin::ToPinyin;
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (c, p) in name.chars().zip(name.to_pinyin()) {
+        match p {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(p.first_letter());
+            }
+            // Latin letters in a name (rare) count as themselves.
+            None if c.is_ascii_alphanumeric() => {
+                full.push(c.to_ascii_lowercase());
+                initials.push(c.to_ascii_lowercase());
+            }
+            None => {}
+        }
+    }
+    (full, initials)
+}
+
+/// The last four digits of a phone, for 尾号 search (the rest stays encrypted).
+pub fn phone_tail(phone: &str) -> String {
+    phone[phone.len().saturating_sub(4)..].to_string()
 }
 
 /// Applies the given fields. `enterprise_id`: `Some(None)` clears it.
 pub async fn update(
     db: &Db,
     keys: &Keyring,
+    actor: &Actor,
     read: &Scope,
     id: i64,
     f: &MemberFields,
@@ -275,6 +318,11 @@ pub async fn update(
         }
     };
     set(&mut sql, "name", f.name.clone());
+    if let Some(name) = &f.name {
+        let (pinyin, initials) = search_keys(name);
+        set(&mut sql, "name_pinyin", Some(pinyin));
+        set(&mut sql, "name_initials", Some(initials));
+    }
     set(&mut sql, "ethnicity", f.ethnicity.clone());
     set(&mut sql, "education", f.education.clone());
     set(&mut sql, "political_status", f.political_status.clone());
@@ -303,7 +351,15 @@ pub async fn update(
                 .as_ref()
                 .map(|p| keys.lookup_hash(PHONE_HASH, p.as_str())),
         ));
-        sql.push(&format!(", phone_enc = {enc}, phone_hash = {hash}"));
+        let tail = sql.text(
+            phone
+                .as_ref()
+                .map(|p| phone_tail(p.as_str()))
+                .unwrap_or_default(),
+        );
+        sql.push(&format!(
+            ", phone_enc = {enc}, phone_hash = {hash}, phone_tail = {tail}"
+        ));
     }
     for (col, v) in [
         ("is_migrant_worker", f.is_migrant_worker),
@@ -320,7 +376,19 @@ pub async fn update(
     }
     let p = sql.int(id);
     sql.push(&format!(" WHERE id = {p}"));
-    sql.query().execute(&db.pool).await?;
+    let mut tx = db.begin().await?;
+    sql.query().execute(&mut *tx).await?;
+    let org: i64 = sqlx::query("SELECT org_id FROM members WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    let ev = Event::new("member.update", "member", id)
+        .member(id)
+        .org(org)
+        .detail(json!({ "fields": f.given_fields() }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -339,12 +407,12 @@ pub struct Transfer {
 /// 会员转会: moves the member to another organisation and keeps the record of it.
 pub async fn transfer(
     db: &Db,
+    actor: &Actor,
     member_id: i64,
     from_org_id: i64,
     to_org_id: i64,
     enterprise_id: Option<i64>,
     reason: &str,
-    account_id: Option<i64>,
 ) -> AppResult<()> {
     let now = now_ms();
     let mut tx = db.begin().await?;
@@ -365,10 +433,15 @@ pub async fn transfer(
     .bind(from_org_id)
     .bind(to_org_id)
     .bind(reason)
-    .bind(account_id)
+    .bind(actor.account_id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let ev = Event::new("member.transfer", "member", member_id)
+        .member(member_id)
+        .org(to_org_id)
+        .detail(json!({ "from_org_id": from_org_id, "to_org_id": to_org_id, "reason": reason }));
+    audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use super::{rules, store};
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::{ApiCaller, Right};
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::{ApiJson, Paging};
@@ -83,7 +84,14 @@ async fn create(
         name: name.unwrap_or_default(),
         kind: kind.unwrap_or_default(),
     };
-    let org = store::create(&s.db, Some(&c.scope(Right::Orgs)), new, Some(parent_id)).await?;
+    let org = store::create(
+        &s.db,
+        &Actor::of(&c),
+        Some(&c.scope(Right::Orgs)),
+        new,
+        Some(parent_id),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -112,7 +120,7 @@ async fn update(
         b.parent_id,
     )?;
     Ok(Json(
-        store::update(&s.db, &c.scope(Right::Orgs), id, patch).await?,
+        store::update(&s.db, &Actor::of(&c), &c.scope(Right::Orgs), id, patch).await?,
     ))
 }
 

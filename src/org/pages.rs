@@ -2,6 +2,7 @@
 
 use super::{rules, store};
 use crate::app::AppState;
+use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::web::error::{AppError, AppResult};
@@ -188,7 +189,14 @@ async fn create_child(
         name: name.unwrap_or_default(),
         kind: kind.unwrap_or_default(),
     };
-    store::create(&s.db, Some(&c.scope(Right::Orgs)), new, Some(parent_id)).await
+    store::create(
+        &s.db,
+        &Actor::of(c),
+        Some(&c.scope(Right::Orgs)),
+        new,
+        Some(parent_id),
+    )
+    .await
 }
 
 /// `POST /orgs/{id}/children` (and `POST /orgs` with a `parent_id`).
@@ -229,7 +237,7 @@ async fn update(
         }
         let parent = f.parent().filter(|p| Some(*p) != org.parent_id);
         let patch = super::api::parse_patch(Some(&f.code), Some(&f.name), Some(&f.kind), parent)?;
-        store::update(&s.db, &c.scope(Right::Orgs), id, patch).await
+        store::update(&s.db, &Actor::of(&c), &c.scope(Right::Orgs), id, patch).await
     }
     .await;
     match result {

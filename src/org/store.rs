@@ -1,6 +1,7 @@
 //! SQL for the union tree. Every read and write takes the caller's scope.
 
 use super::rules;
+use crate::audit::{self, Actor, Event};
 use crate::auth::scope::path_upper;
 use crate::auth::Scope;
 use crate::db::{like_escape, now_ms, Db};
@@ -8,6 +9,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::sql::Sql;
 use crate::web::Paging;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -147,6 +149,7 @@ async fn code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool, sq
 /// (the caller's `Orgs` scope); `None` makes a root (CLI and seed only).
 pub async fn create(
     db: &Db,
+    actor: &Actor,
     scope: Option<&Scope>,
     new: NewOrg,
     parent_id: Option<i64>,
@@ -188,6 +191,10 @@ pub async fn create(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    let ev = Event::new("org.create", "org", id).org(id).detail(
+        json!({ "code": new.code, "name": new.name, "kind": new.kind, "parent_id": parent_id }),
+    );
+    audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(Org {
         id,
@@ -201,7 +208,13 @@ pub async fn create(
 
 /// Edits an organisation; a new parent moves the whole subtree, which needs
 /// the `Orgs` right at both ends (the old parent and the new one).
-pub async fn update(db: &Db, scope: &Scope, id: i64, patch: OrgPatch) -> AppResult<Org> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+    patch: OrgPatch,
+) -> AppResult<Org> {
     let org = get(db, scope, id).await?;
     if let Some(code) = &patch.code {
         if code_taken(db, code, Some(id)).await? {
@@ -252,6 +265,16 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, patch: OrgPatch) -> AppResu
         .execute(&mut *tx)
         .await?;
     }
+    let detail = json!({
+        "code": patch.code, "name": patch.name, "kind": patch.kind,
+        "moved_from": new_path.as_ref().and(org.parent_id), "moved_to": new_path.as_ref().and(patch.parent_id),
+    });
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("org.update", "org", id).org(id).detail(detail),
+    )
+    .await?;
     tx.commit().await?;
     get(db, &Scope::everything(), id).await
 }

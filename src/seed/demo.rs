@@ -158,6 +158,10 @@ fn enterprise_name(union_name: &str) -> String {
 /// Loads the demo world; returns a one-line summary of what was added.
 pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
     let everything = Scope::everything();
+    let actor = crate::audit::Actor {
+        account_id: None,
+        name: "seed:demo".into(),
+    };
     let (mut n_orgs, mut n_ents, mut n_members, mut n_accounts) = (0, 0, 0, 0);
     let mut maker = PersonMaker::new(20_180_501);
     let mut worker_member = None;
@@ -180,7 +184,7 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
                     name: name.to_string(),
                     kind: kind.to_string(),
                 };
-                orgs::create(db, None, new, parent_id)
+                orgs::create(db, &actor, None, new, parent_id)
                     .await
                     .map_err(app_err)?
             }
@@ -210,7 +214,7 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
                         industry: Some(industry.to_string()),
                         size: Some(size.to_string()),
                     };
-                    crate::enterprise::store::create(db, &f, org.id)
+                    crate::enterprise::store::create(db, &actor, &f, org.id)
                         .await
                         .map_err(app_err)?
                 }
@@ -241,9 +245,17 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
                         status: Some("在册".into()),
                     };
                     n_members += 1;
-                    crate::member::store::create(db, keys, &everything, &f, org.id, enterprise_id)
-                        .await
-                        .map_err(app_err)?
+                    crate::member::store::create(
+                        db,
+                        keys,
+                        &actor,
+                        &everything,
+                        &f,
+                        org.id,
+                        enterprise_id,
+                    )
+                    .await
+                    .map_err(app_err)?
                 }
             };
             if *code == "JS-YIZHOU" && n == 0 {
@@ -281,7 +293,7 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
             org_id,
             member_id,
         };
-        let id = accounts::create(db, &new).await.map_err(app_err)?;
+        let id = accounts::create(db, &actor, &new).await.map_err(app_err)?;
         n_accounts += 1;
         if username == "admin" {
             // The industry union in Sichuan is a root of its own; the demo admin holds both.

@@ -1,0 +1,1 @@
+//! The auditor's page (filled in below).
