@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::enterprise::pages::router())
         .merge(crate::member::api::router())
         .merge(crate::member::pages::router())
+        .merge(crate::audit::pages::router())
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

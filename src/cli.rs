@@ -65,6 +65,20 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// The audit log
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits non-zero and names the first broken entry if it is broken
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -235,6 +249,18 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 org.code
             );
             Ok(())
+        }
+        Command::Audit {
+            what: AuditCommand::Verify { db },
+        } => {
+            let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
+            match crate::audit::store::verify(&db).await? {
+                Ok(n) => {
+                    println!("audit log intact: {n} entries, every hash and link checked");
+                    Ok(())
+                }
+                Err(b) => bail!("audit log BROKEN at entry {}: {}", b.id, b.reason),
+            }
         }
         Command::User {
             what:

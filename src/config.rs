@@ -50,6 +50,10 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
         Some(_) => {}
         None => db.set_setting(FINGERPRINT_KEY, &keys.fingerprint()).await?,
     }
+    let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
+    if filled > 0 {
+        tracing::info!("filled search keys for {filled} members written by an older version");
+    }
     if created {
         eprintln!(
             "Created key file {} — back it up: without it the ID numbers and phones in this database cannot be read.",

@@ -178,6 +178,29 @@ async fn create(
 pub struct PatchBody {
     password: Option<String>,
     disabled: Option<bool>,
+    /// Grant or withdraw the right to reveal whole ID numbers and phones.
+    can_reveal: Option<bool>,
+}
+
+/// Grants or withdraws the reveal right over the account's own organisation.
+pub async fn set_reveal(
+    s: &AppState,
+    c: &Caller,
+    account: &store::Account,
+    on: bool,
+) -> AppResult<()> {
+    let Some(org_id) = account
+        .assignments
+        .iter()
+        .find(|a| a.role != Role::Reveal && a.role != Role::Member)
+        .map(|a| a.org_id)
+    else {
+        return Err(AppError::invalid(
+            "can_reveal",
+            "会员账号不能授予查看完整证件号的权限",
+        ));
+    };
+    store::set_reveal(&s.db, &Actor::of(c), account.id, org_id, on).await
 }
 
 async fn update(
@@ -188,7 +211,7 @@ async fn update(
 ) -> AppResult<Json<store::Account>> {
     require_accounts_right(&c)?;
     let scope = c.scope(Right::Accounts);
-    store::get(&s.db, &scope, id).await?;
+    let account = store::get(&s.db, &scope, id).await?;
     if let Some(p) = &b.password {
         super::password::validate_new(p).map_err(|m| AppError::invalid("password", m))?;
     }
@@ -200,6 +223,9 @@ async fn update(
     }
     if let Some(d) = b.disabled {
         store::set_disabled(&s.db, &Actor::of(&c), id, d).await?;
+    }
+    if let Some(on) = b.can_reveal {
+        set_reveal(&s, &c, &account, on).await?;
     }
     Ok(Json(store::get(&s.db, &scope, id).await?))
 }

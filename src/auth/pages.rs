@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}", get(account_page))
         .route("/accounts/{id}/password", post(account_password))
         .route("/accounts/{id}/disabled", post(account_disabled))
+        .route("/accounts/{id}/reveal", post(account_reveal))
 }
 
 const LOGIN_CSRF_COOKIE: &str = "gj_login_csrf";
@@ -434,6 +435,35 @@ async fn account_password(
                 StatusCode::OK,
             )
             .await
+        }
+        Err(e) => account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    can_reveal: String,
+}
+
+async fn account_reveal(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<RevealForm>,
+) -> PageResult {
+    account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
+    let account = store::get(&s.db, &c.scope(Right::Accounts), id)
+        .await
+        .or_page(&c)?;
+    let on = f.can_reveal == "1";
+    match super::api::set_reveal(&s, &c, &account, on).await {
+        Ok(()) => {
+            let notice = if on {
+                "已授予查看完整身份证号和手机号的权限（每次查看都会记录）"
+            } else {
+                "已收回查看完整证件号的权限"
+            };
+            account_view(&s, &c, id, FormErrors::default(), notice, StatusCode::OK).await
         }
         Err(e) => account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await,
     }

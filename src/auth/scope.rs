@@ -28,6 +28,8 @@ pub enum Right {
     Accounts,
     /// See whole ID numbers and phones.
     Reveal,
+    /// Read the audit log.
+    Audit,
 }
 
 impl Role {
@@ -71,7 +73,8 @@ impl Role {
             // Revealing is granted on its own, never implied by another role.
             Role::Admin => right != Right::Reveal,
             Role::Officer => matches!(right, Right::Read | Right::Roster),
-            Role::Viewer => right == Right::Read,
+            // A read-only account is also how an auditor looks at the audit log.
+            Role::Viewer => matches!(right, Right::Read | Right::Audit),
             // A member's rights are over their own record, not a subtree.
             Role::Member => false,
             Role::Reveal => right == Right::Reveal,

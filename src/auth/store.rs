@@ -22,6 +22,7 @@ pub struct Account {
     pub username: String,
     pub member_id: Option<i64>,
     pub disabled: bool,
+    pub can_reveal: bool,
     pub assignments: Vec<AccountAssignment>,
 }
 
@@ -259,7 +260,7 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
     let mut out = vec![];
     for r in rows {
         let id: i64 = r.try_get(0)?;
-        let assignments = session::assignments(db, id)
+        let assignments: Vec<AccountAssignment> = session::assignments(db, id)
             .await?
             .into_iter()
             .map(|a| AccountAssignment {
@@ -273,6 +274,9 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
             username: r.try_get(1)?,
             member_id: r.try_get(2)?,
             disabled: r.try_get::<i64, _>(3)? != 0,
+            can_reveal: assignments
+                .iter()
+                .any(|a: &AccountAssignment| a.role == Role::Reveal),
             assignments,
         });
     }

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/members/{id}", get(show).patch(update))
         .route("/api/v1/members/{id}/transfer", post(transfer))
         .route("/api/v1/members/{id}/transfers", get(transfers))
+        .route("/api/v1/members/{id}/reveal", post(reveal))
 }
 
 #[derive(Deserialize)]
@@ -256,6 +257,42 @@ async fn transfer(
     .await?;
     Ok(Json(
         store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await?,
+    ))
+}
+
+/// Loads a member whose personal numbers the caller may reveal: 404 when not
+/// visible, 403 without the reveal right there.
+pub async fn revealable(s: &AppState, c: &Caller, id: i64) -> AppResult<store::Member> {
+    let m = store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await?;
+    if !c.scope(Right::Reveal).covers_path(&m.org_path) {
+        return Err(AppError::Forbidden(
+            "查看完整身份证号和手机号需要单独授权（由管理员授予），每次查看都会记录".into(),
+        ));
+    }
+    Ok(m)
+}
+
+#[derive(Deserialize, Default)]
+pub struct RevealBody {
+    purpose: Option<String>,
+}
+
+async fn reveal(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    let m = revealable(&s, &c, id).await?;
+    // The body is optional: `{"purpose": "…"}` says why, for the audit log.
+    let purpose = serde_json::from_slice::<RevealBody>(&body)
+        .ok()
+        .and_then(|b| b.purpose)
+        .unwrap_or_default();
+    let (id_number, phone) =
+        store::reveal(&s.db, &s.keys, &Actor::of(&c), &m, purpose.trim()).await?;
+    Ok(Json(
+        json!({ "id": id, "id_number": id_number, "phone": phone }),
     ))
 }
 

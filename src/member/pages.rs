@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/members/new", get(new_page))
         .route("/members/{id}", get(detail_page).post(update))
         .route("/members/{id}/transfer", post(transfer))
+        .route("/members/{id}/reveal", post(reveal))
 }
 
 #[derive(Deserialize, Default)]
@@ -223,6 +224,8 @@ struct FormPage {
     member: Option<store::Member>,
     transfers: Vec<store::Transfer>,
     can_edit: bool,
+    can_reveal: bool,
+    revealed: Option<(String, Option<String>)>,
     v: Values,
     errors: FormErrors,
     transfer_errors: FormErrors,
@@ -242,6 +245,8 @@ impl FormPage {
 
 struct View {
     member: Option<store::Member>,
+    /// The whole ID number and phone, just after an audited reveal.
+    revealed: Option<(String, Option<String>)>,
     v: Values,
     errors: FormErrors,
     transfer_errors: FormErrors,
@@ -268,8 +273,14 @@ async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
         Some(m) => store::transfers(&s.db, m.id).await.or_page(c)?,
         None => vec![],
     };
+    let can_reveal = view
+        .member
+        .as_ref()
+        .is_some_and(|m| c.scope(Right::Reveal).covers_path(&m.org_path));
     let page = FormPage {
         nav: Some(Nav::new(c, "members")),
+        can_reveal,
+        revealed: view.revealed,
         member: view.member,
         transfers,
         can_edit,
@@ -304,6 +315,7 @@ async fn new_page(
         ..Default::default()
     };
     let view = View {
+        revealed: None,
         member: None,
         v,
         errors: FormErrors::default(),
@@ -323,6 +335,7 @@ async fn detail_page(
         .or_page(&c)?;
     let v = Values::from_member(&m);
     let view = View {
+        revealed: None,
         member: Some(m),
         v,
         errors: FormErrors::default(),
@@ -368,6 +381,7 @@ async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
         Err(e) if keeps_form(&e) => {
             let view = View {
+                revealed: None,
                 member: None,
                 v: f,
                 errors: FormErrors::from_error(&e),
@@ -408,6 +422,7 @@ async fn update(
         Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
         Err(e) if keeps_form(&e) => {
             let view = View {
+                revealed: None,
                 member: Some(existing),
                 v: f,
                 errors: FormErrors::from_error(&e),
@@ -441,6 +456,7 @@ async fn transfer(
         Err(e) if keeps_form(&e) => {
             let v = Values::from_member(&existing);
             let view = View {
+                revealed: None,
                 member: Some(existing),
                 v,
                 errors: FormErrors::default(),
@@ -451,4 +467,32 @@ async fn transfer(
         }
         Err(e) => Err(e).or_page(&c),
     }
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    purpose: String,
+}
+
+/// Shows the whole ID number and phone once, after writing the audit entry.
+async fn reveal(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<RevealForm>,
+) -> PageResult {
+    let m = super::api::revealable(&s, &c, id).await.or_page(&c)?;
+    let revealed = store::reveal(&s.db, &s.keys, &Actor::of(&c), &m, f.purpose.trim())
+        .await
+        .or_page(&c)?;
+    let v = Values::from_member(&m);
+    let view = View {
+        member: Some(m),
+        revealed: Some(revealed),
+        v,
+        errors: FormErrors::default(),
+        transfer_errors: FormErrors::default(),
+        status: StatusCode::OK,
+    };
+    form_view(&s, &c, view).await
 }

@@ -151,6 +151,65 @@ pub struct MemberFields {
     pub status: Option<String>,
 }
 
+/// What a search box entry could be, best match first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchKey {
+    IdNumber(IdNumber),
+    Phone(Phone),
+    PhoneTail(String),
+    CardNo(String),
+    NameExact(String),
+    NamePrefix(String),
+    NameContains(String),
+    PinyinExact(String),
+    InitialsExact(String),
+    PinyinPrefix(String),
+    InitialsPrefix(String),
+}
+
+/// Reads a search: 张 / 张伟 (name), zhangwei / zw / zhangw (pinyin, initials),
+/// 5678 (phone tail), a whole phone or ID number, or a member card number.
+pub fn search_keys_for(input: &str) -> Vec<SearchKey> {
+    let q = crate::pii::to_half_width(input.trim());
+    let mut keys = vec![];
+    if let Ok(idn) = IdNumber::parse(&q) {
+        keys.push(SearchKey::IdNumber(idn));
+        return keys;
+    }
+    let compact: String = q
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if compact.chars().all(|c| c.is_ascii_digit()) && !compact.is_empty() {
+        if let Ok(p) = Phone::parse(&compact) {
+            keys.push(SearchKey::Phone(p));
+        }
+        if compact.len() == 4 {
+            keys.push(SearchKey::PhoneTail(compact.clone()));
+        }
+        keys.push(SearchKey::CardNo(compact));
+        return keys;
+    }
+    if compact.chars().all(|c| c.is_ascii_alphabetic()) {
+        let p = compact.to_ascii_lowercase();
+        keys.push(SearchKey::PinyinExact(p.clone()));
+        keys.push(SearchKey::InitialsExact(p.clone()));
+        keys.push(SearchKey::PinyinPrefix(p.clone()));
+        keys.push(SearchKey::InitialsPrefix(p));
+        // A card number may be letters and digits; letters alone are a name.
+        return keys;
+    }
+    if !compact.is_ascii() {
+        keys.push(SearchKey::NameExact(compact.clone()));
+        keys.push(SearchKey::NamePrefix(compact.clone()));
+        keys.push(SearchKey::NameContains(compact));
+        return keys;
+    }
+    // Letters and digits: a member card number, typed as it is printed.
+    keys.push(SearchKey::CardNo(q.split_whitespace().collect()));
+    keys
+}
+
 impl MemberFields {
     /// Names of the fields given (for the audit log: which, never their values).
     pub fn given_fields(&self) -> Vec<&'static str> {
@@ -274,6 +333,26 @@ mod tests {
         }
         assert!(parse_skill_level("大师").is_err());
         assert!(is_high_skilled("技师") && !is_high_skilled("中级工"));
+    }
+
+    #[test]
+    fn searches_are_read_by_their_shape() {
+        use SearchKey::*;
+        assert!(matches!(
+            search_keys_for("11010519491231002x")[..],
+            [IdNumber(_)]
+        ));
+        assert!(matches!(
+            search_keys_for("138 1234 5678")[..],
+            [Phone(_), CardNo(_)]
+        ));
+        assert_eq!(
+            search_keys_for("5678"),
+            vec![PhoneTail("5678".into()), CardNo("5678".into())]
+        );
+        assert_eq!(search_keys_for("ZW")[1], InitialsExact("zw".into()));
+        assert_eq!(search_keys_for(" 张伟 ")[0], NameExact("张伟".into()));
+        assert_eq!(search_keys_for("NB-0001"), vec![CardNo("NB-0001".into())]);
     }
 
     #[test]

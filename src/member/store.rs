@@ -1,11 +1,11 @@
 //! SQL for the roster. ID numbers and phones are written encrypted with a
 //! keyed hash beside them, and read back only as masks.
 
-use super::rules::MemberFields;
+use super::rules::{MemberFields, SearchKey};
 use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
 use crate::db::{like_escape, now_ms, Db};
-use crate::pii::{IdNumber, Keyring, Phone};
+use crate::pii::{IdNumber, Keyring};
 use crate::web::error::{AppError, AppResult};
 use crate::web::sql::{Arg, Sql};
 use crate::web::Paging;
@@ -121,21 +121,50 @@ pub async fn list(
     let mut sql = Sql::new("");
     let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
     let mut filter = format!(" {FROM} WHERE {pred}");
+    let mut order = String::from("o.path, m.id");
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let mut ors = vec![];
-        let like = sql.text(format!("%{}%", like_escape(q)));
-        ors.push(format!("m.name LIKE {like} ESCAPE '\\'"));
-        let exact = sql.text(q.to_string());
-        ors.push(format!("m.card_no = {exact}"));
-        if let Ok(idn) = IdNumber::parse(q) {
-            let h = sql.text(keys.lookup_hash(ID_HASH, idn.as_str()));
-            ors.push(format!("m.id_number_hash = {h}"));
+        // Each key the query could be, best match first; ranked, then in roster order.
+        let mut tiers: Vec<String> = vec![];
+        for key in super::rules::search_keys_for(q) {
+            let cond = match key {
+                SearchKey::IdNumber(idn) => {
+                    let h = sql.text(keys.lookup_hash(ID_HASH, idn.as_str()));
+                    format!("m.id_number_hash = {h}")
+                }
+                SearchKey::Phone(ph) => {
+                    let h = sql.text(keys.lookup_hash(PHONE_HASH, ph.as_str()));
+                    format!("m.phone_hash = {h}")
+                }
+                SearchKey::PhoneTail(t) => format!("m.phone_tail = {}", sql.text(t)),
+                SearchKey::CardNo(c) => format!("m.card_no = {}", sql.text(c)),
+                SearchKey::NameExact(n) => format!("m.name = {}", sql.text(n)),
+                SearchKey::NamePrefix(n) => prefix_range(&mut sql, "m.name", &n),
+                SearchKey::NameContains(n) => {
+                    format!(
+                        "m.name LIKE {} ESCAPE '\\'",
+                        sql.text(format!("%{}%", like_escape(&n)))
+                    )
+                }
+                SearchKey::PinyinExact(p) => format!("m.name_pinyin = {}", sql.text(p)),
+                SearchKey::InitialsExact(p) => format!("m.name_initials = {}", sql.text(p)),
+                SearchKey::PinyinPrefix(p) => prefix_range(&mut sql, "m.name_pinyin", &p),
+                SearchKey::InitialsPrefix(p) => prefix_range(&mut sql, "m.name_initials", &p),
+            };
+            tiers.push(cond);
         }
-        if let Ok(ph) = Phone::parse(q) {
-            let h = sql.text(keys.lookup_hash(PHONE_HASH, ph.as_str()));
-            ors.push(format!("m.phone_hash = {h}"));
+        filter.push_str(&format!(" AND ({})", tiers.join(" OR ")));
+        if tiers.len() > 1 {
+            let cases: Vec<String> = tiers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("WHEN {c} THEN {i}"))
+                .collect();
+            order = format!(
+                "CASE {} ELSE {} END, o.path, m.id",
+                cases.join(" "),
+                tiers.len()
+            );
         }
-        filter.push_str(&format!(" AND ({})", ors.join(" OR ")));
     }
     if let Some(level) = f.skill_level.as_deref().filter(|s| !s.is_empty()) {
         let p = sql.text(level.to_string());
@@ -155,7 +184,7 @@ pub async fn list(
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS}{filter} ORDER BY o.path, m.id LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS}{filter} ORDER BY {order} LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows
@@ -268,12 +297,90 @@ pub async fn create(
     Ok(id)
 }
 
+/// The whole ID number and phone of one member, written to the audit log in
+/// the same transaction; the caller has checked the reveal right.
+pub async fn reveal(
+    db: &Db,
+    keys: &Keyring,
+    actor: &Actor,
+    m: &Member,
+    purpose: &str,
+) -> AppResult<(String, Option<String>)> {
+    let row = sqlx::query("SELECT id_number_enc, phone_enc FROM members WHERE id = $1")
+        .bind(m.id)
+        .fetch_one(&db.pool)
+        .await?;
+    let id_number = keys.decrypt(&row.try_get::<Vec<u8>, _>(0)?)?;
+    let phone = match row.try_get::<Option<Vec<u8>>, _>(1)? {
+        Some(p) => Some(keys.decrypt(&p)?),
+        None => None,
+    };
+    let ev = Event::new("member.reveal", "member", m.id)
+        .member(m.id)
+        .org(m.org_id)
+        .detail(json!({ "purpose": purpose }));
+    audit::append_now(db, actor, ev).await?;
+    Ok((id_number, phone))
+}
+
+/// Fills search keys for members written before they existed (schema 1):
+/// pinyin from the name, the phone tail from the decrypted phone.
+pub async fn backfill_search_keys(db: &Db, keys: &Keyring) -> anyhow::Result<u64> {
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, name, phone_enc FROM members WHERE name_pinyin = '' AND id > $1 ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = db.begin().await?;
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            let phone: Option<Vec<u8>> = r.try_get(2)?;
+            let (pinyin, initials) = search_keys(&name);
+            let tail = match phone {
+                Some(p) => phone_tail(&keys.decrypt(&p)?),
+                None => String::new(),
+            };
+            sqlx::query("UPDATE members SET name_pinyin = $1, name_initials = $2, phone_tail = $3 WHERE id = $4")
+                .bind(pinyin)
+                .bind(initials)
+                .bind(tail)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            after = id;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
+}
+
+/// `col` starts with `prefix`, as an index range (portable: no LIKE collation rules).
+fn prefix_range(sql: &mut Sql, col: &str, prefix: &str) -> String {
+    let lo = sql.text(prefix.to_string());
+    let hi = sql.text(format!("{prefix}\u{10FFFF}"));
+    format!("({col} >= {lo} AND {col} < {hi})")
+}
+
 /// Full pinyin and initials of a name: 张伟 → ("zhangwei", "zw").
 pub fn search_keys(name: &str) -> (String, String) {
     use pinyin::ToPinyin;
     let mut full = String::new();
     let mut initials = String::new();
-    for (c, p) in name.chars().zip(name.to_pinyin()) {
+    for (i, (c, p)) in name.chars().zip(name.to_pinyin()).enumerate() {
+        // A surname reads its own way: 曾 is zeng, not ceng; 单 is shan, not dan.
+        if let Some(reading) = (i == 0).then(|| surname_reading(c)).flatten() {
+            full.push_str(reading);
+            initials.push_str(&reading[..1]);
+            continue;
+        }
         match p {
             Some(p) => {
                 full.push_str(p.plain());
@@ -288,6 +395,33 @@ pub fn search_keys(name: &str) -> (String, String) {
         }
     }
     (full, initials)
+}
+
+/// Surnames whose reading differs from the character's first reading.
+fn surname_reading(c: char) -> Option<&'static str> {
+    Some(match c {
+        '曾' => "zeng",
+        '单' => "shan",
+        '仇' => "qiu",
+        '区' => "ou",
+        '解' => "xie",
+        '朴' => "piao",
+        '覃' => "qin",
+        '查' => "zha",
+        '盖' => "ge",
+        '乐' => "yue",
+        '缪' => "miao",
+        '秘' => "bi",
+        '繁' => "po",
+        '尉' => "yu",
+        '员' => "yun",
+        '种' => "chong",
+        '翟' => "zhai",
+        '燕' => "yan",
+        '过' => "guo",
+        '折' => "she",
+        _ => return None,
+    })
 }
 
 /// The last four digits of a phone, for 尾号 search (the rest stays encrypted).
@@ -390,6 +524,24 @@ pub async fn update(
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinyin_keys() {
+        assert_eq!(search_keys("张伟"), ("zhangwei".into(), "zw".into()));
+        assert_eq!(search_keys("曾小明"), ("zengxiaoming".into(), "zxm".into()));
+        assert_eq!(search_keys("单田芳"), ("shantianfang".into(), "stf".into()));
+        assert_eq!(
+            search_keys("吴曾"),
+            ("wuceng".into(), "wc".into()),
+            "only the surname reads specially"
+        );
+        assert_eq!(phone_tail("13812345678"), "5678");
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

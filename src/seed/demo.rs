@@ -296,6 +296,10 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
         let id = accounts::create(db, &actor, &new).await.map_err(app_err)?;
         n_accounts += 1;
         if username == "admin" {
+            // The demo admin may reveal whole numbers, so the demo shows how that is audited.
+            accounts::set_reveal(db, &actor, id, org_id, true)
+                .await
+                .map_err(app_err)?;
             // The industry union in Sichuan is a root of its own; the demo admin holds both.
             sqlx::query("INSERT INTO assignments (account_id, role, org_id) VALUES ($1, $2, $3)")
                 .bind(id)

@@ -129,6 +129,7 @@ pub struct Nav {
     pub csrf: String,
     pub active: &'static str,
     pub can_accounts: bool,
+    pub can_audit: bool,
     pub is_member: bool,
 }
 
@@ -140,6 +141,7 @@ impl Nav {
             csrf: caller.csrf.clone(),
             active,
             can_accounts: caller.can(Right::Accounts),
+            can_audit: caller.can(Right::Audit),
             is_member: !caller.can(Right::Read),
         }
     }
@@ -191,6 +193,22 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// The first millisecond of a Beijing-time day (`next`: of the day after), for date filters.
+pub fn date_start_ms(date: &str, next: bool) -> Result<i64, String> {
+    let d = crate::pii::parse_date(date)?;
+    let parts: Vec<i64> = d.split('-').filter_map(|p| p.parse().ok()).collect();
+    let month = time::Month::try_from(parts[1] as u8).map_err(|e| e.to_string())?;
+    let day = time::Date::from_calendar_date(parts[0] as i32, month, parts[2] as u8)
+        .map_err(|e| e.to_string())?;
+    let day = if next {
+        day.next_day().unwrap_or(day)
+    } else {
+        day
+    };
+    let offset = time::UtcOffset::from_hms(8, 0, 0).map_err(|e| e.to_string())?;
+    Ok(day.midnight().assume_offset(offset).unix_timestamp() * 1000)
 }
 
 /// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.

@@ -1,5 +1,6 @@
 //! One integration-test binary (linking is the slow part on 2 cores), a module per area.
 
+mod audit;
 mod auth;
 mod cli;
 mod members;
@@ -7,4 +8,5 @@ mod orgs;
 mod pages;
 mod pii_at_rest;
 mod scope;
+mod search;
 mod support;
