@@ -17,6 +17,8 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<Keyring>,
     pub limiter: Arc<LoginLimiter>,
+    /// Roster imports running in this process, for live progress.
+    pub imports: Arc<crate::roster::Running>,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             db,
             keys: Arc::new(keys),
             limiter: Arc::new(LoginLimiter::default()),
+            imports: Arc::new(crate::roster::Running::default()),
         }
     }
 }
@@ -43,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::member::api::router())
         .merge(crate::member::pages::router())
         .merge(crate::audit::pages::router())
+        .merge(crate::roster::api::router())
+        .merge(crate::roster::pages::router())
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -65,10 +65,58 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Import a roster (.xlsx, .xls, .csv)
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export a roster to .xlsx
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// The audit log
     Audit {
         #[command(subcommand)]
         what: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import members into an organisation's subtree, with a progress bar
+    Members {
+        /// The roster file
+        file: PathBuf,
+        /// Organisation code to import into
+        #[arg(long)]
+        org: String,
+        /// check (write nothing), all (all or nothing, the default) or valid (skip bad rows)
+        #[arg(long, default_value = "all")]
+        mode: String,
+        /// Where to write the bad rows (.xlsx); default FILE.errors.xlsx when there are any
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the members of an organisation's subtree (masked unless --reveal; audited)
+    Members {
+        /// Organisation code
+        #[arg(long)]
+        org: String,
+        /// Output file (.xlsx)
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Whole ID numbers and phones instead of masked ones (written to the audit log)
+        #[arg(long)]
+        reveal: bool,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -85,6 +133,20 @@ enum AuditCommand {
 enum SeedCommand {
     /// The demo union tree, enterprises, a few hundred fictional members and demo accounts (idempotent)
     Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// A synthetic city for benchmarks: ~30 members an enterprise, deterministic for a seed
+    Synthetic {
+        /// How many members
+        #[arg(long)]
+        members: u64,
+        /// Random seed (the same seed gives the same people)
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the people to this .xlsx roster instead of the database (the tree still goes to the database)
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -250,6 +312,80 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Seed {
+            what:
+                SeedCommand::Synthetic {
+                    members,
+                    seed,
+                    xlsx,
+                    db,
+                },
+        } => {
+            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let started = std::time::Instant::now();
+            let target = match &xlsx {
+                Some(p) => crate::seed::synthetic::Target::Xlsx(p),
+                None => crate::seed::synthetic::Target::Database,
+            };
+            let s = crate::seed::synthetic::build(&db, &keys, members, seed, target).await?;
+            println!(
+                "synthetic city {}: {} organisations, {} enterprises, {} members {} in {:.1} s",
+                crate::seed::synthetic::ROOT_CODE,
+                s.orgs,
+                s.enterprises,
+                s.members,
+                match &xlsx {
+                    Some(p) => format!("written to {}", p.display()),
+                    None => "in the database".into(),
+                },
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Import {
+            what:
+                ImportCommand::Members {
+                    file,
+                    org,
+                    mode,
+                    report,
+                    db,
+                },
+        } => import_members(db, file, org, mode, report).await,
+        Command::Export {
+            what:
+                ExportCommand::Members {
+                    org,
+                    output,
+                    reveal,
+                    db,
+                },
+        } => {
+            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let org = crate::org::store::get_by_code(&db, &org)
+                .await?
+                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let n = crate::roster::export::export(
+                &db,
+                &keys,
+                &crate::audit::Actor::cli(),
+                &org,
+                reveal,
+                &output,
+            )
+            .await?;
+            println!(
+                "{n} members of {} exported to {}{}",
+                org.name,
+                output.display(),
+                if reveal {
+                    " with whole ID numbers and phones (recorded in the audit log)"
+                } else {
+                    " (masked)"
+                }
+            );
+            Ok(())
+        }
         Command::Audit {
             what: AuditCommand::Verify { db },
         } => {
@@ -299,5 +435,97 @@ fn describe(e: crate::web::error::AppError) -> anyhow::Error {
         anyhow::anyhow!("{e}")
     } else {
         anyhow::anyhow!("{}", fields.join("; "))
+    }
+}
+
+async fn import_members(
+    db: DbArgs,
+    file: PathBuf,
+    org: String,
+    mode: String,
+    report: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use crate::roster::import::{self, Mode, Progress};
+    use std::sync::atomic::Ordering;
+    let mode = Mode::parse(&mode).map_err(anyhow::Error::msg)?;
+    if !file.exists() {
+        bail!("{} does not exist", file.display());
+    }
+    let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+    let org = crate::org::store::get_by_code(&db, &org)
+        .await?
+        .with_context(|| format!("no organisation with code '{org}'"))?;
+    let filename = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let actor = crate::audit::Actor::cli();
+    let id = import::create_job(&db, &actor, &org, mode, &filename).await?;
+    let progress = std::sync::Arc::new(Progress::default());
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} 行 {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_length(progress.rows_total.load(Ordering::Relaxed).max(0) as u64);
+                bar.set_position(progress.rows_done.load(Ordering::Relaxed).max(0) as u64);
+                let failed = progress.rows_failed.load(Ordering::Relaxed);
+                if failed > 0 {
+                    bar.set_message(format!("有误 {failed} 行"));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let job = import::Job {
+        id,
+        actor,
+        org,
+        mode,
+        filename,
+    };
+    let result = import::run(
+        &db,
+        std::sync::Arc::new(keys),
+        &job,
+        crate::roster::read::Source::Path(file.clone()),
+        progress,
+    )
+    .await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let outcome = result?;
+    eprintln!(
+        "import #{id} of {} into {} ({}) in {:.1} s",
+        file.display(),
+        job.org.name,
+        job.org.code,
+        started.elapsed().as_secs_f64()
+    );
+    println!("{}", outcome.message);
+    for e in outcome.errors.iter().take(20) {
+        println!("  {} 第{}行 [{}] {}", e.sheet, e.row, e.column, e.reason);
+    }
+    if outcome.rows_failed > 20 {
+        println!("  … 共 {} 行有误", outcome.rows_failed);
+    }
+    if let Some(bytes) = &outcome.report {
+        let path = report.unwrap_or_else(|| file.with_extension("errors.xlsx"));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!(
+            "有误的行已写入 {}（含“错误原因”列，改正后可直接重新导入）",
+            path.display()
+        );
+    }
+    match outcome.state.as_str() {
+        "done" => Ok(()),
+        "checked" if outcome.rows_failed == 0 => Ok(()),
+        state => bail!("import {state}: {}", outcome.message),
     }
 }

@@ -50,6 +50,7 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
         Some(_) => {}
         None => db.set_setting(FINGERPRINT_KEY, &keys.fingerprint()).await?,
     }
+    crate::roster::import::mark_interrupted(&db).await?;
     let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
     if filled > 0 {
         tracing::info!("filled search keys for {filled} members written by an older version");

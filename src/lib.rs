@@ -14,5 +14,6 @@ pub mod member;
 pub mod openapi;
 pub mod org;
 pub mod pii;
+pub mod roster;
 pub mod seed;
 pub mod web;

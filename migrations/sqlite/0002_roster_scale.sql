@@ -48,6 +48,8 @@ CREATE TABLE imports (
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     account_id BIGINT,
     actor TEXT NOT NULL,
+    -- host:pid of the process running it, so a crashed run can be told from a live one
+    runner TEXT NOT NULL DEFAULT '',
     filename TEXT NOT NULL,
     mode TEXT NOT NULL,
     state TEXT NOT NULL,

@@ -53,6 +53,7 @@ struct ListPage {
     levels: Vec<&'static str>,
     statuses: Vec<&'static str>,
     can_add: bool,
+    can_reveal: bool,
     query_base: String,
 }
 
@@ -110,6 +111,7 @@ async fn list_page(
         levels: rules::SKILL_LEVELS.to_vec(),
         statuses: rules::STATUSES.to_vec(),
         can_add: c.can(Right::Roster),
+        can_reveal: c.can(Right::Reveal),
         query_base,
     };
     Ok(render_with(StatusCode::OK, &page))

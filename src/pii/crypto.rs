@@ -92,28 +92,34 @@ impl Keyring {
 
     /// Random nonce ‖ ciphertext.
     pub fn encrypt(&self, plain: &str) -> Vec<u8> {
+        self.encrypt_bytes(plain.as_bytes())
+    }
+
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let mut out = nonce.to_vec();
         // Encryption with a valid key and a 12-byte nonce cannot fail.
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
+            .encrypt(Nonce::from_slice(&nonce), plain)
             .unwrap_or_default();
         out.extend(ct);
         out
     }
 
     pub fn decrypt(&self, data: &[u8]) -> anyhow::Result<String> {
+        Ok(String::from_utf8(self.decrypt_bytes(data)?)?)
+    }
+
+    pub fn decrypt_bytes(&self, data: &[u8]) -> anyhow::Result<Vec<u8>> {
         if data.len() < 12 {
             bail!("ciphertext too short");
         }
         let (nonce, ct) = data.split_at(12);
-        let plain = self
-            .cipher
+        self.cipher
             .decrypt(Nonce::from_slice(nonce), ct)
-            .map_err(|_| anyhow::anyhow!("cannot decrypt: wrong key file or damaged data"))?;
-        Ok(String::from_utf8(plain)?)
+            .map_err(|_| anyhow::anyhow!("cannot decrypt: wrong key file or damaged data"))
     }
 
     /// Hex HMAC of a normalised value, for exact lookups and uniqueness.

@@ -1,0 +1,827 @@
+//! The import job. A blocking thread reads and validates rows and does the
+//! cryptography; bounded batches go to the writer, which applies them in ONE
+//! transaction. So a file is all-or-nothing unless the user asks for the valid
+//! rows, a check is a transaction rolled back, and a process killed halfway
+//! leaves no row behind: the transaction never committed.
+
+use super::columns::{detect_header, Column, Header, HEADER_SEARCH_ROWS};
+use super::read::{self, RowSink, Source};
+use super::rules::{read_row, Cell, Lookup};
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db};
+use crate::member::rules::MemberFields;
+use crate::member::store::{phone_tail, search_keys, ID_HASH, PHONE_HASH};
+use crate::org::store::Org;
+use crate::pii::Keyring;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Check every row, write nothing.
+    Check,
+    /// All or nothing: one bad row and nothing is written (the default).
+    All,
+    /// Write the valid rows, report the others.
+    Valid,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Result<Mode, String> {
+        match s.trim() {
+            "check" => Ok(Mode::Check),
+            "" | "all" => Ok(Mode::All),
+            "valid" => Ok(Mode::Valid),
+            other => Err(format!("导入方式“{other}”无效，可选 check（只检查）、all（全部或全不，默认）、valid（只导入正确的行）")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Check => "check",
+            Mode::All => "all",
+            Mode::Valid => "valid",
+        }
+    }
+}
+
+/// Live counters, read by the progress bar and `GET /api/v1/imports/{id}`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub rows_total: AtomicI64,
+    pub rows_done: AtomicI64,
+    pub rows_failed: AtomicI64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct RowError {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: i64,
+    pub state: String,
+    pub mode: String,
+    pub rows_total: i64,
+    pub rows_done: i64,
+    pub rows_failed: i64,
+    pub rows_created: i64,
+    pub rows_updated: i64,
+    pub message: String,
+    pub errors: Vec<RowError>,
+    #[serde(skip)]
+    pub report: Option<Vec<u8>>,
+}
+
+/// Errors kept for the API and the page (all rows still count).
+const ERRORS_KEPT: usize = 1000;
+/// Bad rows kept for the downloadable report.
+const REPORT_ROWS_KEPT: usize = 100_000;
+const BATCH: usize = 500;
+
+/// "host:pid" of this process, kept on a running job.
+pub fn runner_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
+}
+
+/// Jobs left `running` by a process of this host that no longer exists were
+/// cut off (killed, power lost): their transaction never committed.
+pub async fn mark_interrupted(db: &Db) -> anyhow::Result<()> {
+    let host = runner_id().split(':').next().unwrap_or("").to_string();
+    let rows = sqlx::query("SELECT id, runner FROM imports WHERE state = 'running'")
+        .fetch_all(&db.pool)
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let runner: String = r.try_get(1)?;
+        let Some((h, pid)) = runner.split_once(':') else {
+            continue;
+        };
+        if h == host && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            sqlx::query("UPDATE imports SET state = 'failed', message = $1, finished_at = $2 WHERE id = $3 AND state = 'running'")
+                .bind("导入过程中程序被中断，本次导入未写入任何数据，可以重新导入")
+                .bind(now_ms())
+                .bind(id)
+                .execute(&db.pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Registers a job; the caller has checked the right to write `org`'s roster.
+pub async fn create_job(
+    db: &Db,
+    actor: &Actor,
+    org: &Org,
+    mode: Mode,
+    filename: &str,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO imports (org_id, account_id, actor, runner, filename, mode, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(actor.account_id)
+    .bind(&actor.name)
+    .bind(runner_id())
+    .bind(filename)
+    .bind(mode.as_str())
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await?;
+    row.try_get(0)
+}
+
+/// Organisations and enterprises a row may name, within the target subtree.
+async fn lookup(db: &Db, org: &Org) -> Result<Lookup, sqlx::Error> {
+    let scope = crate::auth::Scope::new(vec![org.path.clone()], None);
+    let mut l = Lookup {
+        target_org: org.id,
+        target_org_name: org.name.clone(),
+        ..Default::default()
+    };
+    for o in crate::org::store::tree(db, &scope)
+        .await
+        .map_err(app_to_sqlx)?
+    {
+        l.orgs.insert(o.name.clone(), o.id);
+        l.orgs.insert(o.code.clone(), o.id);
+    }
+    let rows = sqlx::query(
+        "SELECT e.id, e.name, e.org_id FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE o.path >= $1 AND o.path < $2",
+    )
+    .bind(&org.path)
+    .bind(crate::auth::scope::path_upper(&org.path))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut own = vec![];
+    for r in rows {
+        let (id, name, org_id): (i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if org_id == org.id {
+            own.push(id);
+        }
+        l.enterprises.insert(name, (id, org_id));
+    }
+    if own.len() == 1 {
+        l.default_enterprise = Some(own[0]);
+    }
+    Ok(l)
+}
+
+fn app_to_sqlx(e: crate::web::error::AppError) -> sqlx::Error {
+    sqlx::Error::Protocol(e.to_string())
+}
+
+/// A valid row with its ciphertexts and keys, ready to write.
+struct Prepared {
+    sheet: usize,
+    row: u32,
+    org_id: i64,
+    enterprise_id: Option<i64>,
+    fields: MemberFields,
+    id_enc: Vec<u8>,
+    id_hash: String,
+    phone_enc: Option<Vec<u8>>,
+    phone_hash: Option<String>,
+    phone_tail: Option<String>,
+    pinyin: String,
+    initials: String,
+}
+
+/// A bad row for the report: its values by column, and why.
+struct BadRow {
+    sheet: usize,
+    row: u32,
+    values: Vec<(Column, String)>,
+    reasons: Vec<String>,
+}
+
+/// The reader side: header detection per sheet, validation, duplicates within
+/// the file, encryption; hands batches to the writer.
+struct Validator<'a> {
+    keys: &'a Keyring,
+    lookup: &'a Lookup,
+    progress: &'a Progress,
+    tx: tokio::sync::mpsc::Sender<Vec<Prepared>>,
+    batch: Vec<Prepared>,
+    sheets: Vec<String>,
+    header: Option<Header>,
+    rows_before_header: usize,
+    headers_found: usize,
+    skipped_sheets: Vec<String>,
+    columns: Vec<Column>,
+    seen: HashMap<u128, (usize, u32)>,
+    errors: Vec<RowError>,
+    bad: Vec<BadRow>,
+    writer_gone: bool,
+}
+
+impl Validator<'_> {
+    fn fail(&mut self, row: u32, values: Vec<(Column, String)>, reasons: Vec<(String, String)>) {
+        self.progress.rows_failed.fetch_add(1, Ordering::Relaxed);
+        self.progress.rows_done.fetch_add(1, Ordering::Relaxed);
+        let sheet = self.sheets.len() - 1;
+        for (column, reason) in &reasons {
+            if self.errors.len() < ERRORS_KEPT {
+                self.errors.push(RowError {
+                    sheet: self.sheets[sheet].clone(),
+                    row,
+                    column: column.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        if self.bad.len() < REPORT_ROWS_KEPT {
+            let reasons = reasons
+                .into_iter()
+                .map(|(c, r)| format!("{c}：{r}"))
+                .collect();
+            self.bad.push(BadRow {
+                sheet,
+                row,
+                values,
+                reasons,
+            });
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() || self.writer_gone {
+            return;
+        }
+        if self
+            .tx
+            .blocking_send(std::mem::take(&mut self.batch))
+            .is_err()
+        {
+            self.writer_gone = true;
+        }
+    }
+}
+
+impl RowSink for Validator<'_> {
+    fn sheet(&mut self, name: &str, rows_hint: usize) {
+        if self.sheets.last().is_some() && self.header.is_none() {
+            let last = self.sheets.last().cloned().unwrap_or_default();
+            self.skipped_sheets.push(last);
+        }
+        self.sheets.push(name.to_string());
+        self.header = None;
+        self.rows_before_header = 0;
+        self.progress
+            .rows_total
+            .fetch_add(rows_hint as i64, Ordering::Relaxed);
+    }
+
+    fn row(&mut self, row_number: u32, cells: Vec<Cell>) -> bool {
+        let Some(header) = &self.header else {
+            // Rows above the header (titles, notes) are not members.
+            self.progress.rows_total.fetch_sub(1, Ordering::Relaxed);
+            self.rows_before_header += 1;
+            if self.rows_before_header <= HEADER_SEARCH_ROWS {
+                let texts: Vec<String> = cells.iter().map(Cell::display).collect();
+                if let Some(h) = detect_header(&texts) {
+                    for (c, _) in &h.columns {
+                        if !self.columns.contains(c) {
+                            self.columns.push(*c);
+                        }
+                    }
+                    self.header = Some(h);
+                    self.headers_found += 1;
+                }
+            }
+            return !self.writer_gone;
+        };
+        let values: Vec<(Column, String)> = header
+            .columns
+            .iter()
+            .map(|(c, i)| (*c, cells.get(*i).map(Cell::display).unwrap_or_default()))
+            .collect();
+        match read_row(header, &cells, self.lookup) {
+            Err(errs) => {
+                let reasons = errs
+                    .into_iter()
+                    .map(|e| (e.column.to_string(), e.message))
+                    .collect();
+                self.fail(row_number, values, reasons);
+            }
+            Ok(valid) => {
+                let Some(idn) = valid.fields.id_number.clone() else {
+                    return true;
+                };
+                let id_hash = self.keys.lookup_hash(ID_HASH, idn.as_str());
+                let short = u128::from_str_radix(&id_hash[..32], 16).unwrap_or(0);
+                let sheet = self.sheets.len() - 1;
+                if let Some((s, r)) = self.seen.get(&short) {
+                    let where_ = if *s == sheet {
+                        format!("第 {r} 行")
+                    } else {
+                        format!("工作表“{}”第 {r} 行", self.sheets[*s])
+                    };
+                    self.fail(
+                        row_number,
+                        values,
+                        vec![(
+                            Column::IdNumber.title().into(),
+                            format!("与{where_}的身份证号重复：同一人只能登记一次"),
+                        )],
+                    );
+                    return !self.writer_gone;
+                }
+                self.seen.insert(short, (sheet, row_number));
+                let phone = valid.fields.phone.clone().flatten();
+                let name = valid.fields.name.clone().unwrap_or_default();
+                let (pinyin, initials) = search_keys(&name);
+                self.batch.push(Prepared {
+                    sheet,
+                    row: row_number,
+                    org_id: valid.org_id,
+                    enterprise_id: valid.enterprise_id,
+                    id_enc: self.keys.encrypt(idn.as_str()),
+                    id_hash,
+                    phone_enc: phone.as_ref().map(|p| self.keys.encrypt(p.as_str())),
+                    phone_hash: phone
+                        .as_ref()
+                        .map(|p| self.keys.lookup_hash(PHONE_HASH, p.as_str())),
+                    phone_tail: phone.as_ref().map(|p| phone_tail(p.as_str())),
+                    pinyin,
+                    initials,
+                    fields: valid.fields,
+                });
+                if self.batch.len() >= BATCH {
+                    self.flush();
+                }
+            }
+        }
+        !self.writer_gone
+    }
+}
+
+/// What the reader found, handed back when it is done.
+struct ReadResult {
+    sheets: Vec<String>,
+    headers_found: usize,
+    skipped_sheets: Vec<String>,
+    columns: Vec<Column>,
+    errors: Vec<RowError>,
+    bad: Vec<BadRow>,
+    fatal: Option<String>,
+}
+
+const INSERT: &str = "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
+     phone_enc, phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, \
+     skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+     ON CONFLICT (id_number_hash) DO NOTHING RETURNING id";
+
+/// A person already on the roll in the same organisation: the file's values
+/// replace the stored ones, and what the file leaves blank stays as it was.
+const UPDATE: &str = "UPDATE members SET name = $1, enterprise_id = COALESCE($2, enterprise_id), \
+     phone_enc = COALESCE($3, phone_enc), phone_hash = COALESCE($4, phone_hash), phone_tail = COALESCE($5, phone_tail), \
+     name_pinyin = $6, name_initials = $7, ethnicity = COALESCE($8, ethnicity), education = COALESCE($9, education), \
+     political_status = COALESCE($10, political_status), occupation = COALESCE($11, occupation), \
+     skill_level = COALESCE($12, skill_level), card_no = COALESCE($13, card_no), join_date = COALESCE($14, join_date), \
+     is_migrant_worker = COALESCE($15, is_migrant_worker), is_hardship = COALESCE($16, is_hardship), \
+     status = COALESCE($17, status), updated_at = $18 \
+     WHERE id_number_hash = $19 AND org_id = $20 RETURNING id";
+
+/// Runs an import to the end. `progress` is live while it runs.
+/// One import: which job row it is, by whom, into where, how.
+pub struct Job {
+    pub id: i64,
+    pub actor: Actor,
+    pub org: Org,
+    pub mode: Mode,
+    pub filename: String,
+}
+
+pub async fn run(
+    db: &Db,
+    keys: Arc<Keyring>,
+    job: &Job,
+    source: Source,
+    progress: Arc<Progress>,
+) -> anyhow::Result<Outcome> {
+    let (actor, job_id, org, mode, filename) = (
+        &job.actor,
+        job.id,
+        &job.org,
+        job.mode,
+        job.filename.as_str(),
+    );
+    let lookup = Arc::new(lookup(db, org).await?);
+    let (tx_batches, mut rx) = tokio::sync::mpsc::channel::<Vec<Prepared>>(4);
+    let reader = {
+        let (keys, lookup, progress, filename) = (
+            keys.clone(),
+            lookup.clone(),
+            progress.clone(),
+            filename.to_string(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let mut v = Validator {
+                keys: &keys,
+                lookup: &lookup,
+                progress: &progress,
+                tx: tx_batches,
+                batch: vec![],
+                sheets: vec![],
+                header: None,
+                rows_before_header: 0,
+                headers_found: 0,
+                skipped_sheets: vec![],
+                columns: vec![],
+                seen: HashMap::new(),
+                errors: vec![],
+                bad: vec![],
+                writer_gone: false,
+            };
+            let fatal = read::read(&source, &filename, &mut v)
+                .err()
+                .map(|e| e.to_string());
+            if v.header.is_none() {
+                if let Some(last) = v.sheets.last().cloned() {
+                    v.skipped_sheets.push(last);
+                }
+            }
+            v.flush();
+            ReadResult {
+                sheets: v.sheets,
+                headers_found: v.headers_found,
+                skipped_sheets: v.skipped_sheets,
+                columns: v.columns,
+                errors: v.errors,
+                bad: v.bad,
+                fatal,
+            }
+        })
+    };
+
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (mut created, mut updated) = (0i64, 0i64);
+    let mut conflicts: Vec<(Prepared, String)> = vec![];
+    while let Some(batch) = rx.recv().await {
+        for p in batch {
+            let f = &p.fields;
+            let idn = f
+                .id_number
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("row without ID number"))?;
+            let inserted = sqlx::query(INSERT)
+                .bind(p.org_id)
+                .bind(p.enterprise_id)
+                .bind(f.name.clone().unwrap_or_default())
+                .bind(idn.gender().label())
+                .bind(idn.birth_date())
+                .bind(p.id_enc.clone())
+                .bind(&p.id_hash)
+                .bind(p.phone_enc.clone())
+                .bind(p.phone_hash.clone())
+                .bind(p.phone_tail.clone().unwrap_or_default())
+                .bind(&p.pinyin)
+                .bind(&p.initials)
+                .bind(f.ethnicity.clone().unwrap_or_default())
+                .bind(f.education.clone().unwrap_or_default())
+                .bind(f.political_status.clone().unwrap_or_default())
+                .bind(f.occupation.clone().unwrap_or_default())
+                .bind(f.skill_level.clone().unwrap_or_default())
+                .bind(f.card_no.clone().unwrap_or_default())
+                .bind(f.join_date.clone().unwrap_or_default())
+                .bind(f.is_migrant_worker.unwrap_or(false) as i64)
+                .bind(f.is_hardship.unwrap_or(false) as i64)
+                .bind(f.status.clone().unwrap_or_else(|| "在册".into()))
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if inserted.is_some() {
+                created += 1;
+            } else {
+                let changed = sqlx::query(UPDATE)
+                    .bind(f.name.clone().unwrap_or_default())
+                    .bind(p.enterprise_id)
+                    .bind(p.phone_enc.clone())
+                    .bind(p.phone_hash.clone())
+                    .bind(p.phone_tail.clone())
+                    .bind(&p.pinyin)
+                    .bind(&p.initials)
+                    .bind(f.ethnicity.clone())
+                    .bind(f.education.clone())
+                    .bind(f.political_status.clone())
+                    .bind(f.occupation.clone())
+                    .bind(f.skill_level.clone())
+                    .bind(f.card_no.clone())
+                    .bind(f.join_date.clone())
+                    .bind(f.is_migrant_worker.map(|b| b as i64))
+                    .bind(f.is_hardship.map(|b| b as i64))
+                    .bind(f.status.clone())
+                    .bind(now)
+                    .bind(&p.id_hash)
+                    .bind(p.org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if changed.is_some() {
+                    updated += 1;
+                } else {
+                    // One person, one member: registered elsewhere, so this is a transfer, not an import.
+                    let at = sqlx::query("SELECT o.name, o.path FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_number_hash = $1")
+                        .bind(&p.id_hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let reason = match at {
+                        Some(r) if r.try_get::<String, _>(1)?.starts_with(&org.path) => {
+                            format!("此人已在“{}”登记；如需调动请办理转会", r.try_get::<String, _>(0)?)
+                        }
+                        _ => "此人已在其他工会登记为会员（一人只能登记一次）；如需调入请联系对方工会办理转会".into(),
+                    };
+                    progress.rows_failed.fetch_add(1, Ordering::Relaxed);
+                    conflicts.push((p, reason));
+                }
+            }
+            progress.rows_done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let mut read = reader.await?;
+    for (p, reason) in conflicts {
+        if read.errors.len() < ERRORS_KEPT {
+            read.errors.push(RowError {
+                sheet: read.sheets[p.sheet].clone(),
+                row: p.row,
+                column: Column::IdNumber.title().into(),
+                reason: reason.clone(),
+            });
+        }
+        if read.bad.len() < REPORT_ROWS_KEPT {
+            read.bad.push(BadRow {
+                sheet: p.sheet,
+                row: p.row,
+                values: values_of(&p.fields, &lookup, p.org_id, p.enterprise_id),
+                reasons: vec![format!("身份证号：{reason}")],
+            });
+        }
+    }
+    read.bad.sort_by_key(|b| (b.sheet, b.row));
+    read.errors
+        .sort_by_key(|e| (read.sheets.iter().position(|s| *s == e.sheet), e.row));
+
+    let failed = progress.rows_failed.load(Ordering::Relaxed);
+    let done = progress.rows_done.load(Ordering::Relaxed);
+    progress.rows_total.store(done, Ordering::Relaxed);
+    let mut outcome = Outcome {
+        id: job_id,
+        state: String::new(),
+        mode: mode.as_str().into(),
+        rows_total: done,
+        rows_done: done,
+        rows_failed: failed,
+        rows_created: 0,
+        rows_updated: 0,
+        message: String::new(),
+        errors: read.errors,
+        report: None,
+    };
+    let skipped = if read.skipped_sheets.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "；工作表 {} 中没有找到表头，已跳过",
+            read.skipped_sheets
+                .iter()
+                .map(|s| format!("“{s}”"))
+                .collect::<Vec<_>>()
+                .join("、")
+        )
+    };
+    let commit = if let Some(fatal) = read.fatal {
+        outcome.state = "failed".into();
+        outcome.message = fatal;
+        false
+    } else if read.headers_found == 0 {
+        outcome.state = "failed".into();
+        outcome.message =
+            format!("没有找到表头：表格前{HEADER_SEARCH_ROWS}行中需要有“姓名”和“身份证号”两列");
+        false
+    } else if mode == Mode::Check {
+        outcome.state = "checked".into();
+        outcome.message =
+            format!("检查完成：共 {done} 行，{failed} 行有误；未写入任何数据{skipped}");
+        false
+    } else if mode == Mode::All && failed > 0 {
+        outcome.state = "rejected".into();
+        outcome.message = format!("共 {done} 行，其中 {failed} 行有误；按“全部或全不”方式，未写入任何数据。请修改后重新导入，或选择“只导入正确的行”{skipped}");
+        false
+    } else {
+        outcome.state = "done".into();
+        outcome.rows_created = created;
+        outcome.rows_updated = updated;
+        outcome.message = format!(
+            "导入完成：新增 {created} 人，更新 {updated} 人{}{skipped}",
+            if failed > 0 {
+                format!("，跳过有误的 {failed} 行")
+            } else {
+                String::new()
+            }
+        );
+        true
+    };
+    if !read.bad.is_empty() {
+        outcome.report = Some(report_workbook(&read.sheets, &read.columns, &read.bad)?);
+    }
+    if commit {
+        let ev = Event::new("member.import", "import", job_id).org(org.id).detail(json!({
+            "filename": filename, "mode": mode.as_str(), "rows": done, "created": created, "updated": updated, "failed": failed,
+        }));
+        audit::append(&mut tx, actor, ev).await?;
+        finish(&mut *tx, keys.as_ref(), &outcome).await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+        finish(&db.pool, keys.as_ref(), &outcome).await?;
+    }
+    Ok(outcome)
+}
+
+async fn finish<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    keys: &Keyring,
+    o: &Outcome,
+) -> Result<(), sqlx::Error> {
+    // The error list and the report quote the rows, ID numbers included: stored encrypted.
+    let errors = keys.encrypt(&serde_json::to_string(&o.errors).unwrap_or_default());
+    sqlx::query(
+        "UPDATE imports SET state = $1, rows_total = $2, rows_done = $3, rows_failed = $4, rows_created = $5, \
+         rows_updated = $6, message = $7, errors_enc = $8, report_enc = $9, finished_at = $10 WHERE id = $11",
+    )
+    .bind(&o.state)
+    .bind(o.rows_total)
+    .bind(o.rows_done)
+    .bind(o.rows_failed)
+    .bind(o.rows_created)
+    .bind(o.rows_updated)
+    .bind(&o.message)
+    .bind(errors)
+    .bind(o.report.as_ref().map(|r| keys.encrypt_bytes(r)))
+    .bind(now_ms())
+    .bind(o.id)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// A valid row's values as the report shows them (for rows the database refused).
+fn values_of(
+    f: &MemberFields,
+    lookup: &Lookup,
+    org_id: i64,
+    enterprise_id: Option<i64>,
+) -> Vec<(Column, String)> {
+    let org = lookup
+        .orgs
+        .iter()
+        .find(|(k, v)| **v == org_id && !k.is_ascii())
+        .map(|(k, _)| k.clone())
+        .unwrap_or_default();
+    let ent = enterprise_id
+        .and_then(|e| {
+            lookup
+                .enterprises
+                .iter()
+                .find(|(_, (id, _))| *id == e)
+                .map(|(k, _)| k.clone())
+        })
+        .unwrap_or_default();
+    vec![
+        (Column::Name, f.name.clone().unwrap_or_default()),
+        (
+            Column::IdNumber,
+            f.id_number
+                .as_ref()
+                .map(|i| i.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            Column::Phone,
+            f.phone
+                .clone()
+                .flatten()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        (Column::Org, org),
+        (Column::Enterprise, ent),
+        (Column::Occupation, f.occupation.clone().unwrap_or_default()),
+        (
+            Column::SkillLevel,
+            f.skill_level.clone().unwrap_or_default(),
+        ),
+        (Column::CardNo, f.card_no.clone().unwrap_or_default()),
+    ]
+}
+
+/// The bad rows as a workbook: the file's own columns, plus 工作表, 行号 and
+/// 错误原因. Fixed, it can be imported again as it is.
+fn report_workbook(
+    sheets: &[String],
+    columns: &[Column],
+    bad: &[BadRow],
+) -> anyhow::Result<Vec<u8>> {
+    let mut cols: Vec<Column> = Column::ALL
+        .into_iter()
+        .filter(|c| columns.contains(c))
+        .collect();
+    if cols.is_empty() {
+        cols = vec![Column::Name, Column::IdNumber];
+    }
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let red = rust_xlsxwriter::Format::new().set_font_color(rust_xlsxwriter::Color::Red);
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name("有误的行")?;
+    let mut heading: Vec<&str> = cols.iter().map(|c| c.title()).collect();
+    heading.extend(["错误原因", "工作表", "行号"]);
+    ws.write_row_with_format(0, 0, heading, &bold)?;
+    ws.set_column_width(cols.len() as u16, 60)?;
+    for (i, c) in cols.iter().enumerate() {
+        ws.set_column_width(i as u16, if *c == Column::IdNumber { 22 } else { 14 })?;
+    }
+    for (n, b) in bad.iter().enumerate() {
+        let r = n as u32 + 1;
+        for (i, c) in cols.iter().enumerate() {
+            let v = b
+                .values
+                .iter()
+                .find(|(col, _)| col == c)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            // Written as text, so Excel keeps the whole ID number this time.
+            ws.write_string_with_format(r, i as u16, v, &text)?;
+        }
+        let base = cols.len() as u16;
+        ws.write_string_with_format(r, base, b.reasons.join("；"), &red)?;
+        ws.write_string(
+            r,
+            base + 1,
+            sheets.get(b.sheet).map(String::as_str).unwrap_or(""),
+        )?;
+        ws.write_number(r, base + 2, b.row as f64)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The state of a job as stored (for jobs not running in this process).
+pub async fn load(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<(Outcome, i64)>> {
+    let row = sqlx::query(
+        "SELECT id, state, mode, rows_total, rows_done, rows_failed, rows_created, rows_updated, message, errors_enc, org_id \
+         FROM imports WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let errors: Vec<RowError> = match r.try_get::<Option<Vec<u8>>, _>(9)? {
+        Some(enc) => serde_json::from_str(&keys.decrypt(&enc)?).unwrap_or_default(),
+        None => vec![],
+    };
+    Ok(Some((
+        Outcome {
+            id: r.try_get(0)?,
+            state: r.try_get(1)?,
+            mode: r.try_get(2)?,
+            rows_total: r.try_get(3)?,
+            rows_done: r.try_get(4)?,
+            rows_failed: r.try_get(5)?,
+            rows_created: r.try_get(6)?,
+            rows_updated: r.try_get(7)?,
+            message: r.try_get(8)?,
+            errors,
+            report: None,
+        },
+        r.try_get(10)?,
+    )))
+}
+
+pub async fn load_report(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT report_enc FROM imports WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    match row
+        .map(|r| r.try_get::<Option<Vec<u8>>, _>(0))
+        .transpose()?
+        .flatten()
+    {
+        Some(enc) => Ok(Some(keys.decrypt_bytes(&enc)?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,265 @@
+//! Console pages: the import form, an import's progress and result, export
+//! and template downloads.
+
+use super::api::{self as roster_api, xlsx_response, ExportQuery};
+use crate::app::AppState;
+use crate::auth::pages::{org_options, OrgOption};
+use crate::auth::{Caller, PageCaller, Right};
+use crate::web::error::AppError;
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{constant_time_eq, format_ms, Nav};
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use axum::Router;
+use sqlx::Row;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/members/import",
+            get(form_page)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(roster_api::MAX_UPLOAD)),
+        )
+        .route("/imports/{id}", get(job_page))
+        .route("/imports/{id}/report.xlsx", get(report))
+        .route("/members/export.xlsx", get(export))
+        .route("/members/template.xlsx", get(template))
+}
+
+pub struct RecentImport {
+    pub id: i64,
+    pub filename: String,
+    pub org_name: String,
+    pub actor: String,
+    pub state: String,
+    pub message: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "roster/import.html")]
+struct ImportPage {
+    nav: Option<Nav>,
+    orgs: Vec<OrgOption>,
+    org_id: i64,
+    mode: String,
+    error: String,
+    recent: Vec<RecentImport>,
+}
+
+async fn recent(s: &AppState, c: &Caller) -> Result<Vec<RecentImport>, AppError> {
+    let mut sql = crate::web::sql::Sql::new("");
+    let pred = c.scope(Right::Read).org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT i.id, i.filename, o.name, i.actor, i.state, i.message, i.created_at FROM imports i \
+         JOIN orgs o ON o.id = i.org_id WHERE {pred} ORDER BY i.id DESC LIMIT 20"
+    ));
+    let mut out = vec![];
+    for r in sql.fetch_all(&s.db.pool).await? {
+        out.push(RecentImport {
+            id: r.try_get(0)?,
+            filename: r.try_get(1)?,
+            org_name: r.try_get(2)?,
+            actor: r.try_get(3)?,
+            state: r.try_get(4)?,
+            message: r.try_get(5)?,
+            at: format_ms(r.try_get(6)?),
+        });
+    }
+    Ok(out)
+}
+
+async fn view(
+    s: &AppState,
+    c: &Caller,
+    org_id: i64,
+    mode: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    if !c.can(Right::Roster) {
+        return Err(AppError::forbidden()).or_page(c);
+    }
+    let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
+    let recent = recent(s, c).await.or_page(c)?;
+    Ok(render_with(
+        status,
+        &ImportPage {
+            nav: Some(Nav::new(c, "members")),
+            orgs,
+            org_id,
+            mode,
+            error,
+            recent,
+        },
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct FormQuery {
+    org_id: Option<i64>,
+}
+
+async fn form_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<FormQuery>,
+) -> PageResult {
+    view(
+        &s,
+        &c,
+        q.org_id.or(c.home_org()).unwrap_or(0),
+        "all".into(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The upload form is multipart, so its CSRF token is checked here.
+async fn upload(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    mut mp: Multipart,
+) -> PageResult {
+    let (mut csrf, mut org_id, mut mode, mut filename, mut data) = (
+        String::new(),
+        None,
+        String::from("all"),
+        String::new(),
+        vec![],
+    );
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return view(
+                    &s,
+                    &c,
+                    0,
+                    mode,
+                    format!("上传失败：{e}"),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+        };
+        match field.name().unwrap_or("") {
+            "file" => {
+                filename = field.file_name().unwrap_or("").to_string();
+                match field.bytes().await {
+                    Ok(b) => data = b.to_vec(),
+                    Err(e) => {
+                        return view(
+                            &s,
+                            &c,
+                            0,
+                            mode,
+                            format!("上传失败：{e}"),
+                            StatusCode::BAD_REQUEST,
+                        )
+                        .await
+                    }
+                }
+            }
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "org_id" => org_id = field.text().await.unwrap_or_default().trim().parse().ok(),
+            "mode" => mode = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    if csrf.is_empty() || !constant_time_eq(csrf.as_bytes(), c.csrf.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "表单已过期或来源不明（CSRF 校验失败），请返回刷新页面后重试".into(),
+        ))
+        .or_page(&c);
+    }
+    match roster_api::start(&s, &c, org_id, &mode, &filename, data).await {
+        Ok(id) => Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
+            let msg = e
+                .field_errors()
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+                .join("；");
+            let msg = if msg.is_empty() { e.to_string() } else { msg };
+            view(&s, &c, org_id.unwrap_or(0), mode, msg, e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "roster/job.html")]
+struct JobPage {
+    nav: Option<Nav>,
+    job: super::import::Outcome,
+    percent: i64,
+    has_report: bool,
+}
+
+impl JobPage {
+    fn state_label(&self) -> &'static str {
+        match self.job.state.as_str() {
+            "running" => "导入中",
+            "done" => "已完成",
+            "checked" => "检查完成（未写入）",
+            "rejected" => "未导入（有错误）",
+            _ => "失败",
+        }
+    }
+}
+
+async fn job_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let job = roster_api::status(&s, &c, id).await.or_page(&c)?;
+    let percent = if job.rows_total > 0 {
+        (job.rows_done * 100 / job.rows_total).min(100)
+    } else {
+        0
+    };
+    let has_report = job.rows_failed > 0 && job.state != "running";
+    Ok(render_with(
+        StatusCode::OK,
+        &JobPage {
+            nav: Some(Nav::new(&c, "members")),
+            job,
+            percent,
+            has_report,
+        },
+    ))
+}
+
+async fn report(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let bytes = roster_api::report_bytes(&s, &c, id).await.or_page(&c)?;
+    Ok(xlsx_response(bytes, &format!("导入{id}-有误的行.xlsx")))
+}
+
+async fn export(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<ExportQuery>,
+) -> PageResult {
+    let (bytes, name) = roster_api::export_bytes(&s, &c, &q).await.or_page(&c)?;
+    Ok(xlsx_response(bytes, &name))
+}
+
+async fn template(PageCaller(c): PageCaller) -> PageResult {
+    let bytes = super::export::template()
+        .map_err(anyhow::Error::from)
+        .or_page(&c)?;
+    Ok(xlsx_response(bytes, "会员名册模板.xlsx"))
+}

@@ -1,0 +1,289 @@
+//! Reading rosters: .xlsx streamed cell by cell (bounded memory), .xls, and
+//! .csv in UTF-8 or GBK (what Excel in China saves). Every reader hands out
+//! rows with their sheet and 1-based row number, as Excel numbers them.
+
+use super::rules::Cell;
+use anyhow::{bail, Context};
+use calamine::{Data, DataRef, Reader, Xls, Xlsx};
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xls,
+    Csv,
+}
+
+/// By content first (zip or OLE signature), then by name.
+pub fn detect_format(head: &[u8], filename: &str) -> Format {
+    if head.starts_with(b"PK\x03\x04") {
+        return Format::Xlsx;
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Format::Xls;
+    }
+    let lower = filename.to_lowercase();
+    if lower.ends_with(".xlsx") {
+        Format::Xlsx
+    } else if lower.ends_with(".xls") {
+        Format::Xls
+    } else {
+        Format::Csv
+    }
+}
+
+/// Where a roster comes from: a file on disk (CLI) or an upload held in memory.
+pub enum Source {
+    Path(std::path::PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// What the reader reports as it goes.
+pub trait RowSink {
+    /// A sheet begins; `rows_hint` is its size if the file says (for progress).
+    fn sheet(&mut self, name: &str, rows_hint: usize);
+    /// One non-empty row; return false to stop reading.
+    fn row(&mut self, row_number: u32, cells: Vec<Cell>) -> bool;
+}
+
+pub fn read(source: &Source, filename: &str, sink: &mut dyn RowSink) -> anyhow::Result<()> {
+    let mut head = [0u8; 8];
+    let format = match source {
+        Source::Path(p) => {
+            let n = std::fs::File::open(p)
+                .with_context(|| format!("cannot open {}", p.display()))?
+                .read(&mut head)
+                .unwrap_or(0);
+            detect_format(&head[..n], filename)
+        }
+        Source::Bytes(b) => detect_format(&b[..b.len().min(8)], filename),
+    };
+    match (format, source) {
+        (Format::Xlsx, Source::Path(p)) => {
+            let wb: Xlsx<_> = calamine::open_workbook(p).map_err(|e| unreadable(filename, e))?;
+            read_xlsx(wb, sink)
+        }
+        (Format::Xlsx, Source::Bytes(b)) => {
+            let wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(b.as_slice()))
+                .map_err(|e| unreadable(filename, e))?;
+            read_xlsx(wb, sink)
+        }
+        (Format::Xls, Source::Path(p)) => {
+            let f = BufReader::new(std::fs::File::open(p)?);
+            let wb: Xls<_> = Xls::new(f).map_err(|e| unreadable(filename, e))?;
+            read_xls(wb, sink)
+        }
+        (Format::Xls, Source::Bytes(b)) => {
+            let wb: Xls<_> =
+                Xls::new(Cursor::new(b.as_slice())).map_err(|e| unreadable(filename, e))?;
+            read_xls(wb, sink)
+        }
+        (Format::Csv, Source::Path(p)) => read_csv(&std::fs::read(p)?, filename, sink),
+        (Format::Csv, Source::Bytes(b)) => read_csv(b, filename, sink),
+    }
+}
+
+fn unreadable(filename: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("无法读取文件“{filename}”（{e}）：请上传 .xlsx、.xls 或 .csv 文件")
+}
+
+fn cell_of(v: DataRef<'_>) -> Cell {
+    match v {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s),
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::Float(f) => Cell::Number(f),
+        DataRef::Int(i) => Cell::Number(i as f64),
+        DataRef::Bool(b) => Cell::Bool(b),
+        DataRef::DateTime(d) => {
+            let (y, m, dd, ..) = d.to_ymd_hms_milli();
+            Cell::Date(y as i32, m as u32, dd as u32)
+        }
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s),
+        DataRef::Error(e) => Cell::Text(format!("#{e}")),
+    }
+}
+
+fn is_blank(cells: &[Cell]) -> bool {
+    cells
+        .iter()
+        .all(|c| matches!(c, Cell::Empty) || matches!(c, Cell::Text(s) if s.trim().is_empty()))
+}
+
+/// Streams every sheet: one row in memory at a time (plus the shared strings).
+fn read_xlsx<RS: Read + Seek>(mut wb: Xlsx<RS>, sink: &mut dyn RowSink) -> anyhow::Result<()> {
+    for name in wb.sheet_names() {
+        let mut cells_reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| anyhow::anyhow!("工作表“{name}”无法读取：{e}"))?;
+        let dims = cells_reader.dimensions();
+        sink.sheet(
+            &name,
+            (dims.end.0 as usize + 1).saturating_sub(dims.start.0 as usize),
+        );
+        let mut current: Option<u32> = None;
+        let mut row: Vec<Cell> = vec![];
+        let mut go_on = true;
+        while let Some(cell) = cells_reader
+            .next_cell()
+            .map_err(|e| anyhow::anyhow!("工作表“{name}”读取出错：{e}"))?
+        {
+            let (r, c) = cell.get_position();
+            if current != Some(r) {
+                if let Some(prev) = current {
+                    if !is_blank(&row) && !sink.row(prev + 1, std::mem::take(&mut row)) {
+                        go_on = false;
+                        break;
+                    }
+                }
+                row.clear();
+                current = Some(r);
+            }
+            let c = c as usize;
+            if row.len() <= c {
+                row.resize(c + 1, Cell::Empty);
+            }
+            row[c] = cell_of(cell.get_value().clone());
+        }
+        if go_on {
+            if let Some(prev) = current {
+                if !is_blank(&row) && !sink.row(prev + 1, row) {
+                    return Ok(());
+                }
+            }
+        } else {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn read_xls<RS: Read + Seek>(mut wb: Xls<RS>, sink: &mut dyn RowSink) -> anyhow::Result<()> {
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| anyhow::anyhow!("工作表“{name}”无法读取：{e}"))?;
+        sink.sheet(&name, range.height());
+        let start = range.start().map(|(r, _)| r).unwrap_or(0);
+        let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+        for (i, r) in range.rows().enumerate() {
+            let mut cells = vec![Cell::Empty; first_col];
+            cells.extend(r.iter().map(|d| match d {
+                Data::Empty => Cell::Empty,
+                Data::String(s) => Cell::Text(s.clone()),
+                Data::Float(f) => Cell::Number(*f),
+                Data::Int(i) => Cell::Number(*i as f64),
+                Data::Bool(b) => Cell::Bool(*b),
+                Data::DateTime(d) => {
+                    let (y, m, dd, ..) = d.to_ymd_hms_milli();
+                    Cell::Date(y as i32, m as u32, dd as u32)
+                }
+                Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+                Data::Error(e) => Cell::Text(format!("#{e}")),
+            }));
+            if !is_blank(&cells) && !sink.row(start + i as u32 + 1, cells) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// UTF-8 (with or without BOM) if the bytes are UTF-8; otherwise GB18030, a
+/// superset of GBK.
+pub fn decode_text(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, &'static str) {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(b) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), "UTF-8"),
+        Err(_) => (encoding_rs::GB18030.decode_without_bom_handling(b).0, "GBK"),
+    }
+}
+
+fn read_csv(bytes: &[u8], filename: &str, sink: &mut dyn RowSink) -> anyhow::Result<()> {
+    if bytes.contains(&0) {
+        bail!("文件“{filename}”不是表格文件：请上传 .xlsx、.xls 或 .csv 文件");
+    }
+    let (text, _encoding) = decode_text(bytes);
+    let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
+    let name = Path::new(filename)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    sink.sheet(&name, lines);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() as u32;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let cells: Vec<Cell> = record
+                    .iter()
+                    .map(|s| {
+                        if s.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(s.to_string())
+                        }
+                    })
+                    .collect();
+                if !is_blank(&cells) && !sink.row(line, cells) {
+                    break;
+                }
+            }
+            Err(e) => bail!("CSV 文件第 {line} 行无法解析：{e}"),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect(Vec<(String, usize)>, Vec<(u32, Vec<Cell>)>);
+    impl RowSink for Collect {
+        fn sheet(&mut self, name: &str, hint: usize) {
+            self.0.push((name.to_string(), hint));
+        }
+        fn row(&mut self, n: u32, cells: Vec<Cell>) -> bool {
+            self.1.push((n, cells));
+            true
+        }
+    }
+
+    #[test]
+    fn gbk_csv_is_decoded_and_rows_keep_their_numbers() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,身份证号\n\n张伟,11010519491231002X\n");
+        let mut c = Collect::default();
+        read(&Source::Bytes(gbk.into_owned()), "名单.csv", &mut c).unwrap();
+        assert_eq!(c.1.len(), 2, "the blank line is skipped");
+        assert_eq!(
+            c.1[0],
+            (
+                1,
+                vec![Cell::Text("姓名".into()), Cell::Text("身份证号".into())]
+            )
+        );
+        assert_eq!(c.1[1].0, 3, "row numbers are the file's line numbers");
+        assert_eq!(c.1[1].1[0], Cell::Text("张伟".into()));
+        assert_eq!(decode_text("\u{feff}张".as_bytes()).1, "UTF-8");
+    }
+
+    #[test]
+    fn formats_are_told_by_content() {
+        assert_eq!(detect_format(b"PK\x03\x04", "x.csv"), Format::Xlsx);
+        assert_eq!(detect_format(&[0xD0, 0xCF, 0x11, 0xE0], "x"), Format::Xls);
+        assert_eq!(detect_format(b"a,b", "x.csv"), Format::Csv);
+        let mut c = Collect::default();
+        assert!(read(&Source::Bytes(vec![0, 1, 2, 3]), "x.bin", &mut c)
+            .unwrap_err()
+            .to_string()
+            .contains(".xlsx"));
+    }
+}
