@@ -217,25 +217,20 @@ fn read_csv(bytes: &[u8], filename: &str, sink: &mut dyn RowSink) -> anyhow::Res
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line() as u32;
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let cells: Vec<Cell> = record
-                    .iter()
-                    .map(|s| {
-                        if s.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text(s.to_string())
-                        }
-                    })
-                    .collect();
+                // The record's own start line: blank lines before it are skipped but counted.
+                let line = record.position().map(|p| p.line() as u32).unwrap_or(0);
+                let cells: Vec<Cell> = record.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect();
                 if !is_blank(&cells) && !sink.row(line, cells) {
                     break;
                 }
             }
-            Err(e) => bail!("CSV 文件第 {line} 行无法解析：{e}"),
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                bail!("CSV 文件第 {line} 行无法解析：{e}")
+            }
         }
     }
     Ok(())
