@@ -216,13 +216,35 @@ fn read_csv(bytes: &[u8], filename: &str, sink: &mut dyn RowSink) -> anyhow::Res
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
+    let bytes = text.as_bytes();
+    let (mut line, mut counted_to) = (1u32, 0usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                // The record's own start line: blank lines before it are skipped but counted.
-                let line = record.position().map(|p| p.line() as u32).unwrap_or(0);
-                let cells: Vec<Cell> = record.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect();
+                // The line the record starts on; the parser reports blank lines before it as its start.
+                let mut at = record
+                    .position()
+                    .map(|p| p.byte() as usize)
+                    .unwrap_or(counted_to);
+                while matches!(bytes.get(at), Some(b'\n' | b'\r')) {
+                    at += 1;
+                }
+                line += bytes[counted_to.min(at)..at]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u32;
+                counted_to = counted_to.max(at);
+                let cells: Vec<Cell> = record
+                    .iter()
+                    .map(|s| {
+                        if s.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(s.to_string())
+                        }
+                    })
+                    .collect();
                 if !is_blank(&cells) && !sink.row(line, cells) {
                     break;
                 }
