@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod cli;
+mod imports;
 mod members;
 mod orgs;
 mod pages;
