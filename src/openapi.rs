@@ -23,6 +23,12 @@ fn body(schema: &str) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
 }
 
+/// A download: an Excel workbook (attachment; the file name is in Content-Disposition).
+fn xlsx() -> Value {
+    json!({ "description": "Excel workbook (attachment)", "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } } } })
+}
+
 fn errors(codes: &[&str]) -> Value {
     let mut m = serde_json::Map::new();
     for c in codes {
@@ -104,13 +110,61 @@ pub fn spec() -> Value {
             "/api/v1/members/{id}/transfers": {
                 "get": { "parameters": [id], "responses": with(json!({ "200": list_of("Transfer") }), errors(&["401", "404"])) }
             },
+            "/api/v1/members/{id}/reveal": {
+                "post": { "summary": "The whole ID number and phone, once; needs the reveal right (granted per account) and is audited",
+                          "parameters": [id],
+                          "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RevealInput" } } } },
+                          "responses": with(json!({ "200": ok("Revealed") }), errors(&["401", "403", "404"])) }
+            },
+            "/api/v1/members/export.xlsx": {
+                "get": { "summary": "The roster of org_id's subtree in the import columns; masked unless reveal=1 (needs the reveal right); audited",
+                         "parameters": [param("org_id", "query", "integer", "subtree of (default: the caller's own organisation)"),
+                                        param("reveal", "query", "string", "1: whole ID numbers and phones")],
+                         "responses": with(json!({ "200": xlsx() }), errors(&["401", "403", "404", "422"])) }
+            },
+            "/api/v1/members/template.xlsx": {
+                "get": { "summary": "The blank roster template, with filling-in notes", "responses": with(json!({ "200": xlsx() }), errors(&["401"])) }
+            },
+            "/api/v1/imports": {
+                "post": { "summary": "Import a roster (.xlsx, .xls or .csv in UTF-8 or GBK) into org_id's subtree; runs in the background — poll GET /api/v1/imports/{id}",
+                          "parameters": [param("org_id", "query", "integer", "the organisation to import into (or the org_id form field)"),
+                                         { "name": "mode", "in": "query", "required": false, "description": "check: write nothing; all: one bad row and nothing is written; valid: write the valid rows",
+                                           "schema": { "type": "string", "enum": ["check", "all", "valid"], "default": "all" } },
+                                         param("filename", "query", "string", "the file's name, for the job list")],
+                          "requestBody": { "required": true, "content": {
+                              "application/octet-stream": { "schema": { "type": "string", "contentMediaType": "application/octet-stream" } },
+                              "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": {
+                                  "file": { "type": "string", "contentMediaType": "application/octet-stream" },
+                                  "org_id": { "type": "integer" },
+                                  "mode": { "type": "string", "enum": ["check", "all", "valid"] } } } } } },
+                          "responses": with(json!({ "202": { "description": "Accepted: the job runs in the background", "content": { "application/json": { "schema": {
+                              "type": "object", "properties": { "id": { "type": "integer" }, "state": { "type": "string", "enum": ["running"] } } } } } } }),
+                              errors(&["401", "403", "404", "422"])) }
+            },
+            "/api/v1/imports/{id}": {
+                "get": { "summary": "An import job: live counts while it runs, then the outcome and the bad rows (the first 1000)",
+                         "parameters": [id], "responses": with(json!({ "200": ok("ImportJob") }), errors(&["401", "404"])) }
+            },
+            "/api/v1/imports/{id}/report.xlsx": {
+                "get": { "summary": "The bad rows with a 错误原因 column, re-importable once corrected; 404 when there were none",
+                         "parameters": [id], "responses": with(json!({ "200": xlsx() }), errors(&["401", "404"])) }
+            },
+            "/api/v1/audit": {
+                "get": { "summary": "The audit log within the caller's subtree, newest first (admins and auditors)",
+                         "parameters": [param("member_id", "query", "integer", "about this member"), param("account_id", "query", "integer", "done by this account"),
+                                        param("actor", "query", "string", "done by this username"), param("action", "query", "string", "e.g. member.reveal, member.export, member.import"),
+                                        { "name": "from", "in": "query", "required": false, "description": "from this day, inclusive (YYYY-MM-DD, Beijing time)", "schema": { "type": "string", "format": "date" } },
+                                        { "name": "to", "in": "query", "required": false, "description": "to this day, inclusive (YYYY-MM-DD, Beijing time)", "schema": { "type": "string", "format": "date" } },
+                                        paging[0], paging[1]],
+                         "responses": with(json!({ "200": list_of("AuditEntry") }), errors(&["401", "403", "422"])) }
+            },
             "/api/v1/accounts": {
                 "get": { "summary": "Accounts in the admin's subtree", "responses": with(json!({ "200": list_of("Account") }), errors(&["401", "403"])) },
                 "post": { "requestBody": body("AccountInput"), "responses": with(json!({ "201": ok("Account") }), errors(&["401", "403", "404", "409", "422"])) }
             },
             "/api/v1/accounts/{id}": {
                 "get": { "parameters": [id], "responses": with(json!({ "200": ok("Account") }), errors(&["401", "403", "404"])) },
-                "patch": { "summary": "Reset the password or disable (ends the account's sessions)", "parameters": [id], "requestBody": body("AccountPatch"),
+                "patch": { "summary": "Reset the password or disable (ends the account's sessions); grant or withdraw the reveal right", "parameters": [id], "requestBody": body("AccountPatch"),
                            "responses": with(json!({ "200": ok("Account") }), errors(&["401", "403", "404", "422"])) }
             }
         },
@@ -146,10 +200,24 @@ pub fn spec() -> Value {
                 "Transfer": { "type": "object", "properties": { "id": { "type": "integer" }, "from_org_id": { "type": "integer" }, "from_org_name": { "type": "string" },
                     "to_org_id": { "type": "integer" }, "to_org_name": { "type": "string" }, "reason": { "type": "string" }, "by": { "type": ["string", "null"] }, "at": { "type": "integer" } } },
                 "Account": { "type": "object", "properties": { "id": { "type": "integer" }, "username": { "type": "string" }, "member_id": { "type": ["integer", "null"] }, "disabled": { "type": "boolean" },
+                    "can_reveal": { "type": "boolean", "description": "may reveal whole ID numbers and phones in its organisation's subtree" },
                     "assignments": { "type": "array", "items": { "type": "object", "properties": { "role": { "type": "string" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" } } } } } },
                 "AccountInput": { "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string", "minLength": 8 },
                     "role": { "type": "string", "enum": ["admin", "officer", "viewer", "member"] }, "org_id": { "type": "integer" }, "member_id": { "type": "integer" } } },
-                "AccountPatch": { "type": "object", "properties": { "password": { "type": "string" }, "disabled": { "type": "boolean" } } }
+                "AccountPatch": { "type": "object", "properties": { "password": { "type": "string" }, "disabled": { "type": "boolean" },
+                    "can_reveal": { "type": "boolean", "description": "grant or withdraw the reveal right over the account's own organisation; not for member accounts (422)" } } },
+                "RevealInput": { "type": "object", "properties": { "purpose": { "type": "string", "description": "why, for the audit log" } } },
+                "Revealed": { "type": "object", "properties": { "id": { "type": "integer" }, "id_number": { "type": "string" }, "phone": { "type": ["string", "null"] } } },
+                "ImportJob": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "state": { "type": "string", "enum": ["running", "done", "checked", "rejected", "failed"] },
+                    "mode": { "type": "string", "enum": ["check", "all", "valid"] }, "rows_total": { "type": "integer" }, "rows_done": { "type": "integer" },
+                    "rows_failed": { "type": "integer" }, "rows_created": { "type": "integer" }, "rows_updated": { "type": "integer" }, "message": { "type": "string" },
+                    "errors": { "type": "array", "description": "the first 1000 bad rows; the report has them all", "items": { "type": "object", "properties": {
+                        "sheet": { "type": "string" }, "row": { "type": "integer", "description": "as Excel numbers it" }, "column": { "type": "string" }, "reason": { "type": "string" } } } } } },
+                "AuditEntry": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "at": { "type": "integer", "description": "epoch ms" }, "account_id": { "type": ["integer", "null"] }, "actor": { "type": "string" },
+                    "action": { "type": "string" }, "entity": { "type": "string" }, "entity_id": { "type": ["integer", "null"] }, "member_id": { "type": ["integer", "null"] },
+                    "org_id": { "type": ["integer", "null"] }, "detail": { "description": "what changed; never a whole ID number or phone" }, "hash": { "type": "string" } } }
             }
         }
     })

@@ -4,7 +4,7 @@
 use super::rules::{MemberFields, SearchKey};
 use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
-use crate::db::{like_escape, now_ms, Db};
+use crate::db::{now_ms, Db};
 use crate::pii::{IdNumber, Keyring};
 use crate::web::error::{AppError, AppResult};
 use crate::web::sql::{Arg, Sql};
@@ -139,12 +139,11 @@ pub async fn list(
                 SearchKey::CardNo(c) => format!("m.card_no = {}", sql.text(c)),
                 SearchKey::NameExact(n) => format!("m.name = {}", sql.text(n)),
                 SearchKey::NamePrefix(n) => prefix_range(&mut sql, "m.name", &n),
-                SearchKey::NameContains(n) => {
-                    format!(
-                        "m.name LIKE {} ESCAPE '\\'",
-                        sql.text(format!("%{}%", like_escape(&n)))
-                    )
-                }
+                SearchKey::NameContains(n) => format!(
+                    "({} OR {})",
+                    prefix_range(&mut sql, "substr(m.name, 2)", &n),
+                    prefix_range(&mut sql, "substr(m.name, 3)", &n)
+                ),
                 SearchKey::PinyinExact(p) => format!("m.name_pinyin = {}", sql.text(p)),
                 SearchKey::InitialsExact(p) => format!("m.name_initials = {}", sql.text(p)),
                 SearchKey::PinyinPrefix(p) => prefix_range(&mut sql, "m.name_pinyin", &p),

@@ -1,0 +1,535 @@
+//! Roster benchmarks, on SQLite or PostgreSQL, through the real binary:
+//!
+//!   cargo bench --bench roster -- --backend sqlite --sizes 100000,1000000
+//!   cargo bench --bench roster -- --backend postgres --sizes 100000,1000000
+//!
+//! 1. import: a synthetic city's roster written to .xlsx, then
+//!    `gongjiang import members` as a child process: wall time, rows/s, peak RSS.
+//! 2. search: `gongjiang serve` on the largest imported database; concurrent
+//!    clients over HTTP search by name, surname, pinyin, initials, phone tail,
+//!    card number and ID number, in the whole city and in one town: p50/p99.
+//! 3. memory while serving and start-up to first answer.
+//!
+//! Prints a Markdown section for BENCHMARKS.md (and writes it under target/bench/).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gongjiang");
+
+struct Args {
+    backend: String,
+    sizes: Vec<u64>,
+    concurrency: usize,
+    requests: usize,
+    pg_url: String,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        backend: "sqlite".into(),
+        sizes: vec![100_000, 1_000_000],
+        concurrency: 16,
+        requests: 4000,
+        pg_url: std::env::var("GONGJIANG_BENCH_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let next = || argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--backend" => a.backend = next(),
+            "--sizes" => {
+                a.sizes = next()
+                    .split(',')
+                    .filter_map(|s| s.trim().replace('_', "").parse().ok())
+                    .collect()
+            }
+            "--concurrency" => a.concurrency = next().parse().unwrap_or(16),
+            "--requests" => a.requests = next().parse().unwrap_or(4000),
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+/// Runs a command to the end; (seconds, peak RSS in MiB, output).
+fn run_measured(cmd: &mut Command) -> (f64, f64, String) {
+    use std::os::unix::process::ExitStatusExt;
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let out = child.wait_with_output_rusage(pid);
+    let secs = started.elapsed().as_secs_f64();
+    let (status, rss_kib, text) = out;
+    assert!(
+        std::process::ExitStatus::from_raw(status).success(),
+        "command failed: {text}"
+    );
+    (secs, rss_kib as f64 / 1024.0, text)
+}
+
+trait WaitRusage {
+    fn wait_with_output_rusage(self, pid: libc::pid_t) -> (libc::c_int, i64, String);
+}
+
+impl WaitRusage for std::process::Child {
+    /// Reads the child's output, then reaps it with wait4 to learn its peak RSS.
+    fn wait_with_output_rusage(mut self, pid: libc::pid_t) -> (libc::c_int, i64, String) {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Some(mut o) = self.stdout.take() {
+            let _ = o.read_to_string(&mut text);
+        }
+        if let Some(mut e) = self.stderr.take() {
+            let _ = e.read_to_string(&mut text);
+        }
+        let mut status: libc::c_int = 0;
+        // SAFETY: rusage is plain data; wait4 fills it for our own child.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+            if r == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+            {
+                continue;
+            }
+            break;
+        }
+        std::mem::forget(self);
+        (status, ru.ru_maxrss, text)
+    }
+}
+
+struct Db {
+    url: String,
+    key: PathBuf,
+    pg_name: Option<String>,
+}
+
+async fn fresh_db(a: &Args, dir: &Path, tag: &str) -> Db {
+    let key = dir.join(format!("{tag}.key"));
+    if a.backend == "sqlite" {
+        return Db {
+            url: format!("sqlite://{}", dir.join(format!("{tag}.db")).display()),
+            key,
+            pg_name: None,
+        };
+    }
+    sqlx::any::install_default_drivers();
+    let name = format!("gj_bench_{tag}");
+    let pool = sqlx::AnyPool::connect(&a.pg_url)
+        .await
+        .expect("PostgreSQL for the benchmark");
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&pool)
+        .await;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let base = a
+        .pg_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap();
+    Db {
+        url: format!("{base}/{name}"),
+        key,
+        pg_name: Some(name),
+    }
+}
+
+async fn drop_db(a: &Args, db: &Db) {
+    if let Some(name) = &db.pg_name {
+        if let Ok(pool) = sqlx::AnyPool::connect(&a.pg_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await;
+        }
+    }
+}
+
+fn gj(db: &Db, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .arg("--db")
+        .arg(&db.url)
+        .arg("--key-file")
+        .arg(&db.key)
+        .env_remove("GONGJIANG_DB")
+        .env_remove("GONGJIANG_KEY_FILE");
+    c
+}
+
+struct ImportFigure {
+    rows: u64,
+    write_xlsx_s: f64,
+    xlsx_mb: f64,
+    import_s: f64,
+    import_rss_mb: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn vm_kib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix(field).map(|v| {
+                    v.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<f64>()
+                        .unwrap_or(0.0)
+                })
+            })
+        })
+        .unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let dir = tempfile::tempdir_in(
+        std::env::var("GONGJIANG_BENCH_DIR")
+            .unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
+    )
+    .unwrap();
+    let mut md = format!("### {} — roster benchmarks\n\n", a.backend);
+    let mut imports = vec![];
+    let mut last_db = None;
+    for &n in &a.sizes {
+        let db = fresh_db(&a, dir.path(), &format!("import{n}")).await;
+        let xlsx = dir.path().join(format!("roster{n}.xlsx"));
+        eprintln!("[{}] writing a {n}-row roster …", a.backend);
+        let (write_s, _, _) = run_measured(gj(
+            &db,
+            &[
+                "seed",
+                "synthetic",
+                "--members",
+                &n.to_string(),
+                "--seed",
+                "42",
+                "--xlsx",
+                xlsx.to_str().unwrap(),
+            ],
+        ));
+        let xlsx_mb = std::fs::metadata(&xlsx)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0);
+        eprintln!("[{}] importing {n} rows …", a.backend);
+        let (import_s, rss, out) = run_measured(gj(
+            &db,
+            &["import", "members", xlsx.to_str().unwrap(), "--org", "SYN"],
+        ));
+        assert!(
+            out.contains(&format!("新增 {n} 人")),
+            "import did not add every row: {out}"
+        );
+        eprintln!(
+            "[{}] {n} rows in {import_s:.1} s, peak {rss:.0} MiB",
+            a.backend
+        );
+        imports.push(ImportFigure {
+            rows: n,
+            write_xlsx_s: write_s,
+            xlsx_mb,
+            import_s,
+            import_rss_mb: rss,
+        });
+        let _ = std::fs::remove_file(&xlsx);
+        if let Some(prev) = last_db.replace(db) {
+            drop_db(&a, &prev).await;
+        }
+    }
+    md.push_str("**Import** (`gongjiang import members FILE --org SYN`, all-or-nothing, one transaction; the roster is a synthetic city written to .xlsx by `seed synthetic --xlsx`):\n\n");
+    md.push_str("| rows | .xlsx size | import wall time | rows/s | peak RSS of the importer |\n| ---: | ---: | ---: | ---: | ---: |\n");
+    for f in &imports {
+        md.push_str(&format!(
+            "| {} | {:.0} MB | {:.1} s | {:.0} | {:.0} MiB |\n",
+            f.rows,
+            f.xlsx_mb,
+            f.import_s,
+            f.rows as f64 / f.import_s,
+            f.import_rss_mb
+        ));
+    }
+    md.push_str(&format!(
+        "\nWriting the synthetic roster itself (`seed synthetic --xlsx`): {}.\n\n",
+        imports
+            .iter()
+            .map(|f| format!("{} rows in {:.1} s", f.rows, f.write_xlsx_s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+
+    let Some(db) = last_db else { return };
+    let members = a.sizes.iter().max().copied().unwrap_or(0);
+    md.push_str(&search(&a, &db, members).await);
+    drop_db(&a, &db).await;
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/bench/roster-{}.md", a.backend));
+    let _ = std::fs::create_dir_all(out.parent().unwrap());
+    let _ = std::fs::write(&out, &md);
+    println!("{md}");
+}
+
+/// Starts the server on the database, loads it with concurrent searches, and measures.
+async fn search(a: &Args, db: &Db, members: u64) -> String {
+    // An admin at the city for the searches, and the keys to pick real search terms.
+    let mut add = gj(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "benchadmin",
+            "--org",
+            "SYN",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+    );
+    let mut child = add
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"bench-password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let (pool_db, keys) = gongjiang::config::open(&db.url, Some(&db.key))
+        .await
+        .unwrap();
+    let town: (i64, i64) = {
+        use sqlx::Row;
+        let r = sqlx::query("SELECT o.id, COUNT(*) FROM orgs o JOIN orgs e ON e.parent_id = o.id JOIN members m ON m.org_id = e.id WHERE o.kind = '乡镇街道总工会' GROUP BY o.id ORDER BY o.id LIMIT 1")
+            .fetch_one(&pool_db.pool)
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let terms = sample_terms(&pool_db, &keys).await;
+    pool_db.pool.close().await;
+
+    let port = portpicker();
+    let started = Instant::now();
+    let mut server = gj(db, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    loop {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let startup = started.elapsed().as_secs_f64();
+    let rss_idle = vm_kib(server.id(), "VmRSS:") / 1024.0;
+    let token: String = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": "benchadmin", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Every kind of key, in the whole city and in one town.
+    let mut plan: Vec<(String, String)> = vec![];
+    for i in 0..a.requests {
+        let (kind, q) = &terms[i % terms.len()];
+        let scope = if i % 2 == 0 {
+            String::new()
+        } else {
+            format!("&org_id={}", town.0)
+        };
+        plan.push((
+            kind.clone(),
+            format!(
+                "{base}/api/v1/members?per_page=20&q={}{scope}",
+                urlencode(q)
+            ),
+        ));
+    }
+    // Warm the caches once, as a running server would be.
+    for (_, url) in plan.iter().take(terms.len()) {
+        let _ = client.get(url).bearer_auth(&token).send().await;
+    }
+    let plan = std::sync::Arc::new(plan);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let load_started = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..a.concurrency {
+        let (plan, next, client, token) =
+            (plan.clone(), next.clone(), client.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out: Vec<(String, f64)> = vec![];
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((kind, url)) = plan.get(i) else {
+                    break;
+                };
+                let t = Instant::now();
+                let resp = client.get(url).bearer_auth(&token).send().await.unwrap();
+                assert!(resp.status().is_success(), "{url}: {}", resp.status());
+                let _ = resp.bytes().await;
+                out.push((kind.clone(), t.elapsed().as_secs_f64() * 1000.0));
+            }
+            out
+        }));
+    }
+    let mut all: Vec<(String, f64)> = vec![];
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let load_s = load_started.elapsed().as_secs_f64();
+    let rss_loaded = vm_kib(server.id(), "VmRSS:") / 1024.0;
+    let rss_peak = vm_kib(server.id(), "VmHWM:") / 1024.0;
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let mut md = format!(
+        "**Search** over HTTP (`GET /api/v1/members?q=…`, 20 a page, ranked, with the total), {members} members, {} concurrent clients, {} requests: half in the whole city, half in one town ({} members); {:.0} requests/s overall.\n\n",
+        a.concurrency, all.len(), town.1, all.len() as f64 / load_s
+    );
+    md.push_str("| key | requests | p50 | p99 |\n| --- | ---: | ---: | ---: |\n");
+    let mut kinds: Vec<String> = terms.iter().map(|(k, _)| k.clone()).collect();
+    kinds.dedup();
+    let mut overall: Vec<f64> = all.iter().map(|(_, ms)| *ms).collect();
+    overall.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    for k in kinds {
+        let mut v: Vec<f64> = all
+            .iter()
+            .filter(|(kind, _)| *kind == k)
+            .map(|(_, ms)| *ms)
+            .collect();
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        md.push_str(&format!(
+            "| {k} | {} | {:.1} ms | {:.1} ms |\n",
+            v.len(),
+            percentile(&v, 0.5),
+            percentile(&v, 0.99)
+        ));
+    }
+    md.push_str(&format!(
+        "| **all** | {} | {:.1} ms | {:.1} ms |\n\n",
+        overall.len(),
+        percentile(&overall, 0.5),
+        percentile(&overall, 0.99)
+    ));
+    md.push_str(&format!(
+        "**Serving**: start-up to first answer {:.2} s; RSS {:.0} MiB idle after start, {:.0} MiB after the search load (peak {:.0} MiB).\n\n",
+        startup, rss_idle, rss_loaded, rss_peak
+    ));
+    md
+}
+
+/// Real search terms from the data: names, surnames, pinyin, initials, phone tails, cards, IDs.
+async fn sample_terms(
+    db: &gongjiang::db::Db,
+    keys: &gongjiang::pii::Keyring,
+) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT name, name_pinyin, name_initials, phone_tail, card_no, id_number_enc FROM members WHERE id % 997 = 1 LIMIT 40")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let mut terms = vec![];
+    for r in rows {
+        let name: String = r.get(0);
+        terms.push(("name (姓名)".into(), name.clone()));
+        terms.push((
+            "surname (姓)".into(),
+            name.chars().next().unwrap().to_string(),
+        ));
+        terms.push(("full pinyin".into(), r.get::<String, _>(1)));
+        terms.push(("initials".into(), r.get::<String, _>(2)));
+        terms.push(("phone tail (尾号)".into(), r.get::<String, _>(3)));
+        terms.push(("card number".into(), r.get::<String, _>(4)));
+        terms.push((
+            "ID number".into(),
+            keys.decrypt(&r.get::<Vec<u8>, _>(5)).unwrap(),
+        ));
+    }
+    terms.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut by_kind: Vec<(String, String)> = vec![];
+    // Interleave kinds so every stretch of the load mixes them.
+    let kinds: Vec<String> = {
+        let mut k: Vec<String> = terms.iter().map(|t| t.0.clone()).collect();
+        k.dedup();
+        k
+    };
+    let per: Vec<Vec<&(String, String)>> = kinds
+        .iter()
+        .map(|k| terms.iter().filter(|t| &t.0 == k).collect())
+        .collect();
+    for i in 0..per.iter().map(|v| v.len()).max().unwrap_or(0) {
+        for v in &per {
+            if let Some(t) = v.get(i) {
+                by_kind.push((*t).clone());
+            }
+        }
+    }
+    by_kind
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn portpicker() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
