@@ -218,7 +218,7 @@ async fn main() {
         let db = fresh_db(&a, dir.path(), &format!("import{n}")).await;
         let xlsx = dir.path().join(format!("roster{n}.xlsx"));
         eprintln!("[{}] writing a {n}-row roster …", a.backend);
-        let (write_s, _, _) = run_measured(gj(
+        let (write_s, _, _) = run_measured(&mut gj(
             &db,
             &[
                 "seed",
@@ -235,7 +235,7 @@ async fn main() {
             .map(|m| m.len() as f64 / 1e6)
             .unwrap_or(0.0);
         eprintln!("[{}] importing {n} rows …", a.backend);
-        let (import_s, rss, out) = run_measured(gj(
+        let (import_s, rss, out) = run_measured(&mut gj(
             &db,
             &["import", "members", xlsx.to_str().unwrap(), "--org", "SYN"],
         ));
@@ -435,6 +435,7 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
     );
     md.push_str("| key | requests | p50 | p99 |\n| --- | ---: | ---: | ---: |\n");
     let mut kinds: Vec<String> = terms.iter().map(|(k, _)| k.clone()).collect();
+    kinds.sort();
     kinds.dedup();
     let mut overall: Vec<f64> = all.iter().map(|(_, ms)| *ms).collect();
     overall.sort_by(|x, y| x.partial_cmp(y).unwrap());
@@ -475,7 +476,7 @@ async fn sample_terms(
         .fetch_all(&db.pool)
         .await
         .unwrap();
-    let mut terms = vec![];
+    let mut terms: Vec<(String, String)> = vec![];
     for r in rows {
         let name: String = r.get(0);
         terms.push(("name (姓名)".into(), name.clone()));

@@ -115,6 +115,7 @@ pub fn action_label(action: &str) -> &'static str {
         "account.enable" => "启用账号",
         "account.grant_reveal" => "授予查看权限",
         "account.revoke_reveal" => "收回查看权限",
+        "seed.synthetic" => "生成测试数据",
         _ => "其他",
     }
 }

@@ -120,7 +120,8 @@ pub async fn list(
 ) -> AppResult<(Vec<Member>, i64)> {
     let mut sql = Sql::new("");
     let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
-    let mut filter = format!(" {FROM} WHERE {pred}");
+    // `filter` is the WHERE clause; the FROM differs for a search (below).
+    let mut filter = format!(" WHERE {pred}");
     let mut order = String::from("o.path, m.id");
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Each key the query could be, best match first; ranked, then in roster order.
@@ -178,12 +179,28 @@ pub async fn list(
         filter.push_str(&format!(" AND m.enterprise_id = {p}"));
     }
     let mut count = sql.clone();
-    count.push(&format!("SELECT COUNT(*){filter}"));
+    // A search term is selective: members lead the join (SQLite keeps CROSS JOIN's
+    // order; PostgreSQL plans freely), instead of walking the whole subtree by path.
+    let searching = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let (count_from, page_from) = if searching {
+        (
+            "FROM members m CROSS JOIN orgs o",
+            "FROM members m CROSS JOIN orgs o LEFT JOIN enterprises e ON e.id = m.enterprise_id",
+        )
+    } else {
+        ("FROM members m JOIN orgs o ON o.id = m.org_id", FROM)
+    };
+    let join = if searching {
+        " AND o.id = m.org_id"
+    } else {
+        ""
+    };
+    count.push(&format!("SELECT COUNT(*) {count_from}{filter}{join}"));
     let total = count.fetch_count(&db.pool).await?;
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS}{filter} ORDER BY {order} LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS} {page_from}{filter}{join} ORDER BY {order} LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows

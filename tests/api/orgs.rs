@@ -193,6 +193,13 @@ async fn openapi_describes_the_contract() {
         ("/api/v1/accounts", &["get", "post"]),
         ("/api/v1/accounts/{id}", &["get", "patch"]),
         ("/api/v1/me", &["get"]),
+        ("/api/v1/members/{id}/reveal", &["post"]),
+        ("/api/v1/members/export.xlsx", &["get"]),
+        ("/api/v1/members/template.xlsx", &["get"]),
+        ("/api/v1/imports", &["post"]),
+        ("/api/v1/imports/{id}", &["get"]),
+        ("/api/v1/imports/{id}/report.xlsx", &["get"]),
+        ("/api/v1/audit", &["get"]),
     ] {
         for m in methods {
             assert!(
@@ -200,6 +207,22 @@ async fn openapi_describes_the_contract() {
                 "{m} {path} missing from the OpenAPI document"
             );
         }
+    }
+    // The reveal right is part of the account contract.
+    for schema in ["Account", "AccountPatch"] {
+        assert!(
+            spec["components"]["schemas"][schema]["properties"]["can_reveal"].is_object(),
+            "{schema} lacks can_reveal"
+        );
+    }
+    // Every reference points at a schema that exists (a typo would pass silently otherwise).
+    let text = spec.to_string();
+    for part in text.split("\"#/components/schemas/").skip(1) {
+        let name = &part[..part.find('"').unwrap()];
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "$ref to missing schema {name}"
+        );
     }
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
