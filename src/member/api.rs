@@ -56,10 +56,11 @@ async fn list(
         status: q.status,
         enterprise_id: q.enterprise_id,
     };
-    let (items, total) = store::list(&s.db, &s.keys, &scope, &filter, paging).await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "page": paging.page, "per_page": paging.per_page }),
-    ))
+    let l = store::list(&s.db, &s.keys, &scope, &filter, paging).await?;
+    Ok(Json(json!({
+        "items": l.items, "total": l.total, "total_is_exact": l.total_is_exact,
+        "page": paging.page, "per_page": paging.per_page,
+    })))
 }
 
 async fn show(

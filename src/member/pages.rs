@@ -42,6 +42,7 @@ struct ListPage {
     nav: Option<Nav>,
     items: Vec<store::Member>,
     total: i64,
+    total_is_exact: bool,
     page: i64,
     pages: i64,
     q: String,
@@ -81,9 +82,10 @@ async fn list_page(
         status: non_empty(&q.status).map(str::to_string),
         enterprise_id,
     };
-    let (items, total) = store::list(&s.db, &s.keys, &scope, &filter, paging)
+    let listing = store::list(&s.db, &s.keys, &scope, &filter, paging)
         .await
         .or_page(&c)?;
+    let (items, total, total_is_exact) = (listing.items, listing.total, listing.total_is_exact);
     let orgs = org_options(&s, &c.scope(Right::Read)).await.or_page(&c)?;
     let query_base = serde_urlencoded::to_string([
         ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
@@ -100,6 +102,7 @@ async fn list_page(
         nav: Some(Nav::new(&c, "members")),
         items,
         total,
+        total_is_exact,
         page: paging.page,
         pages: paging.pages(total),
         q: q.q.unwrap_or_default(),

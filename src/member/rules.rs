@@ -160,7 +160,10 @@ pub enum SearchKey {
     CardNo(String),
     NameExact(String),
     NamePrefix(String),
-    NameContains(String),
+    /// The name from its 2nd character on starts with this (a substring, for names of 2–4 characters).
+    NameFrom2(String),
+    /// The name from its 3rd character on starts with this.
+    NameFrom3(String),
     PinyinExact(String),
     InitialsExact(String),
     PinyinPrefix(String),
@@ -202,7 +205,8 @@ pub fn search_keys_for(input: &str) -> Vec<SearchKey> {
     if !compact.is_ascii() {
         keys.push(SearchKey::NameExact(compact.clone()));
         keys.push(SearchKey::NamePrefix(compact.clone()));
-        keys.push(SearchKey::NameContains(compact));
+        keys.push(SearchKey::NameFrom2(compact.clone()));
+        keys.push(SearchKey::NameFrom3(compact));
         return keys;
     }
     // Letters and digits: a member card number, typed as it is printed.

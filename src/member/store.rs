@@ -107,107 +107,206 @@ pub struct Filter {
     pub enterprise_id: Option<i64>,
 }
 
-/// Members in the scope, by organisation (tree order) then member id: with the
-/// unique path index this order comes straight from the indexes, so the first
-/// page of a million-member subtree needs no sort. `q` matches a name substring, a card
-/// number, or — through the keyed hash — a whole ID number or phone.
+/// A page of members and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub items: Vec<Member>,
+    pub total: i64,
+    /// False when a search stopped counting (see `SEARCH_COUNT_CAP`): "1000 or more".
+    pub total_is_exact: bool,
+}
+
+/// A search counts at most this many matches of each kind: past that, people
+/// refine the search rather than page through it.
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
+/// The filters besides `q` (skill level, status, employer), as `AND …` terms.
+fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
+    let mut out = String::new();
+    if let Some(level) = f.skill_level.as_deref().filter(|s| !s.is_empty()) {
+        out.push_str(&format!(
+            " AND m.skill_level = {}",
+            sql.text(level.to_string())
+        ));
+    }
+    if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        out.push_str(&format!(" AND m.status = {}", sql.text(status.to_string())));
+    }
+    if let Some(eid) = f.enterprise_id {
+        out.push_str(&format!(" AND m.enterprise_id = {}", sql.int(eid)));
+    }
+    out
+}
+
+/// Members in the scope. Without a search: by organisation (tree order) then
+/// member id — with the unique path index that order comes straight from the
+/// indexes, so the first page of a million-member subtree needs no sort. With
+/// one (`q`), see `search`.
 pub async fn list(
     db: &Db,
     keys: &Keyring,
     scope: &Scope,
     f: &Filter,
     paging: Paging,
-) -> AppResult<(Vec<Member>, i64)> {
+) -> AppResult<Listing> {
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        return search(db, keys, scope, f, q, paging).await;
+    }
     let mut sql = Sql::new("");
     let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
-    // `filter` is the WHERE clause; the FROM differs for a search (below).
-    let mut filter = format!(" WHERE {pred}");
-    let mut order = String::from("o.path, m.id");
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Each key the query could be, best match first; ranked, then in roster order.
-        let mut tiers: Vec<String> = vec![];
-        for key in super::rules::search_keys_for(q) {
-            let cond = match key {
-                SearchKey::IdNumber(idn) => {
-                    let h = sql.text(keys.lookup_hash(ID_HASH, idn.as_str()));
-                    format!("m.id_number_hash = {h}")
-                }
-                SearchKey::Phone(ph) => {
-                    let h = sql.text(keys.lookup_hash(PHONE_HASH, ph.as_str()));
-                    format!("m.phone_hash = {h}")
-                }
-                SearchKey::PhoneTail(t) => format!("m.phone_tail = {}", sql.text(t)),
-                SearchKey::CardNo(c) => format!("m.card_no = {}", sql.text(c)),
-                SearchKey::NameExact(n) => format!("m.name = {}", sql.text(n)),
-                SearchKey::NamePrefix(n) => prefix_range(&mut sql, "m.name", &n),
-                SearchKey::NameContains(n) => format!(
-                    "({} OR {})",
-                    prefix_range(&mut sql, "substr(m.name, 2)", &n),
-                    prefix_range(&mut sql, "substr(m.name, 3)", &n)
-                ),
-                SearchKey::PinyinExact(p) => format!("m.name_pinyin = {}", sql.text(p)),
-                SearchKey::InitialsExact(p) => format!("m.name_initials = {}", sql.text(p)),
-                SearchKey::PinyinPrefix(p) => prefix_range(&mut sql, "m.name_pinyin", &p),
-                SearchKey::InitialsPrefix(p) => prefix_range(&mut sql, "m.name_initials", &p),
-            };
-            tiers.push(cond);
-        }
-        filter.push_str(&format!(" AND ({})", tiers.join(" OR ")));
-        if tiers.len() > 1 {
-            let cases: Vec<String> = tiers
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("WHEN {c} THEN {i}"))
-                .collect();
-            order = format!(
-                "CASE {} ELSE {} END, o.path, m.id",
-                cases.join(" "),
-                tiers.len()
-            );
-        }
-    }
-    if let Some(level) = f.skill_level.as_deref().filter(|s| !s.is_empty()) {
-        let p = sql.text(level.to_string());
-        filter.push_str(&format!(" AND m.skill_level = {p}"));
-    }
-    if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        let p = sql.text(status.to_string());
-        filter.push_str(&format!(" AND m.status = {p}"));
-    }
-    if let Some(eid) = f.enterprise_id {
-        let p = sql.int(eid);
-        filter.push_str(&format!(" AND m.enterprise_id = {p}"));
-    }
+    let filter = format!(" WHERE {pred}{}", extra_filters(&mut sql, f));
     let mut count = sql.clone();
-    // A search term is selective: members lead the join (SQLite keeps CROSS JOIN's
-    // order; PostgreSQL plans freely), instead of walking the whole subtree by path.
-    let searching = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    let (count_from, page_from) = if searching {
-        (
-            "FROM members m CROSS JOIN orgs o",
-            "FROM members m CROSS JOIN orgs o LEFT JOIN enterprises e ON e.id = m.enterprise_id",
-        )
-    } else {
-        ("FROM members m JOIN orgs o ON o.id = m.org_id", FROM)
-    };
-    let join = if searching {
-        " AND o.id = m.org_id"
-    } else {
-        ""
-    };
-    count.push(&format!("SELECT COUNT(*) {count_from}{filter}{join}"));
+    count.push(&format!(
+        "SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id{filter}"
+    ));
     let total = count.fetch_count(&db.pool).await?;
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS} {page_from}{filter}{join} ORDER BY {order} LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS} {FROM}{filter} ORDER BY o.path, m.id LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows
         .iter()
         .map(|r| from_row(r, keys))
         .collect::<Result<_, _>>()?;
-    Ok((items, total))
+    Ok(Listing {
+        items,
+        total,
+        total_is_exact: true,
+    })
+}
+
+/// One kind of match as SQL, and the order its index keeps (so a page needs no sort).
+fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static str) {
+    match key {
+        SearchKey::IdNumber(idn) => (
+            format!(
+                "m.id_number_hash = {}",
+                sql.text(keys.lookup_hash(ID_HASH, idn.as_str()))
+            ),
+            "m.id",
+        ),
+        SearchKey::Phone(ph) => (
+            format!(
+                "m.phone_hash = {}",
+                sql.text(keys.lookup_hash(PHONE_HASH, ph.as_str()))
+            ),
+            "m.id",
+        ),
+        SearchKey::PhoneTail(t) => (format!("m.phone_tail = {}", sql.text(t.clone())), "m.id"),
+        SearchKey::CardNo(c) => (format!("m.card_no = {}", sql.text(c.clone())), "m.id"),
+        SearchKey::NameExact(n) => (format!("m.name = {}", sql.text(n.clone())), "m.id"),
+        SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.id"),
+        SearchKey::NameFrom2(n) => (
+            prefix_range(sql, "substr(m.name, 2)", n),
+            "substr(m.name, 2), m.id",
+        ),
+        SearchKey::NameFrom3(n) => (
+            prefix_range(sql, "substr(m.name, 3)", n),
+            "substr(m.name, 3), m.id",
+        ),
+        SearchKey::PinyinExact(p) => (format!("m.name_pinyin = {}", sql.text(p.clone())), "m.id"),
+        SearchKey::InitialsExact(p) => {
+            (format!("m.name_initials = {}", sql.text(p.clone())), "m.id")
+        }
+        SearchKey::PinyinPrefix(p) => {
+            (prefix_range(sql, "m.name_pinyin", p), "m.name_pinyin, m.id")
+        }
+        SearchKey::InitialsPrefix(p) => (
+            prefix_range(sql, "m.name_initials", p),
+            "m.name_initials, m.id",
+        ),
+    }
+}
+
+/// `FROM … WHERE` for tier `i`: in scope, matching it and none of the tiers
+/// before it (so nobody appears twice). Members lead the join — a search is
+/// selective — and SQLite keeps CROSS JOIN's order.
+fn tier_from(
+    sql: &mut Sql,
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    tiers: &[SearchKey],
+    i: usize,
+) -> (String, &'static str) {
+    let pred = scope.member_predicate(sql, "o.path", "m.id");
+    let (cond, order) = tier_sql(sql, keys, &tiers[i]);
+    let mut w =
+        format!(" FROM members m CROSS JOIN orgs o WHERE o.id = m.org_id AND {pred} AND {cond}");
+    for earlier in &tiers[..i] {
+        let (c, _) = tier_sql(sql, keys, earlier);
+        // COALESCE: a NULL (say, no phone) is "did not match", not "unknown".
+        w.push_str(&format!(" AND NOT COALESCE(({c}), FALSE)"));
+    }
+    w.push_str(&extra_filters(sql, f));
+    (w, order)
+}
+
+/// A search, ranked by kind of match (exact ID, phone, card, exact name, name
+/// prefix, name substring, pinyin, initials …). Each kind is its own query that
+/// walks its index in order, so a page costs about its own size and a count stops
+/// at `SEARCH_COUNT_CAP`, even for 张 among a million members.
+async fn search(
+    db: &Db,
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    q: &str,
+    paging: Paging,
+) -> AppResult<Listing> {
+    let tiers = super::rules::search_keys_for(q);
+    let (mut total, mut exact) = (0i64, true);
+    let (mut skip, mut need) = (paging.offset(), paging.per_page);
+    let mut ids: Vec<i64> = vec![];
+    for i in 0..tiers.len() {
+        let mut count = Sql::new("");
+        let (from, _) = tier_from(&mut count, keys, scope, f, &tiers, i);
+        let cap = count.int(SEARCH_COUNT_CAP);
+        count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
+        let n = count.fetch_count(&db.pool).await?;
+        total += n;
+        exact &= n < SEARCH_COUNT_CAP;
+        if need == 0 || n == 0 {
+            continue;
+        }
+        if skip >= n && n < SEARCH_COUNT_CAP {
+            skip -= n;
+            continue;
+        }
+        let mut page = Sql::new("");
+        let (from, order) = tier_from(&mut page, keys, scope, f, &tiers, i);
+        let (lim, off) = (page.int(need), page.int(skip));
+        page.text = format!("SELECT m.id{from} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let found: Vec<i64> = page
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        need -= found.len() as i64;
+        skip = 0;
+        ids.extend(found);
+    }
+    // The page's rows in full, in rank order.
+    let mut items = vec![];
+    if !ids.is_empty() {
+        let mut rows = Sql::new("");
+        let list: Vec<String> = ids.iter().map(|id| rows.int(*id)).collect();
+        rows.text = format!("SELECT {COLS} {FROM} WHERE m.id IN ({})", list.join(", "));
+        let mut by_id: std::collections::HashMap<i64, Member> = std::collections::HashMap::new();
+        for r in rows.fetch_all(&db.pool).await? {
+            let m = from_row(&r, keys)?;
+            by_id.insert(m.id, m);
+        }
+        items = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    }
+    Ok(Listing {
+        items,
+        total,
+        total_is_exact: exact,
+    })
 }
 
 /// Where an ID number is already registered: (member id, org path, org name).

@@ -214,7 +214,7 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
             q: Some(q.into()),
             ..Default::default()
         };
-        let (items, total) = gongjiang::member::store::list(
+        let l = gongjiang::member::store::list(
             &db,
             &keys,
             &scope,
@@ -223,6 +223,7 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
         )
         .await
         .unwrap();
+        let (items, total) = (l.items, l.total);
         assert_eq!(total, 1, "{q}");
         assert_eq!(items[0].name, "张伟");
     }
