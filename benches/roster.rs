@@ -21,7 +21,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gongjiang");
 struct Args {
     backend: String,
     sizes: Vec<u64>,
-    concurrency: usize,
+    concurrency: Vec<usize>,
     requests: usize,
     pg_url: String,
 }
@@ -30,7 +30,7 @@ fn args() -> Args {
     let mut a = Args {
         backend: "sqlite".into(),
         sizes: vec![100_000, 1_000_000],
-        concurrency: 16,
+        concurrency: vec![1, 4, 16],
         requests: 4000,
         pg_url: std::env::var("GONGJIANG_BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
@@ -47,7 +47,12 @@ fn args() -> Args {
                     .filter_map(|s| s.trim().replace('_', "").parse().ok())
                     .collect()
             }
-            "--concurrency" => a.concurrency = next().parse().unwrap_or(16),
+            "--concurrency" => {
+                a.concurrency = next()
+                    .split(',')
+                    .filter_map(|s| s.trim().parse().ok())
+                    .collect()
+            }
             "--requests" => a.requests = next().parse().unwrap_or(4000),
             _ => {
                 i += 1;
@@ -397,12 +402,44 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
         let _ = client.get(url).bearer_auth(&token).send().await;
     }
     let plan = std::sync::Arc::new(plan);
+    let mut md = String::new();
+    for &concurrency in &a.concurrency {
+        let (all, load_s) = load(&plan, &client, &token, concurrency).await;
+        md.push_str(&format!(
+            "**Search** over HTTP (`GET /api/v1/members?q=…`, 20 a page, ranked, with the total), {members} members, **{concurrency} concurrent client(s)**, {} requests: half in the whole city, half in one town ({} members); {:.0} requests/s overall.\n\n",
+            all.len(), town.1, all.len() as f64 / load_s
+        ));
+        md.push_str(&latency_table(&terms, &all));
+    }
+    let rss_loaded = vm_kib(server.id(), "VmRSS:") / 1024.0;
+    let rss_peak = vm_kib(server.id(), "VmHWM:") / 1024.0;
+    let _ = server.kill();
+    let _ = server.wait();
+
+    md.push_str(&format!(
+        "**Serving**: start-up to first answer {:.2} s; RSS {:.0} MiB idle after start, {:.0} MiB after the search load (peak {:.0} MiB).\n\n",
+        startup, rss_idle, rss_loaded, rss_peak
+    ));
+    md
+}
+
+/// Runs the planned requests with `concurrency` clients; (kind, ms) per request and the wall time.
+async fn load(
+    plan: &std::sync::Arc<Vec<(String, String)>>,
+    client: &reqwest::Client,
+    token: &str,
+    concurrency: usize,
+) -> (Vec<(String, f64)>, f64) {
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let load_started = Instant::now();
+    let started = Instant::now();
     let mut tasks = vec![];
-    for _ in 0..a.concurrency {
-        let (plan, next, client, token) =
-            (plan.clone(), next.clone(), client.clone(), token.clone());
+    for _ in 0..concurrency {
+        let (plan, next, client, token) = (
+            plan.clone(),
+            next.clone(),
+            client.clone(),
+            token.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut out: Vec<(String, f64)> = vec![];
             loop {
@@ -419,26 +456,18 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
             out
         }));
     }
-    let mut all: Vec<(String, f64)> = vec![];
+    let mut all = vec![];
     for t in tasks {
         all.extend(t.await.unwrap());
     }
-    let load_s = load_started.elapsed().as_secs_f64();
-    let rss_loaded = vm_kib(server.id(), "VmRSS:") / 1024.0;
-    let rss_peak = vm_kib(server.id(), "VmHWM:") / 1024.0;
-    let _ = server.kill();
-    let _ = server.wait();
+    (all, started.elapsed().as_secs_f64())
+}
 
-    let mut md = format!(
-        "**Search** over HTTP (`GET /api/v1/members?q=…`, 20 a page, ranked, with the total), {members} members, {} concurrent clients, {} requests: half in the whole city, half in one town ({} members); {:.0} requests/s overall.\n\n",
-        a.concurrency, all.len(), town.1, all.len() as f64 / load_s
-    );
-    md.push_str("| key | requests | p50 | p99 |\n| --- | ---: | ---: | ---: |\n");
+fn latency_table(terms: &[(String, String)], all: &[(String, f64)]) -> String {
+    let mut md = String::from("| key | requests | p50 | p99 |\n| --- | ---: | ---: | ---: |\n");
     let mut kinds: Vec<String> = terms.iter().map(|(k, _)| k.clone()).collect();
     kinds.sort();
     kinds.dedup();
-    let mut overall: Vec<f64> = all.iter().map(|(_, ms)| *ms).collect();
-    overall.sort_by(|x, y| x.partial_cmp(y).unwrap());
     for k in kinds {
         let mut v: Vec<f64> = all
             .iter()
@@ -453,15 +482,13 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
             percentile(&v, 0.99)
         ));
     }
+    let mut overall: Vec<f64> = all.iter().map(|(_, ms)| *ms).collect();
+    overall.sort_by(|x, y| x.partial_cmp(y).unwrap());
     md.push_str(&format!(
         "| **all** | {} | {:.1} ms | {:.1} ms |\n\n",
         overall.len(),
         percentile(&overall, 0.5),
         percentile(&overall, 0.99)
-    ));
-    md.push_str(&format!(
-        "**Serving**: start-up to first answer {:.2} s; RSS {:.0} MiB idle after start, {:.0} MiB after the search load (peak {:.0} MiB).\n\n",
-        startup, rss_idle, rss_loaded, rss_peak
     ));
     md
 }

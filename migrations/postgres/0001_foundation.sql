@@ -60,7 +60,8 @@ CREATE TABLE members (
 );
 CREATE INDEX members_org ON members(org_id, id);
 CREATE INDEX members_enterprise ON members(enterprise_id);
-CREATE INDEX members_name ON members(name);
+-- org_id in the search indexes: the subtree check is answered from the index.
+CREATE INDEX members_name ON members(name, org_id);
 CREATE INDEX members_phone_hash ON members(phone_hash);
 
 -- 会员转会: every move between union organisations, kept for good.

@@ -36,14 +36,14 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 ALTER TABLE members ADD COLUMN name_pinyin TEXT NOT NULL DEFAULT '';
 ALTER TABLE members ADD COLUMN name_initials TEXT NOT NULL DEFAULT '';
 ALTER TABLE members ADD COLUMN phone_tail TEXT NOT NULL DEFAULT '';
-CREATE INDEX members_pinyin ON members(name_pinyin);
-CREATE INDEX members_initials ON members(name_initials);
-CREATE INDEX members_phone_tail ON members(phone_tail);
-CREATE INDEX members_card ON members(card_no);
+CREATE INDEX members_pinyin ON members(name_pinyin, org_id);
+CREATE INDEX members_initials ON members(name_initials, org_id);
+CREATE INDEX members_phone_tail ON members(phone_tail, org_id);
+CREATE INDEX members_card ON members(card_no, org_id);
 -- A substring of a 2–4 character name starts at its 1st, 2nd or 3rd character:
 -- prefix ranges on these cover it without scanning the roster.
-CREATE INDEX members_name_from2 ON members(substr(name, 2));
-CREATE INDEX members_name_from3 ON members(substr(name, 3));
+CREATE INDEX members_name_from2 ON members(substr(name, 2), org_id);
+CREATE INDEX members_name_from3 ON members(substr(name, 3), org_id);
 
 -- Roster imports run as jobs; their error list and bad-rows workbook hold
 -- personal data, so both are stored encrypted.

@@ -177,7 +177,9 @@ pub async fn list(
     })
 }
 
-/// One kind of match as SQL, and the order its index keeps (so a page needs no sort).
+/// One kind of match as SQL, and the order its index keeps (so a page needs no
+/// sort). The search indexes end in `org_id`, so the subtree check reads the
+/// index, not the member's row.
 fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static str) {
     match key {
         SearchKey::IdNumber(idn) => (
@@ -194,28 +196,42 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
             ),
             "m.id",
         ),
-        SearchKey::PhoneTail(t) => (format!("m.phone_tail = {}", sql.text(t.clone())), "m.id"),
-        SearchKey::CardNo(c) => (format!("m.card_no = {}", sql.text(c.clone())), "m.id"),
-        SearchKey::NameExact(n) => (format!("m.name = {}", sql.text(n.clone())), "m.id"),
-        SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.id"),
+        SearchKey::PhoneTail(t) => (
+            format!("m.phone_tail = {}", sql.text(t.clone())),
+            "m.org_id, m.id",
+        ),
+        SearchKey::CardNo(c) => (
+            format!("m.card_no = {}", sql.text(c.clone())),
+            "m.org_id, m.id",
+        ),
+        SearchKey::NameExact(n) => (
+            format!("m.name = {}", sql.text(n.clone())),
+            "m.org_id, m.id",
+        ),
+        SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.org_id, m.id"),
         SearchKey::NameFrom2(n) => (
             prefix_range(sql, "substr(m.name, 2)", n),
-            "substr(m.name, 2), m.id",
+            "substr(m.name, 2), m.org_id, m.id",
         ),
         SearchKey::NameFrom3(n) => (
             prefix_range(sql, "substr(m.name, 3)", n),
-            "substr(m.name, 3), m.id",
+            "substr(m.name, 3), m.org_id, m.id",
         ),
-        SearchKey::PinyinExact(p) => (format!("m.name_pinyin = {}", sql.text(p.clone())), "m.id"),
-        SearchKey::InitialsExact(p) => {
-            (format!("m.name_initials = {}", sql.text(p.clone())), "m.id")
-        }
-        SearchKey::PinyinPrefix(p) => {
-            (prefix_range(sql, "m.name_pinyin", p), "m.name_pinyin, m.id")
-        }
+        SearchKey::PinyinExact(p) => (
+            format!("m.name_pinyin = {}", sql.text(p.clone())),
+            "m.org_id, m.id",
+        ),
+        SearchKey::InitialsExact(p) => (
+            format!("m.name_initials = {}", sql.text(p.clone())),
+            "m.org_id, m.id",
+        ),
+        SearchKey::PinyinPrefix(p) => (
+            prefix_range(sql, "m.name_pinyin", p),
+            "m.name_pinyin, m.org_id, m.id",
+        ),
         SearchKey::InitialsPrefix(p) => (
             prefix_range(sql, "m.name_initials", p),
-            "m.name_initials, m.id",
+            "m.name_initials, m.org_id, m.id",
         ),
     }
 }

@@ -228,3 +228,53 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
         assert_eq!(items[0].name, "张伟");
     }
 }
+
+#[tokio::test]
+async fn a_broad_search_stops_counting_and_stays_in_order() {
+    let app = TestApp::spawn_empty().await;
+    let s = gongjiang::seed::synthetic::build(
+        &app.state.db,
+        &app.state.keys,
+        20000,
+        11,
+        gongjiang::seed::synthetic::Target::Database,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.members, 20000);
+    async fn search(app: &TestApp, q: &str, page: i64) -> gongjiang::member::store::Listing {
+        let f = gongjiang::member::store::Filter {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        let scope = gongjiang::auth::Scope::everything();
+        gongjiang::member::store::list(
+            &app.state.db,
+            &app.state.keys,
+            &scope,
+            &f,
+            gongjiang::web::Paging::new(Some(page), Some(50)),
+        )
+        .await
+        .unwrap()
+    }
+    // "z" starts the pinyin of about one name in nine (zhang, zhao, zhou, zhu …).
+    let broad = search(&app, "z", 1).await;
+    assert!(
+        !broad.total_is_exact,
+        "counting stops at {}",
+        gongjiang::member::store::SEARCH_COUNT_CAP
+    );
+    assert!(broad.total >= gongjiang::member::store::SEARCH_COUNT_CAP);
+    assert_eq!(broad.items.len(), 50);
+    // Pages follow each other without repeats.
+    let second = search(&app, "z", 2).await;
+    let first_ids: std::collections::HashSet<i64> = broad.items.iter().map(|m| m.id).collect();
+    assert!(second.items.iter().all(|m| !first_ids.contains(&m.id)));
+    assert!(second.items.iter().all(|m| m.name.chars().next().is_some()));
+    // A narrow search is counted exactly.
+    let one = &broad.items[0].name;
+    let narrow = search(&app, one, 1).await;
+    assert!(narrow.total_is_exact);
+    assert_eq!(narrow.items[0].name, *one, "the exact name ranks first");
+}
