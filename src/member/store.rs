@@ -457,6 +457,11 @@ pub async fn reveal(
 /// Fills search keys for members written before they existed (schema 1):
 /// pinyin from the name, the phone tail from the decrypted phone.
 pub async fn backfill_search_keys(db: &Db, keys: &Keyring) -> anyhow::Result<u64> {
+    // Done once after the upgrade, then remembered: start-up stays instant.
+    const DONE: &str = "search_keys_backfilled";
+    if db.setting(DONE).await?.is_some() {
+        return Ok(0);
+    }
     let mut after = 0i64;
     let mut done = 0u64;
     loop {
@@ -467,6 +472,7 @@ pub async fn backfill_search_keys(db: &Db, keys: &Keyring) -> anyhow::Result<u64
         .fetch_all(&db.pool)
         .await?;
         if rows.is_empty() {
+            db.set_setting(DONE, "1").await?;
             return Ok(done);
         }
         let mut tx = db.begin().await?;
