@@ -644,11 +644,6 @@ pub async fn run(
         audit::append(&mut tx, actor, ev).await?;
         finish(&mut *tx, keys.as_ref(), &outcome).await?;
         tx.commit().await?;
-        if db.backend == crate::db::Backend::Postgres && created > 10_000 {
-            // Fresh statistics for the planner: a large import changes the table's shape
-            // long before autovacuum notices, and searches would plan on the old one.
-            sqlx::query("ANALYZE members").execute(&db.pool).await?;
-        }
     } else {
         tx.rollback().await?;
         finish(&db.pool, keys.as_ref(), &outcome).await?;
