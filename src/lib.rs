@@ -14,6 +14,7 @@ pub mod member;
 pub mod openapi;
 pub mod org;
 pub mod pii;
+pub mod points;
 pub mod roster;
 pub mod seed;
 pub mod web;

@@ -223,6 +223,87 @@ pub fn spec() -> Value {
     })
 }
 
+/// The points ledger and the redemption catalogue (kept apart from `spec`'s one literal).
+fn points(spec: &mut Value) {
+    let id = param("id", "path", "integer", "record id");
+    let member = param(
+        "member_id",
+        "query",
+        "integer",
+        "the member (a member account may leave it out for its own)",
+    );
+    let paths = json!({
+        "/api/v1/points/entries": {
+            "post": { "summary": "Add (or deduct) points for a member (staff with roster rights). The same idempotency_key adds nothing the second time: 200 with the first entry.",
+                      "requestBody": body("PointEntryInput"),
+                      "responses": with(json!({ "201": ok("PointEntryResult"), "200": ok("PointEntryResult") }), errors(&["401", "403", "404", "409", "422"])) },
+            "get": { "summary": "A member's entries, newest first", "parameters": [member.clone()],
+                     "responses": with(json!({ "200": list_of("PointEntry") }), errors(&["401", "404"])) }
+        },
+        "/api/v1/points/balance": {
+            "get": { "summary": "A member's spendable balance and lifetime total", "parameters": [member],
+                     "responses": with(json!({ "200": ok("PointBalance") }), errors(&["401", "404", "422"])) }
+        },
+        "/api/v1/catalog/items": {
+            "post": { "summary": "A redemption item of a union (staff)", "requestBody": body("CatalogItemInput"),
+                      "responses": with(json!({ "201": ok("CatalogItem") }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "Items: staff see their subtree's; a member sees their union's and the unions' above",
+                     "parameters": [param("org_id", "query", "integer", "subtree of (staff)")],
+                     "responses": with(json!({ "200": list_of("CatalogItem") }), errors(&["401", "404"])) }
+        },
+        "/api/v1/catalog/items/{id}": {
+            "get": { "parameters": [id.clone()], "responses": with(json!({ "200": ok("CatalogItem") }), errors(&["401", "404"])) },
+            "patch": { "parameters": [id.clone()], "requestBody": body("CatalogItemInput"), "responses": with(json!({ "200": ok("CatalogItem") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/catalog/items/{id}/redeem": {
+            "post": { "summary": "Redeem one, as the member (a member account's token): 409 out of stock or over the per-member limit, 422 too few points",
+                      "parameters": [id.clone()], "responses": with(json!({ "201": ok("Order") }), errors(&["401", "403", "404", "409", "422"])) }
+        },
+        "/api/v1/orders": {
+            "get": { "summary": "A member's own orders, or a staff subtree's", "responses": with(json!({ "200": list_of("Order") }), errors(&["401"])) }
+        },
+        "/api/v1/orders/{id}/cancel": {
+            "post": { "summary": "Cancel a placed order (its member or staff): stock and points come back, once",
+                      "parameters": [id.clone()], "responses": with(json!({ "200": ok("Order") }), errors(&["401", "403", "404", "409"])) }
+        },
+        "/api/v1/orders/{id}/fulfil": {
+            "post": { "summary": "Hand out a placed order (staff)", "parameters": [id], "responses": with(json!({ "200": ok("Order") }), errors(&["401", "403", "404", "409"])) }
+        }
+    });
+    let schemas = json!({
+        "PointEntryInput": { "type": "object", "required": ["member_id", "amount", "reason"], "properties": {
+            "member_id": { "type": "integer" }, "amount": { "type": "integer", "description": "signed, non-zero" },
+            "reason": { "type": "string" }, "idempotency_key": { "type": "string" } } },
+        "PointEntry": { "type": "object", "properties": { "id": { "type": "integer" }, "member_id": { "type": "integer" }, "amount": { "type": "integer" },
+            "reason": { "type": "string" }, "source": { "type": "string" }, "source_id": { "type": ["integer", "null"] },
+            "idempotency_key": { "type": ["string", "null"] }, "created_at": { "type": "integer" } } },
+        "PointEntryResult": { "type": "object", "properties": { "id": { "type": "integer" }, "added": { "type": "boolean" },
+            "entry": { "$ref": "#/components/schemas/PointEntry" }, "balance": { "type": "integer" }, "lifetime": { "type": "integer" } } },
+        "PointBalance": { "type": "object", "properties": { "member_id": { "type": "integer" }, "balance": { "type": "integer" }, "lifetime": { "type": "integer" } } },
+        "CatalogItemInput": { "type": "object", "properties": { "org_id": { "type": "integer" }, "name": { "type": "string" }, "description": { "type": "string" },
+            "price": { "type": "integer", "description": "points" }, "stock": { "type": "integer" },
+            "per_member_limit": { "type": "integer", "description": "0 = no limit" }, "active": { "type": "boolean" } } },
+        "CatalogItem": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" },
+            "name": { "type": "string" }, "description": { "type": "string" }, "price": { "type": "integer" }, "stock": { "type": "integer" },
+            "per_member_limit": { "type": "integer" }, "active": { "type": "boolean" } } },
+        "Order": { "type": "object", "properties": { "id": { "type": "integer" }, "item_id": { "type": "integer" }, "item_name": { "type": "string" },
+            "member_id": { "type": "integer" }, "points": { "type": "integer" }, "state": { "type": "string", "enum": ["placed", "fulfilled", "cancelled"] },
+            "created_at": { "type": "integer" } } }
+    });
+    for (target, extra) in [("paths", paths), ("schemas", schemas)] {
+        let into = if target == "paths" {
+            &mut spec["paths"]
+        } else {
+            &mut spec["components"]["schemas"]
+        };
+        if let (Some(into), Some(extra)) = (into.as_object_mut(), extra.as_object()) {
+            into.extend(extra.clone());
+        }
+    }
+}
+
 pub async fn document() -> Json<Value> {
-    Json(spec())
+    let mut spec = spec();
+    points(&mut spec);
+    Json(spec)
 }

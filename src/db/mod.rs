@@ -214,6 +214,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_roster_scale"),
+    migration!(3, "0003_points"),
 ];
 
 #[cfg(test)]

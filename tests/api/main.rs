@@ -8,6 +8,7 @@ mod members;
 mod orgs;
 mod pages;
 mod pii_at_rest;
+mod points;
 mod roster_pages;
 mod scope;
 mod search;

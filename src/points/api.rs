@@ -1,0 +1,327 @@
+//! `/api/v1/points/*`, `/api/v1/catalog/items*`, `/api/v1/orders*`.
+
+use super::rules::{self, ItemFields};
+use super::store::{self, NewEntry};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::{ApiCaller, Caller, Right};
+use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::{ApiJson, Paging};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/points/entries", post(add_entry).get(list_entries))
+        .route("/api/v1/points/balance", get(balance))
+        .route("/api/v1/catalog/items", post(create_item).get(list_items))
+        .route(
+            "/api/v1/catalog/items/{id}",
+            get(show_item).patch(update_item),
+        )
+        .route("/api/v1/catalog/items/{id}/redeem", post(redeem))
+        .route("/api/v1/orders", get(list_orders))
+        .route("/api/v1/orders/{id}/cancel", post(cancel))
+        .route("/api/v1/orders/{id}/fulfil", post(fulfil))
+}
+
+/// The member a request is about: a member account may omit it (their own);
+/// staff name one they can see.
+async fn member_of(
+    s: &AppState,
+    c: &Caller,
+    member_id: Option<i64>,
+) -> AppResult<crate::member::store::Member> {
+    let id = match (member_id, c.member_id) {
+        (Some(id), _) => id,
+        (None, Some(own)) if !c.can(Right::Read) => own,
+        _ => return Err(AppError::invalid("member_id", "请指定会员 member_id")),
+    };
+    crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await
+}
+
+#[derive(Deserialize)]
+struct EntryBody {
+    member_id: Option<i64>,
+    amount: Option<i64>,
+    reason: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+/// `POST /api/v1/points/entries` (staff): 201 when added, 200 with the first
+/// entry when the idempotency key was seen before.
+async fn add_entry(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<EntryBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let m = member_of(&s, &c, b.member_id).await?;
+    if !c.scope(Right::Roster).covers_path(&m.org_path) {
+        return Err(AppError::forbidden());
+    }
+    let mut e = Errors::default();
+    let amount = e.take(
+        "amount",
+        b.amount
+            .ok_or_else(|| "请填写积分数 amount".to_string())
+            .and_then(rules::parse_amount),
+    );
+    let reason = e.take(
+        "reason",
+        rules::parse_reason(b.reason.as_deref().unwrap_or("")),
+    );
+    let key = match b.idempotency_key.as_deref() {
+        Some(k) => e.take("idempotency_key", rules::parse_key(k)),
+        None => None,
+    };
+    e.finish()?;
+    let (reason, amount) = (reason.unwrap_or_default(), amount.unwrap_or(0));
+    let entry = NewEntry {
+        member_id: m.id,
+        org_id: m.org_id,
+        amount,
+        reason: &reason,
+        source: "manual",
+        source_id: None,
+        key: key.as_deref(),
+    };
+    let (entry, added) = store::add_entry(&s.db, &Actor::of(&c), entry).await?;
+    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(
+            json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime }),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct MemberQuery {
+    member_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn balance(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<MemberQuery>,
+) -> AppResult<Json<Value>> {
+    let m = member_of(&s, &c, q.member_id).await?;
+    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
+    Ok(Json(
+        json!({ "member_id": m.id, "balance": balance, "lifetime": lifetime }),
+    ))
+}
+
+async fn list_entries(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<MemberQuery>,
+) -> AppResult<Json<Value>> {
+    let m = member_of(&s, &c, q.member_id).await?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = store::entries(&s.db, m.id, paging).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "page": paging.page, "per_page": paging.per_page }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct ItemBody {
+    org_id: Option<i64>,
+    name: Option<String>,
+    description: Option<String>,
+    price: Option<i64>,
+    stock: Option<i64>,
+    per_member_limit: Option<i64>,
+    active: Option<bool>,
+}
+
+impl ItemBody {
+    fn fields(&self) -> ItemFields {
+        ItemFields {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            price: self.price,
+            stock: self.stock,
+            per_member_limit: self.per_member_limit,
+            active: self.active,
+        }
+    }
+}
+
+async fn create_item(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<ItemBody>,
+) -> AppResult<(StatusCode, Json<store::Item>)> {
+    let org_id = b
+        .org_id
+        .ok_or_else(|| AppError::invalid("org_id", "请指定物品所属工会 org_id"))?;
+    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    let f = b.fields();
+    rules::check_item(&f, true)?;
+    let id = store::create_item(&s.db, &Actor::of(&c), org_id, &f).await?;
+    Ok((StatusCode::CREATED, Json(store::item(&s.db, id).await?)))
+}
+
+/// An item the caller may see: staff by subtree; a member when it belongs to
+/// their union or a union above it.
+async fn visible_item(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+) -> AppResult<(store::Item, Option<crate::member::store::Member>)> {
+    let item = store::item(&s.db, id).await?;
+    if c.scope(Right::Read).covers_path(&item.org_path) {
+        return Ok((item, None));
+    }
+    if let Some(mid) = c.member_id {
+        let m = crate::member::store::get(
+            &s.db,
+            &s.keys,
+            &crate::auth::Scope::new(vec![], Some(mid)),
+            mid,
+        )
+        .await?;
+        if item.active && m.org_path.starts_with(&item.org_path) {
+            return Ok((item, Some(m)));
+        }
+    }
+    Err(AppError::not_found("兑换物品"))
+}
+
+async fn show_item(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<store::Item>> {
+    Ok(Json(visible_item(&s, &c, id).await?.0))
+}
+
+async fn update_item(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ItemBody>,
+) -> AppResult<Json<store::Item>> {
+    let item = store::item(&s.db, id).await?;
+    if !c.scope(Right::Read).covers_path(&item.org_path) {
+        return Err(AppError::not_found("兑换物品"));
+    }
+    if !c.scope(Right::Roster).covers_path(&item.org_path) {
+        return Err(AppError::forbidden());
+    }
+    let f = b.fields();
+    rules::check_item(&f, false)?;
+    store::update_item(&s.db, &Actor::of(&c), &item, &f).await?;
+    Ok(Json(store::item(&s.db, id).await?))
+}
+
+#[derive(Deserialize)]
+struct ItemsQuery {
+    org_id: Option<i64>,
+}
+
+async fn list_items(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ItemsQuery>,
+) -> AppResult<Json<Value>> {
+    let items = if c.can(Right::Read) {
+        let scope = crate::enterprise::api::list_scope(&s, &c, q.org_id).await?;
+        store::items(&s.db, &scope, None).await?
+    } else {
+        let m = member_of(&s, &c, None).await?;
+        store::items(&s.db, &crate::auth::Scope::default(), Some(&m.org_path)).await?
+    };
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+/// `POST /api/v1/catalog/items/{id}/redeem` with a member account's token.
+async fn redeem(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<store::Order>)> {
+    let (item, member) = visible_item(&s, &c, id).await?;
+    let member = match member {
+        Some(m) => m,
+        None => match c.member_id {
+            // A staff member who is also a member redeems as themself, within the offer's reach.
+            Some(mid) => {
+                let m = crate::member::store::get(
+                    &s.db,
+                    &s.keys,
+                    &crate::auth::Scope::new(vec![], Some(mid)),
+                    mid,
+                )
+                .await?;
+                if !m.org_path.starts_with(&item.org_path) {
+                    return Err(AppError::Forbidden("此物品不面向您所在的工会".into()));
+                }
+                m
+            }
+            None => return Err(AppError::Forbidden("只有会员账号可以兑换".into())),
+        },
+    };
+    let order = store::redeem(&s.db, &Actor::of(&c), member.id, member.org_id, &item).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+async fn list_orders(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> AppResult<Json<Value>> {
+    let orders = if c.can(Right::Read) {
+        store::orders(&s.db, &c.scope(Right::Read), None).await?
+    } else {
+        let m = member_of(&s, &c, None).await?;
+        store::orders(&s.db, &crate::auth::Scope::default(), Some(m.id)).await?
+    };
+    Ok(Json(json!({ "total": orders.len(), "items": orders })))
+}
+
+/// An order the caller may act on: staff with the roster right over it, or its own member (cancel only).
+async fn actionable(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    member_may: bool,
+) -> AppResult<store::Order> {
+    let o = store::order(&s.db, id).await?;
+    if c.scope(Right::Roster).covers_path(&o.org_path)
+        || (member_may && c.member_id == Some(o.member_id))
+    {
+        return Ok(o);
+    }
+    if c.scope(Right::Read).covers_path(&o.org_path) || c.member_id == Some(o.member_id) {
+        return Err(AppError::forbidden());
+    }
+    Err(AppError::not_found("兑换订单"))
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<store::Order>> {
+    let o = actionable(&s, &c, id, true).await?;
+    Ok(Json(store::cancel(&s.db, &Actor::of(&c), &o).await?))
+}
+
+async fn fulfil(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<store::Order>> {
+    let o = actionable(&s, &c, id, false).await?;
+    Ok(Json(store::fulfil(&s.db, &Actor::of(&c), &o).await?))
+}

@@ -1,0 +1,132 @@
+//! Pure rules of the ledger and the catalogue.
+
+use crate::web::error::{AppResult, Errors};
+
+pub const MAX_ENTRY: i64 = 100_000;
+
+pub fn parse_amount(v: i64) -> Result<i64, String> {
+    if v == 0 {
+        return Err("积分数不能为 0".into());
+    }
+    if v.abs() > MAX_ENTRY {
+        return Err(format!("单笔积分不能超过 {MAX_ENTRY}"));
+    }
+    Ok(v)
+}
+
+pub fn parse_reason(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err("请填写积分原因".into());
+    }
+    if v.chars().count() > 200 {
+        return Err("原因不能超过200个字".into());
+    }
+    Ok(v.to_string())
+}
+
+/// A client's key that makes retries safe: the same key never adds twice.
+pub fn parse_key(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 128 || v.chars().any(|c| c.is_control()) {
+        return Err("idempotency_key 应为 1–128 个可见字符".into());
+    }
+    Ok(v.to_string())
+}
+
+/// The balance after an entry, or why it cannot be.
+pub fn apply(balance: i64, amount: i64) -> Result<i64, String> {
+    let after = balance + amount;
+    if after < 0 {
+        return Err(format!("积分不足：需要 {}，当前余额 {balance}", -amount));
+    }
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ItemFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<i64>,
+    pub stock: Option<i64>,
+    pub per_member_limit: Option<i64>,
+    pub active: Option<bool>,
+}
+
+/// Checks a catalogue item; a new one needs a name, a price and its stock.
+pub fn check_item(f: &ItemFields, is_new: bool) -> AppResult<()> {
+    let mut e = Errors::default();
+    match &f.name {
+        Some(n) => {
+            e.take("name", crate::org::rules::parse_name(n));
+        }
+        None if is_new => e.add("name", "请填写物品名称"),
+        None => {}
+    }
+    match f.price {
+        Some(p) if !(1..=1_000_000).contains(&p) => e.add("price", "兑换所需积分应为 1–1000000"),
+        None if is_new => e.add("price", "请填写兑换所需积分 price"),
+        _ => {}
+    }
+    match f.stock {
+        Some(s) if !(0..=1_000_000).contains(&s) => e.add("stock", "库存应为 0–1000000"),
+        None if is_new => e.add("stock", "请填写库存 stock"),
+        _ => {}
+    }
+    if let Some(l) = f.per_member_limit {
+        if !(0..=10_000).contains(&l) {
+            e.add("per_member_limit", "每人限兑数量应为 0（不限）到 10000");
+        }
+    }
+    if f.description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 500)
+    {
+        e.add("description", "说明不能超过500个字");
+    }
+    e.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rules() {
+        assert!(parse_amount(0).is_err());
+        assert!(parse_amount(MAX_ENTRY + 1).is_err());
+        assert_eq!(parse_amount(-5), Ok(-5));
+        assert!(parse_reason(" ").is_err());
+        assert!(parse_key("a\nb").is_err());
+        assert_eq!(apply(10, -10), Ok(0));
+        assert!(apply(10, -11).unwrap_err().contains("积分不足"));
+        let missing = check_item(&ItemFields::default(), true).unwrap_err();
+        assert_eq!(missing.field_errors().len(), 3);
+        assert!(check_item(
+            &ItemFields {
+                stock: Some(-1),
+                ..Default::default()
+            },
+            false
+        )
+        .is_err());
+    }
+
+    proptest! {
+        /// Whatever the sequence of entries, applying them with `apply` never
+        /// goes below zero, and the balance is the sum of what was accepted.
+        #[test]
+        fn balances_stay_non_negative(amounts in proptest::collection::vec(-50i64..50, 0..200)) {
+            let (mut balance, mut accepted) = (0i64, 0i64);
+            for a in amounts {
+                if let Ok(b) = apply(balance, a) {
+                    balance = b;
+                    accepted += a;
+                }
+                prop_assert!(balance >= 0);
+            }
+            prop_assert_eq!(balance, accepted);
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! SQL for the ledger and the catalogue. Every change is one transaction that
+//! appends its ledger entry, moves the balance row (guarded by `balance >= 0`
+//! in the UPDATE and by a CHECK in the table) and its audit entry together.
+
+use super::rules::ItemFields;
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db, Tx};
+use crate::web::error::{AppError, AppResult};
+use crate::web::sql::Sql;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entry {
+    pub id: i64,
+    pub member_id: i64,
+    pub amount: i64,
+    pub reason: String,
+    pub source: String,
+    pub source_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub created_at: i64,
+}
+
+const ENTRY_COLS: &str =
+    "id, member_id, amount, reason, source, source_id, idempotency_key, created_at";
+
+fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        id: r.try_get(0)?,
+        member_id: r.try_get(1)?,
+        amount: r.try_get(2)?,
+        reason: r.try_get(3)?,
+        source: r.try_get(4)?,
+        source_id: r.try_get(5)?,
+        idempotency_key: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+    })
+}
+
+/// A ledger entry to write.
+pub struct NewEntry<'a> {
+    pub member_id: i64,
+    pub org_id: i64,
+    pub amount: i64,
+    pub reason: &'a str,
+    pub source: &'static str,
+    pub source_id: Option<i64>,
+    pub key: Option<&'a str>,
+}
+
+/// Moves the balance and appends the entry inside `tx`; refuses (422) what
+/// would take the balance below zero.
+async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> {
+    sqlx::query("INSERT INTO point_balances (member_id, balance, lifetime) VALUES ($1, 0, 0) ON CONFLICT (member_id) DO NOTHING")
+        .bind(e.member_id)
+        .execute(&mut **tx)
+        .await?;
+    let moved = sqlx::query(
+        "UPDATE point_balances SET balance = balance + $1, lifetime = lifetime + $2 \
+         WHERE member_id = $3 AND balance + $1 >= 0 RETURNING balance",
+    )
+    .bind(e.amount)
+    .bind(e.amount.max(0))
+    .bind(e.member_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if moved.is_none() {
+        let balance: i64 = sqlx::query("SELECT balance FROM point_balances WHERE member_id = $1")
+            .bind(e.member_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+        let message = super::rules::apply(balance, e.amount)
+            .err()
+            .unwrap_or_else(|| "积分不足".into());
+        return Err(AppError::invalid("amount", message));
+    }
+    let row = sqlx::query(&format!(
+        "INSERT INTO point_entries (member_id, org_id, amount, reason, source, source_id, idempotency_key, account_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {ENTRY_COLS}"
+    ))
+    .bind(e.member_id)
+    .bind(e.org_id)
+    .bind(e.amount)
+    .bind(e.reason)
+    .bind(e.source)
+    .bind(e.source_id)
+    .bind(e.key)
+    .bind(actor.account_id)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await?;
+    let entry = entry_of(&row)?;
+    let ev = Event::new("points.entry", "point_entry", entry.id)
+        .member(e.member_id)
+        .org(e.org_id)
+        .detail(json!({ "amount": e.amount, "reason": e.reason, "source": e.source }));
+    audit::append(tx, actor, ev).await?;
+    Ok(entry)
+}
+
+async fn by_key(db: &Db, key: &str) -> AppResult<Option<Entry>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENTRY_COLS} FROM point_entries WHERE idempotency_key = $1"
+    ))
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| entry_of(&r)).transpose()?)
+}
+
+/// Adds an entry once per idempotency key: a repeat returns the first entry
+/// and `false` (nothing added). The caller has checked the member's scope.
+pub async fn add_entry(db: &Db, actor: &Actor, e: NewEntry<'_>) -> AppResult<(Entry, bool)> {
+    if let Some(key) = e.key {
+        if let Some(existing) = by_key(db, key).await? {
+            return same_member(existing, e.member_id).map(|x| (x, false));
+        }
+    }
+    let mut tx = db.begin().await?;
+    match post(&mut tx, actor, &e).await {
+        Ok(entry) => match tx.commit().await {
+            Ok(()) => Ok((entry, true)),
+            Err(err) => Err(err.into()),
+        },
+        // Two requests with one key at the same moment: the unique index lets one in.
+        Err(AppError::Conflict { .. }) if e.key.is_some() => {
+            drop(tx);
+            let existing = by_key(db, e.key.unwrap_or_default())
+                .await?
+                .ok_or_else(|| AppError::conflict(Some("idempotency_key"), "请重试"))?;
+            same_member(existing, e.member_id).map(|x| (x, false))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+fn same_member(existing: Entry, member_id: i64) -> AppResult<Entry> {
+    if existing.member_id != member_id {
+        return Err(AppError::conflict(
+            Some("idempotency_key"),
+            "这个 idempotency_key 已用于另一位会员的积分",
+        ));
+    }
+    Ok(existing)
+}
+
+pub async fn balance(db: &Db, member_id: i64) -> AppResult<(i64, i64)> {
+    let row = sqlx::query("SELECT balance, lifetime FROM point_balances WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => (r.try_get(0)?, r.try_get(1)?),
+        None => (0, 0),
+    })
+}
+
+pub async fn entries(
+    db: &Db,
+    member_id: i64,
+    paging: crate::web::Paging,
+) -> AppResult<(Vec<Entry>, i64)> {
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM point_entries WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    let rows = sqlx::query(&format!("SELECT {ENTRY_COLS} FROM point_entries WHERE member_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
+        .bind(member_id)
+        .bind(paging.per_page)
+        .bind(paging.offset())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((rows.iter().map(entry_of).collect::<Result<_, _>>()?, total))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub name: String,
+    pub description: String,
+    pub price: i64,
+    pub stock: i64,
+    pub per_member_limit: i64,
+    pub active: bool,
+    #[serde(skip)]
+    pub org_path: String,
+}
+
+const ITEM_COLS: &str = "i.id, i.org_id, o.name, i.name, i.description, i.price, i.stock, i.per_member_limit, i.active, o.path";
+
+fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
+    Ok(Item {
+        id: r.try_get(0)?,
+        org_id: r.try_get(1)?,
+        org_name: r.try_get(2)?,
+        name: r.try_get(3)?,
+        description: r.try_get(4)?,
+        price: r.try_get(5)?,
+        stock: r.try_get(6)?,
+        per_member_limit: r.try_get(7)?,
+        active: r.try_get::<i64, _>(8)? != 0,
+        org_path: r.try_get(9)?,
+    })
+}
+
+/// An item, unscoped; callers decide who may see it (staff by subtree, members
+/// by their own union and the unions above it).
+pub async fn item(db: &Db, id: i64) -> AppResult<Item> {
+    let row = sqlx::query(&format!(
+        "SELECT {ITEM_COLS} FROM catalog_items i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| item_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("兑换物品"))
+}
+
+/// Items a staff scope covers, or those offered to a member whose union has `member_path`.
+pub async fn items(
+    db: &Db,
+    scope: &crate::auth::Scope,
+    member_path: Option<&str>,
+) -> AppResult<Vec<Item>> {
+    let mut sql = Sql::new("");
+    let pred = match member_path {
+        // The member's union and every union above it: '/1/5/23/' offers items of /1/, /1/5/ and /1/5/23/.
+        Some(path) => {
+            let mut prefixes = vec![];
+            let mut acc = String::from("/");
+            for part in path.trim_matches('/').split('/') {
+                acc.push_str(part);
+                acc.push('/');
+                prefixes.push(sql.text(acc.clone()));
+            }
+            format!("o.path IN ({}) AND i.active = 1", prefixes.join(", "))
+        }
+        None => scope.org_predicate(&mut sql, "o.path"),
+    };
+    sql.push(&format!("SELECT {ITEM_COLS} FROM catalog_items i JOIN orgs o ON o.id = i.org_id WHERE {pred} ORDER BY o.path, i.id"));
+    Ok(sql
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(item_of)
+        .collect::<Result<_, _>>()?)
+}
+
+pub async fn create_item(db: &Db, actor: &Actor, org_id: i64, f: &ItemFields) -> AppResult<i64> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO catalog_items (org_id, name, description, price, stock, per_member_limit, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(f.name.clone().unwrap_or_default())
+    .bind(f.description.clone().unwrap_or_default())
+    .bind(f.price.unwrap_or(1))
+    .bind(f.stock.unwrap_or(0))
+    .bind(f.per_member_limit.unwrap_or(0))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let ev = Event::new("catalog.create", "catalog_item", id)
+        .org(org_id)
+        .detail(json!({ "name": f.name, "price": f.price, "stock": f.stock }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_item(db: &Db, actor: &Actor, item: &Item, f: &ItemFields) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE catalog_items SET name = COALESCE($1, name), description = COALESCE($2, description), \
+         price = COALESCE($3, price), stock = COALESCE($4, stock), per_member_limit = COALESCE($5, per_member_limit), \
+         active = COALESCE($6, active), updated_at = $7 WHERE id = $8",
+    )
+    .bind(f.name.clone())
+    .bind(f.description.clone())
+    .bind(f.price)
+    .bind(f.stock)
+    .bind(f.per_member_limit)
+    .bind(f.active.map(|a| a as i64))
+    .bind(now_ms())
+    .bind(item.id)
+    .execute(&mut *tx)
+    .await?;
+    let ev = Event::new("catalog.update", "catalog_item", item.id)
+        .org(item.org_id)
+        .detail(json!({ "price": f.price, "stock": f.stock, "active": f.active }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub item_id: i64,
+    pub item_name: String,
+    pub member_id: i64,
+    pub points: i64,
+    pub state: String,
+    pub created_at: i64,
+    #[serde(skip)]
+    pub org_path: String,
+}
+
+const ORDER_COLS: &str =
+    "r.id, r.item_id, i.name, r.member_id, r.points, r.state, r.created_at, o.path";
+
+fn order_of(r: &AnyRow) -> Result<Order, sqlx::Error> {
+    Ok(Order {
+        id: r.try_get(0)?,
+        item_id: r.try_get(1)?,
+        item_name: r.try_get(2)?,
+        member_id: r.try_get(3)?,
+        points: r.try_get(4)?,
+        state: r.try_get(5)?,
+        created_at: r.try_get(6)?,
+        org_path: r.try_get(7)?,
+    })
+}
+
+const ORDER_FROM: &str = "FROM redemption_orders r JOIN catalog_items i ON i.id = r.item_id JOIN orgs o ON o.id = r.org_id";
+
+pub async fn order(db: &Db, id: i64) -> AppResult<Order> {
+    let row = sqlx::query(&format!("SELECT {ORDER_COLS} {ORDER_FROM} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| order_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("兑换订单"))
+}
+
+/// Orders of one member, or of a staff scope's subtree.
+pub async fn orders(
+    db: &Db,
+    scope: &crate::auth::Scope,
+    member_id: Option<i64>,
+) -> AppResult<Vec<Order>> {
+    let mut sql = Sql::new("");
+    let pred = match member_id {
+        Some(m) => format!("r.member_id = {}", sql.int(m)),
+        None => scope.org_predicate(&mut sql, "o.path"),
+    };
+    sql.push(&format!(
+        "SELECT {ORDER_COLS} {ORDER_FROM} WHERE {pred} ORDER BY r.id DESC LIMIT 200"
+    ));
+    Ok(sql
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(order_of)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Redeems one of an item for a member, in one transaction: claim a unit of
+/// stock (the conditional UPDATE is the lock: no oversell), check the member's
+/// limit, debit the points (never below zero), write the order and the entry.
+pub async fn redeem(
+    db: &Db,
+    actor: &Actor,
+    member_id: i64,
+    member_org: i64,
+    item: &Item,
+) -> AppResult<Order> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query("UPDATE catalog_items SET stock = stock - 1, updated_at = $1 WHERE id = $2 AND active = 1 AND stock > 0 RETURNING price, per_member_limit")
+        .bind(now)
+        .bind(item.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(claimed) = claimed else {
+        return Err(AppError::conflict(
+            None,
+            format!("“{}”已兑完或已下架", item.name),
+        ));
+    };
+    let (price, limit): (i64, i64) = (claimed.try_get(0)?, claimed.try_get(1)?);
+    if limit > 0 {
+        let had: i64 = sqlx::query("SELECT COUNT(*) FROM redemption_orders WHERE item_id = $1 AND member_id = $2 AND state <> 'cancelled'")
+            .bind(item.id)
+            .bind(member_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if had >= limit {
+            return Err(AppError::conflict(
+                None,
+                format!("“{}”每人限兑 {limit} 件，您已兑换 {had} 件", item.name),
+            ));
+        }
+    }
+    let order_id: i64 = sqlx::query(
+        "INSERT INTO redemption_orders (item_id, member_id, org_id, points, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'placed', $5, $5) RETURNING id",
+    )
+    .bind(item.id)
+    .bind(member_id)
+    .bind(member_org)
+    .bind(price)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let reason = format!("兑换 {}", item.name);
+    let key = format!("redeem:{order_id}");
+    let entry = NewEntry {
+        member_id,
+        org_id: member_org,
+        amount: -price,
+        reason: &reason,
+        source: "redeem",
+        source_id: Some(order_id),
+        key: Some(&key),
+    };
+    post(&mut tx, actor, &entry).await?;
+    let ev = Event::new("catalog.redeem", "order", order_id)
+        .member(member_id)
+        .org(member_org)
+        .detail(json!({ "item_id": item.id, "points": price }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    order(db, order_id).await
+}
+
+/// Cancels a placed order: the unit goes back to stock and the points back to the member, once.
+pub async fn cancel(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("UPDATE redemption_orders SET state = 'cancelled', updated_at = $1 WHERE id = $2 AND state = 'placed' RETURNING org_id")
+        .bind(now)
+        .bind(o.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        return Err(AppError::conflict(
+            None,
+            format!("订单已{}，不能取消", state_label(&o.state)),
+        ));
+    };
+    let org_id: i64 = row.try_get(0)?;
+    sqlx::query("UPDATE catalog_items SET stock = stock + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(o.item_id)
+        .execute(&mut *tx)
+        .await?;
+    let reason = format!("取消兑换 {}，退回积分", o.item_name);
+    let key = format!("refund:{}", o.id);
+    let entry = NewEntry {
+        member_id: o.member_id,
+        org_id,
+        amount: o.points,
+        reason: &reason,
+        source: "refund",
+        source_id: Some(o.id),
+        key: Some(&key),
+    };
+    post(&mut tx, actor, &entry).await?;
+    tx.commit().await?;
+    order(db, o.id).await
+}
+
+pub async fn fulfil(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("UPDATE redemption_orders SET state = 'fulfilled', updated_at = $1 WHERE id = $2 AND state = 'placed' RETURNING org_id")
+        .bind(now_ms())
+        .bind(o.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        return Err(AppError::conflict(
+            None,
+            format!("订单已{}，不能再发放", state_label(&o.state)),
+        ));
+    };
+    let ev = Event::new("catalog.fulfil", "order", o.id)
+        .member(o.member_id)
+        .org(row.try_get(0)?);
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    order(db, o.id).await
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "placed" => "下单",
+        "fulfilled" => "发放",
+        "cancelled" => "取消",
+        _ => "处理",
+    }
+}

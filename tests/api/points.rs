@@ -1,0 +1,504 @@
+//! The points ledger and the redemption catalogue: idempotent entries, a balance
+//! that never goes below zero, stock never oversold under 200 simultaneous buyers.
+
+use crate::support::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sqlx::Row;
+
+/// A member account (role member) for a demo member, with an API token; set up
+/// directly so 200 of them do not cost 200 password hashes.
+async fn member_token(app: &TestApp, member_id: i64) -> String {
+    let db = &app.state.db;
+    let org: i64 = sqlx::query("SELECT org_id FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let now = gongjiang::db::now_ms();
+    let id: i64 = sqlx::query("INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at) VALUES ($1, 'x', $2, 0, $3, $3) RETURNING id")
+        .bind(format!("m{member_id}"))
+        .bind(member_id)
+        .bind(now)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    sqlx::query("INSERT INTO assignments (account_id, role, org_id) VALUES ($1, 'member', $2)")
+        .bind(id)
+        .bind(org)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    gongjiang::auth::session::create(db, id, gongjiang::auth::session::API)
+        .await
+        .unwrap()
+}
+
+async fn town_members(app: &TestApp, n: i64) -> Vec<i64> {
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let path: String = sqlx::query("SELECT path FROM orgs WHERE id = $1")
+        .bind(town)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    sqlx::query("SELECT m.id FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.path >= $1 AND o.path < $2 ORDER BY m.id LIMIT $3")
+        .bind(&path)
+        .bind(gongjiang::auth::scope::path_upper(&path))
+        .bind(n)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn balance(app: &TestApp, token: &str, member: i64) -> i64 {
+    let (s, b) = app
+        .get(token, &format!("/api/v1/points/balance?member_id={member}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["balance"].as_i64().unwrap()
+}
+
+/// Every balance is the sum of its entries and never below zero.
+async fn ledger_is_consistent(app: &TestApp) {
+    let rows = sqlx::query(
+        "SELECT b.member_id, b.balance, (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM point_entries e WHERE e.member_id = b.member_id) FROM point_balances b",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    for r in rows {
+        let (m, bal, sum): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
+        assert!(bal >= 0, "member {m} below zero");
+        assert_eq!(
+            bal, sum,
+            "member {m}: balance is not the sum of the entries"
+        );
+    }
+}
+
+#[tokio::test]
+async fn entries_are_idempotent_and_never_overdraw() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let ms = town_members(&app, 2).await;
+    let (a, b) = (ms[0], ms[1]);
+    let body = json!({"member_id": a, "amount": 100, "reason": "参加技能培训", "idempotency_key": "train-2024-05-a"});
+    let (s, first) = app
+        .post(&staff, "/api/v1/points/entries", body.clone())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = app.post(&staff, "/api/v1/points/entries", body).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the same key twice adds nothing the second time"
+    );
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(balance(&app, &staff, a).await, 100);
+
+    let before = app.fingerprint().await;
+    let (s, _) = app.post(&staff, "/api/v1/points/entries", json!({"member_id": b, "amount": 5, "reason": "x", "idempotency_key": "train-2024-05-a"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "a key belongs to one member");
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": a, "amount": -101, "reason": "扣分"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("积分不足"));
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": a, "amount": 0, "reason": ""}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"].as_array().unwrap().len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 2)
+    );
+    let outside = app.member_of("ZJ-HZ").await;
+    let (s, _) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": outside, "amount": 5, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        before,
+        app.fingerprint().await,
+        "refused entries change nothing"
+    );
+
+    let (s, _) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": a, "amount": -100, "reason": "扣分"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "down to exactly zero is fine");
+    assert_eq!(balance(&app, &staff, a).await, 0);
+    // A member sees their own balance without naming themself, and nobody else's.
+    let worker = app.login("worker").await;
+    let (s, own) = app.get(&worker, "/api/v1/points/balance").await;
+    assert_eq!((s, own["balance"].as_i64()), (StatusCode::OK, Some(0)));
+    let (s, _) = app
+        .get(&worker, &format!("/api/v1/points/balance?member_id={b}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    ledger_is_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn redeeming_limits_cancelling_and_fulfilling() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let ms = town_members(&app, 2).await;
+    let (rich, poor) = (ms[0], ms[1]);
+    app.post(
+        &staff,
+        "/api/v1/points/entries",
+        json!({"member_id": rich, "amount": 100, "reason": "培训"}),
+    )
+    .await;
+    let (s, item) = app.post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "劳保手套", "price": 30, "stock": 2, "per_member_limit": 1})).await;
+    assert_eq!(s, StatusCode::CREATED, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/catalog/items",
+            json!({"org_id": town, "name": "", "price": 0}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"].as_array().unwrap().len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 3)
+    );
+
+    let (rt, pt) = (
+        member_token(&app, rich).await,
+        member_token(&app, poor).await,
+    );
+    // Members of the town see the town's catalogue.
+    let (_, list) = app.get(&rt, "/api/v1/catalog/items").await;
+    assert_eq!(list["items"][0]["id"], id);
+    let (s, order) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{order}");
+    assert_eq!(order["points"], 30);
+    assert_eq!(balance(&app, &staff, rich).await, 70);
+    let (_, it) = app
+        .get(&staff, &format!("/api/v1/catalog/items/{id}"))
+        .await;
+    assert_eq!(it["stock"], 1);
+
+    let before = app.fingerprint().await;
+    let (s, e) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "one per member: {e}");
+    let (s, e) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&pt),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "too few points: {e}");
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "staff without a member record do not redeem"
+    );
+    assert_eq!(
+        before,
+        app.fingerprint().await,
+        "refused redemptions leave stock and points as they were"
+    );
+
+    // The member cancels: points and stock come back, once.
+    let oid = order["id"].as_i64().unwrap();
+    let (s, c) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{oid}/cancel"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, c["state"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
+    assert_eq!(balance(&app, &staff, rich).await, 100);
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{oid}/cancel"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(balance(&app, &staff, rich).await, 100, "no second refund");
+    // Redeem again and the union hands it out.
+    let (_, o2) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    let o2 = o2["id"].as_i64().unwrap();
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{o2}/fulfil"),
+            Some(&rt),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "members do not fulfil their own orders"
+    );
+    let (s, f) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{o2}/fulfil"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, f["state"].as_str()),
+        (StatusCode::OK, Some("fulfilled"))
+    );
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{o2}/cancel"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "a fulfilled order is not cancelled"
+    );
+    // Another town's staff cannot see the item or the order.
+    let (_, mine) = app.get(&rt, "/api/v1/orders").await;
+    assert_eq!(mine["total"], 2);
+    ledger_is_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn two_hundred_buyers_fifty_in_stock() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let buyers = town_members(&app, 200).await;
+    assert_eq!(buyers.len(), 200);
+    for m in &buyers {
+        let (s, _) = app
+            .post(
+                &staff,
+                "/api/v1/points/entries",
+                json!({"member_id": m, "amount": 100, "reason": "启动积分"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, item) = app.post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "电影票", "price": 10, "stock": 50, "per_member_limit": 1})).await;
+    let id = item["id"].as_i64().unwrap();
+    let mut tokens = vec![];
+    for m in &buyers {
+        tokens.push(member_token(&app, *m).await);
+    }
+    // All at once.
+    let url = app.url(&format!("/api/v1/catalog/items/{id}/redeem"));
+    let tasks: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            let (client, url, t) = (app.client.clone(), url.clone(), t.clone());
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let ok = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let sold_out = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!(
+        (ok, sold_out),
+        (50, 150),
+        "exactly the stock is sold: {statuses:?}"
+    );
+    let (_, it) = app
+        .get(&staff, &format!("/api/v1/catalog/items/{id}"))
+        .await;
+    assert_eq!(it["stock"], 0);
+    let spent: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM redemption_orders WHERE item_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(spent, 500);
+    let total: i64 = sqlx::query("SELECT CAST(SUM(balance) AS BIGINT) FROM point_balances")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, 200 * 100 - 500, "points and stock add up");
+    ledger_is_consistent(&app).await;
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Earn(usize, i64),
+    Spend(usize, i64),
+    Redeem(usize, usize),
+    Cancel(usize),
+}
+
+/// Random interleavings of earning, spending, redeeming and cancelling keep
+/// every balance at or above zero and equal to the sum of its entries, and
+/// every item's stock equal to what its live orders left.
+#[test]
+fn random_interleavings_keep_the_ledger_consistent() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (app, members, items, staff) = rt.block_on(async {
+        let app = TestApp::spawn().await;
+        let members = town_members(&app, 4).await;
+        let staff = gongjiang::audit::Actor {
+            account_id: None,
+            name: "proptest".into(),
+        };
+        let town = app.org_id("ZJ-NB-YZ-JS").await;
+        let mut items = vec![];
+        for (name, price, stock) in [("水杯", 7, 5), ("雨伞", 23, 3)] {
+            let f = gongjiang::points::rules::ItemFields {
+                name: Some(name.into()),
+                price: Some(price),
+                stock: Some(stock),
+                per_member_limit: Some(0),
+                ..Default::default()
+            };
+            items.push(
+                gongjiang::points::store::create_item(&app.state.db, &staff, town, &f)
+                    .await
+                    .unwrap(),
+            );
+        }
+        (app, members, items, staff)
+    });
+    let op = prop_oneof![
+        (0..4usize, 1..40i64).prop_map(|(m, a)| Op::Earn(m, a)),
+        (0..4usize, 1..40i64).prop_map(|(m, a)| Op::Spend(m, a)),
+        (0..4usize, 0..2usize).prop_map(|(m, i)| Op::Redeem(m, i)),
+        (0..20usize).prop_map(Op::Cancel),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 24,
+        ..Default::default()
+    });
+    runner
+        .run(&proptest::collection::vec(op, 1..30), |ops| {
+            rt.block_on(async {
+                let db = &app.state.db;
+                for op in ops {
+                    let entry = |m: usize, amount: i64| gongjiang::points::store::NewEntry {
+                        member_id: members[m],
+                        org_id: 1,
+                        amount,
+                        reason: "prop",
+                        source: "manual",
+                        source_id: None,
+                        key: None,
+                    };
+                    let _ = match op {
+                        Op::Earn(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, a)).await.map(|_| ()),
+                        Op::Spend(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, -a)).await.map(|_| ()),
+                        Op::Redeem(m, i) => {
+                            let item = gongjiang::points::store::item(db, items[i]).await.unwrap();
+                            gongjiang::points::store::redeem(db, &staff, members[m], 1, &item).await.map(|_| ())
+                        }
+                        Op::Cancel(k) => {
+                            let orders = gongjiang::points::store::orders(db, &gongjiang::auth::Scope::everything(), None).await.unwrap();
+                            match orders.get(k % orders.len().max(1)) {
+                                Some(o) => gongjiang::points::store::cancel(db, &staff, o).await.map(|_| ()),
+                                None => Ok(()),
+                            }
+                        }
+                    };
+                }
+                ledger_is_consistent(&app).await;
+                for (i, initial) in items.iter().zip([5i64, 3]) {
+                    let live: i64 = sqlx::query("SELECT COUNT(*) FROM redemption_orders WHERE item_id = $1 AND state <> 'cancelled'").bind(*i).fetch_one(&db.pool).await.unwrap().get(0);
+                    let stock: i64 = sqlx::query("SELECT stock FROM catalog_items WHERE id = $1").bind(*i).fetch_one(&db.pool).await.unwrap().get(0);
+                    assert_eq!(stock, initial - live, "stock of item {i}");
+                    assert!(stock >= 0);
+                }
+            });
+            Ok(())
+        })
+        .unwrap();
+}
