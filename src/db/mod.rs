@@ -45,12 +45,24 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-/// WAL for readers beside one writer, and an 8 MiB page cache per connection:
-/// the search profile at a million members was dominated by page reads through
-/// the kernel with the default 2 MiB. (A memory map halved that time too, but is
-/// counted once per connection in RSS: 1.9 GB for 8 connections.)
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;";
+/// WAL for readers beside one writer. `GONGJIANG_SQLITE_CACHE_MIB` sets the
+/// page cache per connection (SQLite's default 2 MiB unless set): a profile of
+/// search at a million members is mostly page reads through the kernel, but an
+/// 8 MiB cache did not measurably speed it up on the 2-core machine (A/B within
+/// noise) while costing 2.5× the memory; a memory map halved the time but is
+/// counted in RSS once per connection (1.9 GB). See BENCHMARKS.md.
+fn sqlite_pragmas() -> String {
+    let cache_mib: i64 = std::env::var("GONGJIANG_SQLITE_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| (1..=4096).contains(v))
+        .unwrap_or(2);
+    format!(
+        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -{};",
+        cache_mib * 1024
+    )
+}
 
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
@@ -66,12 +78,16 @@ impl Db {
         }
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         opts = match backend {
-            Backend::Sqlite => opts.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
-                    Ok(())
+            Backend::Sqlite => {
+                let pragmas: std::sync::Arc<str> = sqlite_pragmas().into();
+                opts.max_connections(8).after_connect(move |conn, _| {
+                    let pragmas = pragmas.clone();
+                    Box::pin(async move {
+                        conn.execute(sqlx::raw_sql(&pragmas)).await?;
+                        Ok(())
+                    })
                 })
-            }),
+            }
             Backend::Postgres => opts.max_connections(16),
         };
         let pool = opts
