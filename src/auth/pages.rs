@@ -37,7 +37,8 @@ fn session_cookie(token: &str, max_age_secs: i64) -> String {
 
 async fn home(PageCaller(c): PageCaller) -> Redirect {
     match (c.can(Right::Read), c.member_id) {
-        (false, Some(mid)) => Redirect::to(&format!("/members/{mid}")),
+        // A worker's home is the phone pages.
+        (false, Some(_)) => Redirect::to("/m"),
         _ => Redirect::to("/orgs"),
     }
 }

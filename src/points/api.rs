@@ -248,13 +248,9 @@ async fn list_items(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-/// `POST /api/v1/catalog/items/{id}/redeem` with a member account's token.
-async fn redeem(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-) -> AppResult<(StatusCode, Json<store::Order>)> {
-    let (item, member) = visible_item(&s, &c, id).await?;
+/// Redeems item `id` as the caller's member record (shared by the API and the phone pages).
+pub async fn redeem_for(s: &AppState, c: &Caller, id: i64) -> AppResult<store::Order> {
+    let (item, member) = visible_item(s, c, id).await?;
     let member = match member {
         Some(m) => m,
         None => match c.member_id {
@@ -275,8 +271,21 @@ async fn redeem(
             None => return Err(AppError::Forbidden("只有会员账号可以兑换".into())),
         },
     };
-    let order = store::redeem(&s.db, &Actor::of(&c), member.id, member.org_id, &item).await?;
-    Ok((StatusCode::CREATED, Json(order)))
+    store::redeem(&s.db, &Actor::of(c), member.id, member.org_id, &item).await
+}
+
+/// `POST /api/v1/catalog/items/{id}/redeem` with a member account's token.
+async fn redeem(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<store::Order>)> {
+    Ok((StatusCode::CREATED, Json(redeem_for(&s, &c, id).await?)))
+}
+
+/// The member's own view: balance, items on offer, orders (phone pages).
+pub async fn own_member(s: &AppState, c: &Caller) -> AppResult<crate::member::store::Member> {
+    member_of(s, c, None).await
 }
 
 async fn list_orders(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> AppResult<Json<Value>> {
@@ -290,7 +299,7 @@ async fn list_orders(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> AppR
 }
 
 /// An order the caller may act on: staff with the roster right over it, or its own member (cancel only).
-async fn actionable(
+pub async fn actionable(
     s: &AppState,
     c: &Caller,
     id: i64,

@@ -3,5 +3,6 @@
 //! stock is never oversold however many members press the button at once.
 
 pub mod api;
+pub mod pages;
 pub mod rules;
 pub mod store;

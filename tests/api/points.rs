@@ -502,3 +502,82 @@ fn random_interleavings_keep_the_ledger_consistent() {
         })
         .unwrap();
 }
+
+/// The worker's phone: balance, catalogue, redeem, orders, cancel — through
+/// the pages, with their CSRF token, at a phone's width of HTML.
+#[tokio::test]
+async fn a_worker_redeems_on_the_phone_pages() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let own: i64 = sqlx::query("SELECT member_id FROM accounts WHERE username = 'worker'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    app.post(
+        &staff,
+        "/api/v1/points/entries",
+        json!({"member_id": own, "amount": 80, "reason": "参加技能培训"}),
+    )
+    .await;
+    let (_, item) = app.post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "保温杯", "price": 50, "stock": 3, "per_member_limit": 1})).await;
+    let id = item["id"].as_i64().unwrap();
+
+    let mut b = Browser::login(&app, "worker", "gongjiang").await;
+    let home = b.page("/m").await;
+    assert!(
+        home.html.contains("可用积分") && home.html.contains(">80<"),
+        "{}",
+        home.html
+    );
+    assert!(home.html.contains("width=device-width"));
+    let hist = b.page("/m/points").await;
+    assert!(hist.html.contains("参加技能培训") && hist.html.contains("+80"));
+    let cat = b.page("/m/catalog").await;
+    assert!(cat.html.contains("保温杯") && cat.html.contains("每人限 1 件"));
+    let csrf = csrf_of(&cat.html);
+
+    let before = app.fingerprint().await;
+    let refused = b
+        .post(&format!("/m/catalog/{id}/redeem"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(before, app.fingerprint().await);
+
+    let done = b
+        .post(&format!("/m/catalog/{id}/redeem"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let orders = b.page(done.location.as_deref().unwrap()).await;
+    assert!(
+        orders.html.contains("兑换成功") && orders.html.contains("待领取"),
+        "{}",
+        orders.html
+    );
+    assert_eq!(balance(&app, &staff, own).await, 30);
+    // Over the limit: the catalogue says why.
+    let again = b
+        .post(&format!("/m/catalog/{id}/redeem"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.html.contains("每人限兑"), "{}", again.html);
+    // Cancel gives the points back.
+    let oid: i64 = sqlx::query("SELECT id FROM redemption_orders WHERE member_id = $1")
+        .bind(own)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let cancelled = b
+        .post(&format!("/m/orders/{oid}/cancel"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert!(b.page("/m/orders").await.html.contains("已取消"));
+    assert_eq!(balance(&app, &staff, own).await, 80);
+    // Staff without a member record are sent nowhere near these pages.
+    let mut s = Browser::login(&app, "jiangshan", "gongjiang").await;
+    assert_eq!(s.get("/m").await.status, StatusCode::FORBIDDEN);
+    ledger_is_consistent(&app).await;
+}

@@ -1,0 +1,261 @@
+//! The worker's phone pages under /m/: points balance and history, the
+//! catalogue with a redeem button, and their orders. Server-rendered,
+//! mobile-first, every form with the session's CSRF token.
+
+use super::{api, store};
+use crate::app::AppState;
+use crate::auth::{Caller, PageCaller};
+use crate::web::error::AppError;
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{format_ms, PageForm};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/m", get(home))
+        .route("/m/points", get(points))
+        .route("/m/catalog", get(catalog))
+        .route("/m/catalog/{id}/redeem", post(redeem))
+        .route("/m/orders", get(orders))
+        .route("/m/orders/{id}/cancel", post(cancel))
+}
+
+/// What every phone page shows at the top and bottom.
+pub struct MNav {
+    pub name: String,
+    pub csrf: String,
+    pub active: &'static str,
+}
+
+async fn nav(
+    s: &AppState,
+    c: &Caller,
+    active: &'static str,
+) -> Result<(MNav, crate::member::store::Member), AppError> {
+    let m = api::own_member(s, c)
+        .await
+        .map_err(|_| AppError::Forbidden("手机端页面供会员账号使用".into()))?;
+    Ok((
+        MNav {
+            name: m.name.clone(),
+            csrf: c.csrf.clone(),
+            active,
+        },
+        m,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "m/home.html")]
+struct HomePage {
+    m: MNav,
+    org_name: String,
+    balance: i64,
+    lifetime: i64,
+    items: usize,
+    open_orders: usize,
+}
+
+async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    let (m, member) = nav(&s, &c, "home").await.or_page(&c)?;
+    let (balance, lifetime) = store::balance(&s.db, member.id).await.or_page(&c)?;
+    let items = store::items(
+        &s.db,
+        &crate::auth::Scope::default(),
+        Some(&member.org_path),
+    )
+    .await
+    .or_page(&c)?
+    .len();
+    let open_orders = store::orders(&s.db, &crate::auth::Scope::default(), Some(member.id))
+        .await
+        .or_page(&c)?
+        .iter()
+        .filter(|o| o.state == "placed")
+        .count();
+    Ok(render_with(
+        StatusCode::OK,
+        &HomePage {
+            m,
+            org_name: member.org_name,
+            balance,
+            lifetime,
+            items,
+            open_orders,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "m/points.html")]
+struct PointsPage {
+    m: MNav,
+    balance: i64,
+    entries: Vec<store::Entry>,
+}
+
+impl PointsPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+async fn points(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    let (m, member) = nav(&s, &c, "points").await.or_page(&c)?;
+    let (balance, _) = store::balance(&s.db, member.id).await.or_page(&c)?;
+    let (entries, _) = store::entries(&s.db, member.id, crate::web::Paging::new(None, Some(100)))
+        .await
+        .or_page(&c)?;
+    Ok(render_with(
+        StatusCode::OK,
+        &PointsPage {
+            m,
+            balance,
+            entries,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "m/catalog.html")]
+struct CatalogPage {
+    m: MNav,
+    balance: i64,
+    items: Vec<store::Item>,
+    error: String,
+}
+
+async fn catalog_view(s: &AppState, c: &Caller, error: String, status: StatusCode) -> PageResult {
+    let (m, member) = nav(s, c, "catalog").await.or_page(c)?;
+    let (balance, _) = store::balance(&s.db, member.id).await.or_page(c)?;
+    let items = store::items(
+        &s.db,
+        &crate::auth::Scope::default(),
+        Some(&member.org_path),
+    )
+    .await
+    .or_page(c)?;
+    Ok(render_with(
+        status,
+        &CatalogPage {
+            m,
+            balance,
+            items,
+            error,
+        },
+    ))
+}
+
+async fn catalog(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    catalog_view(&s, &c, String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+/// Redeems and shows the order; a refusal (sold out, over the limit, too few
+/// points) comes back on the catalogue page with its reason.
+async fn redeem(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: PageForm<Empty>,
+) -> PageResult {
+    let c = form.caller;
+    match api::redeem_for(&s, &c, id).await {
+        Ok(o) => Ok(Redirect::to(&format!("/m/orders?new={}", o.id)).into_response()),
+        Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+            let msg = e
+                .field_errors()
+                .into_iter()
+                .map(|f| f.message)
+                .next()
+                .unwrap_or_else(|| e.to_string());
+            catalog_view(&s, &c, msg, e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "m/orders.html")]
+struct OrdersPage {
+    m: MNav,
+    orders: Vec<store::Order>,
+    new_order: i64,
+    error: String,
+}
+
+impl OrdersPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+    fn state(&self, s: &str) -> &'static str {
+        match s {
+            "placed" => "待领取",
+            "fulfilled" => "已领取",
+            "cancelled" => "已取消",
+            _ => "",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    new: Option<i64>,
+}
+
+async fn orders_view(
+    s: &AppState,
+    c: &Caller,
+    new_order: i64,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (m, member) = nav(s, c, "orders").await.or_page(c)?;
+    let orders = store::orders(&s.db, &crate::auth::Scope::default(), Some(member.id))
+        .await
+        .or_page(c)?;
+    Ok(render_with(
+        status,
+        &OrdersPage {
+            m,
+            orders,
+            new_order,
+            error,
+        },
+    ))
+}
+
+async fn orders(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    orders_view(&s, &c, q.new.unwrap_or(0), String::new(), StatusCode::OK).await
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: PageForm<Empty>,
+) -> PageResult {
+    let c = form.caller;
+    let result = async {
+        let o = api::actionable(&s, &c, id, true).await?;
+        store::cancel(&s.db, &crate::audit::Actor::of(&c), &o).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/m/orders").into_response()),
+        Err(e @ AppError::Conflict { .. }) => {
+            orders_view(&s, &c, 0, e.to_string(), e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
