@@ -262,6 +262,23 @@ fn points(spec: &mut Value) {
         "/api/v1/orders": {
             "get": { "summary": "A member's own orders, or a staff subtree's", "responses": with(json!({ "200": list_of("Order") }), errors(&["401"])) }
         },
+        "/api/v1/points/rules": {
+            "post": { "summary": "A union's earning rule, created or changed by its code (staff); the nearest union's rule of a code applies",
+                      "requestBody": body("PointRuleInput"), "responses": with(json!({ "201": ok("PointRule") }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "The rules in force for a member (member_id) or an organisation (org_id)",
+                     "parameters": [param("member_id", "query", "integer", "the member"), param("org_id", "query", "integer", "the organisation")],
+                     "responses": with(json!({ "200": list_of("PointRule") }), errors(&["401", "404"])) }
+        },
+        "/api/v1/points/awards": {
+            "post": { "summary": "Pay a member by a rule for one event ({member_id, rule, event}): once — 201 the first time, 200 and nothing added after",
+                      "requestBody": body("AwardInput"), "responses": with(json!({ "201": ok("PointEntryResult"), "200": ok("PointEntryResult") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/points/leaderboard": {
+            "get": { "summary": "Points earned in a period by the members of a subtree, most first; ties share a rank",
+                     "parameters": [param("org_id", "query", "integer", "subtree (default: the caller's)"), param("from", "query", "string", "YYYY-MM-DD (default: 1 January)"),
+                                    param("to", "query", "string", "YYYY-MM-DD inclusive (default: today)"), param("limit", "query", "integer", "1–500, default 50")],
+                     "responses": with(json!({ "200": list_of("Standing") }), errors(&["401", "404", "422"])) }
+        },
         "/api/v1/orders/{id}/cancel": {
             "post": { "summary": "Cancel a placed order (its member or staff): stock and points come back, once",
                       "parameters": [id.clone()], "responses": with(json!({ "200": ok("Order") }), errors(&["401", "403", "404", "409"])) }
@@ -286,6 +303,14 @@ fn points(spec: &mut Value) {
         "CatalogItem": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" },
             "name": { "type": "string" }, "description": { "type": "string" }, "price": { "type": "integer" }, "stock": { "type": "integer" },
             "per_member_limit": { "type": "integer" }, "active": { "type": "boolean" } } },
+        "PointRuleInput": { "type": "object", "required": ["org_id", "code", "label", "points"], "properties": { "org_id": { "type": "integer" },
+            "code": { "type": "string", "example": "course_completed" }, "label": { "type": "string" }, "points": { "type": "integer" }, "active": { "type": "boolean" } } },
+        "PointRule": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" },
+            "code": { "type": "string" }, "label": { "type": "string" }, "points": { "type": "integer" }, "active": { "type": "boolean" } } },
+        "AwardInput": { "type": "object", "required": ["member_id", "rule", "event"], "properties": { "member_id": { "type": "integer" },
+            "rule": { "type": "string" }, "event": { "type": "string", "example": "course:42" } } },
+        "Standing": { "type": "object", "properties": { "rank": { "type": "integer" }, "member_id": { "type": "integer" }, "name": { "type": "string" },
+            "org_name": { "type": "string" }, "points": { "type": "integer" } } },
         "Order": { "type": "object", "properties": { "id": { "type": "integer" }, "item_id": { "type": "integer" }, "item_name": { "type": "string" },
             "member_id": { "type": "integer" }, "points": { "type": "integer" }, "state": { "type": "string", "enum": ["placed", "fulfilled", "cancelled"] },
             "created_at": { "type": "integer" } } }

@@ -50,3 +50,18 @@ CREATE TABLE redemption_orders (
 );
 CREATE INDEX redemption_orders_item_member ON redemption_orders(item_id, member_id);
 CREATE INDEX redemption_orders_member ON redemption_orders(member_id, id);
+
+-- Earning rules of a union (参加培训 +10, 提交反馈 +2 …): a rule pays once per
+-- member and source event (the ledger's idempotency key is rule:CODE:MEMBER:EVENT). A union's
+-- rule applies to its whole subtree; the nearest union's rule of a code wins.
+CREATE TABLE point_rules (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    code TEXT NOT NULL,
+    label TEXT NOT NULL,
+    points BIGINT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    UNIQUE (org_id, code)
+);
+CREATE INDEX point_entries_org_time ON point_entries(org_id, created_at);

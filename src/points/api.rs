@@ -27,6 +27,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/orders", get(list_orders))
         .route("/api/v1/orders/{id}/cancel", post(cancel))
         .route("/api/v1/orders/{id}/fulfil", post(fulfil))
+        .route("/api/v1/points/rules", post(set_rule).get(list_rules))
+        .route("/api/v1/points/awards", post(award))
+        .route("/api/v1/points/leaderboard", get(leaderboard))
 }
 
 /// The member a request is about: a member account may omit it (their own);
@@ -333,4 +336,170 @@ async fn fulfil(
 ) -> AppResult<Json<store::Order>> {
     let o = actionable(&s, &c, id, false).await?;
     Ok(Json(store::fulfil(&s.db, &Actor::of(&c), &o).await?))
+}
+
+#[derive(Deserialize)]
+struct RuleBody {
+    org_id: Option<i64>,
+    code: Option<String>,
+    label: Option<String>,
+    points: Option<i64>,
+    active: Option<bool>,
+}
+
+/// `POST /api/v1/points/rules`: a union's earning rule (created, or changed by its code).
+async fn set_rule(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<RuleBody>,
+) -> AppResult<(StatusCode, Json<store::Rule>)> {
+    let org_id = b
+        .org_id
+        .ok_or_else(|| AppError::invalid("org_id", "请指定规则所属工会 org_id"))?;
+    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    let (code, label, points) = rules::parse_rule(
+        b.code.as_deref().unwrap_or(""),
+        b.label.as_deref().unwrap_or(""),
+        b.points.unwrap_or(0),
+    )?;
+    let rule = store::set_rule(
+        &s.db,
+        &Actor::of(&c),
+        org_id,
+        &code,
+        &label,
+        points,
+        b.active.unwrap_or(true),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+#[derive(Deserialize)]
+struct RulesQuery {
+    member_id: Option<i64>,
+    org_id: Option<i64>,
+}
+
+/// The rules in force for a member (or for members of an organisation).
+async fn list_rules(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<RulesQuery>,
+) -> AppResult<Json<Value>> {
+    let path = match (q.org_id, q.member_id) {
+        (Some(org), _) => {
+            crate::org::store::get(&s.db, &c.scope(Right::Read), org)
+                .await?
+                .path
+        }
+        (None, m) => member_of(&s, &c, m).await?.org_path,
+    };
+    let items = store::rules_for(&s.db, &path).await?;
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[derive(Deserialize)]
+struct AwardBody {
+    member_id: Option<i64>,
+    rule: Option<String>,
+    event: Option<String>,
+}
+
+/// `POST /api/v1/points/awards` `{member_id, rule, event}`: pays the rule once
+/// per event (201), and nothing more when the same event comes again (200).
+async fn award(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<AwardBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let m = member_of(&s, &c, b.member_id).await?;
+    if !c.scope(Right::Roster).covers_path(&m.org_path) {
+        return Err(AppError::forbidden());
+    }
+    let mut e = Errors::default();
+    let rule = e.take(
+        "rule",
+        b.rule
+            .map(|r| r.trim().to_lowercase())
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| "请指定规则代码 rule".to_string()),
+    );
+    let event = e.take(
+        "event",
+        b.event
+            .as_deref()
+            .map(rules::parse_key)
+            .unwrap_or_else(|| Err("请指定事件 event（如 course:42）".into())),
+    );
+    e.finish()?;
+    let (entry, added) = store::award(
+        &s.db,
+        &Actor::of(&c),
+        m.id,
+        m.org_id,
+        &m.org_path,
+        &rule.unwrap_or_default(),
+        &event.unwrap_or_default(),
+    )
+    .await?;
+    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(
+            json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime }),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct BoardQuery {
+    org_id: Option<i64>,
+    /// YYYY-MM-DD, Beijing time, inclusive; default: the start of this year.
+    from: Option<String>,
+    /// YYYY-MM-DD, Beijing time, inclusive; default: today.
+    to: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/points/leaderboard`: points earned in a period in a subtree (staff).
+async fn leaderboard(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Json<Value>> {
+    let org_id = q
+        .org_id
+        .or(c.home_org())
+        .ok_or_else(|| AppError::invalid("org_id", "请指定组织 org_id"))?;
+    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
+    let day = |field: &str, v: &Option<String>, next: bool, default: i64| -> AppResult<i64> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(d) => crate::web::date_start_ms(d, next).map_err(|m| AppError::invalid(field, m)),
+            None => Ok(default),
+        }
+    };
+    let year_start = crate::web::date_start_ms(
+        &format!("{}-01-01", &crate::web::format_ms(crate::db::now_ms())[..4]),
+        false,
+    )
+    .unwrap_or(0);
+    let from = day("from", &q.from, false, year_start)?;
+    let to = day("to", &q.to, true, crate::db::now_ms() + 1)?;
+    let items = store::leaderboard(
+        &s.db,
+        &org.path,
+        from,
+        to,
+        q.limit.unwrap_or(50).clamp(1, 500),
+    )
+    .await?;
+    Ok(Json(
+        json!({ "org_id": org.id, "from": from, "to": to, "total": items.len(), "items": items }),
+    ))
 }

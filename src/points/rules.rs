@@ -43,6 +43,29 @@ pub fn apply(balance: i64, amount: i64) -> Result<i64, String> {
     Ok(after)
 }
 
+/// A rule's code names it in the API (`course_completed`, `feedback`): 1–32 of a–z, 0–9, _ . -
+pub fn parse_rule(code: &str, label: &str, points: i64) -> AppResult<(String, String, i64)> {
+    let mut e = Errors::default();
+    let code = code.trim().to_lowercase();
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    {
+        e.add("code", "规则代码应为1–32位小写字母、数字、_ . -");
+    }
+    let label = label.trim().to_string();
+    if label.is_empty() || label.chars().count() > 50 {
+        e.add("label", "请填写规则名称（不超过50个字）");
+    }
+    if !(1..=10_000).contains(&points) {
+        e.add("points", "每次奖励的积分应为 1–10000");
+    }
+    e.finish()?;
+    Ok((code, label, points))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ItemFields {
     pub name: Option<String>,

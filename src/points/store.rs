@@ -504,3 +504,177 @@ fn state_label(state: &str) -> &'static str {
         _ => "处理",
     }
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub code: String,
+    pub label: String,
+    pub points: i64,
+    pub active: bool,
+}
+
+const RULE_COLS: &str = "r.id, r.org_id, o.name, r.code, r.label, r.points, r.active";
+
+fn rule_of(r: &AnyRow) -> Result<Rule, sqlx::Error> {
+    Ok(Rule {
+        id: r.try_get(0)?,
+        org_id: r.try_get(1)?,
+        org_name: r.try_get(2)?,
+        code: r.try_get(3)?,
+        label: r.try_get(4)?,
+        points: r.try_get(5)?,
+        active: r.try_get::<i64, _>(6)? != 0,
+    })
+}
+
+/// Creates or changes a union's rule of a code (the scope was checked by the caller).
+pub async fn set_rule(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    code: &str,
+    label: &str,
+    points: i64,
+    active: bool,
+) -> AppResult<Rule> {
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO point_rules (org_id, code, label, points, active, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (org_id, code) DO UPDATE SET label = excluded.label, points = excluded.points, active = excluded.active RETURNING id",
+    )
+    .bind(org_id)
+    .bind(code)
+    .bind(label)
+    .bind(points)
+    .bind(active as i64)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let ev = Event::new("points.rule", "point_rule", id)
+        .org(org_id)
+        .detail(json!({ "code": code, "points": points, "active": active }));
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    let row = sqlx::query(&format!(
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(rule_of(&row)?)
+}
+
+/// Rules in force for a member of the union at `path`: each code from the
+/// nearest union on the way up that defines it.
+pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
+    let mut sql = Sql::new("");
+    let mut prefixes = vec![];
+    let mut acc = String::from("/");
+    for part in path.trim_matches('/').split('/') {
+        acc.push_str(part);
+        acc.push('/');
+        prefixes.push(sql.text(acc.clone()));
+    }
+    sql.push(&format!(
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE o.path IN ({}) ORDER BY r.code, length(o.path) DESC",
+        prefixes.join(", ")
+    ));
+    let mut out: Vec<Rule> = vec![];
+    for r in sql.fetch_all(&db.pool).await? {
+        let rule = rule_of(&r)?;
+        if out.last().map(|l| l.code != rule.code).unwrap_or(true) {
+            out.push(rule);
+        }
+    }
+    Ok(out)
+}
+
+/// Pays a member by a rule for one source event, exactly once however often
+/// the event is reported: returns the entry and whether it was added now.
+pub async fn award(
+    db: &Db,
+    actor: &Actor,
+    member_id: i64,
+    member_org: i64,
+    member_path: &str,
+    code: &str,
+    event: &str,
+) -> AppResult<(Entry, bool)> {
+    let rule = rules_for(db, member_path)
+        .await?
+        .into_iter()
+        .find(|r| r.code == code)
+        .filter(|r| r.active)
+        .ok_or_else(|| AppError::invalid("rule", format!("没有适用于该会员的积分规则“{code}”")))?;
+    // Once per member and event: two members finishing course 42 are two events.
+    let key = format!("rule:{code}:{member_id}:{event}");
+    let reason = rule.label.clone();
+    add_entry(
+        db,
+        actor,
+        NewEntry {
+            member_id,
+            org_id: member_org,
+            amount: rule.points,
+            reason: &reason,
+            source: "rule",
+            source_id: Some(rule.id),
+            key: Some(&key),
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub rank: i64,
+    pub member_id: i64,
+    pub name: String,
+    pub org_name: String,
+    pub points: i64,
+}
+
+/// Points earned in a period by members of a subtree, most first (rankings
+/// use what was earned, never what is left to spend).
+pub async fn leaderboard(
+    db: &Db,
+    path: &str,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+) -> AppResult<Vec<Standing>> {
+    let rows = sqlx::query(
+        "SELECT e.member_id, m.name, mo.name, CAST(SUM(e.amount) AS BIGINT) AS earned FROM point_entries e \
+         JOIN orgs o ON o.id = e.org_id JOIN members m ON m.id = e.member_id JOIN orgs mo ON mo.id = m.org_id \
+         WHERE o.path >= $1 AND o.path < $2 AND e.amount > 0 AND e.source <> 'refund' AND e.created_at >= $3 AND e.created_at < $4 \
+         GROUP BY e.member_id, m.name, mo.name ORDER BY earned DESC, e.member_id LIMIT $5",
+    )
+    .bind(path)
+    .bind(crate::auth::scope::path_upper(path))
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<Standing> = vec![];
+    for (i, r) in rows.iter().enumerate() {
+        let points: i64 = r.try_get(3)?;
+        // Equal points, equal rank (1, 2, 2, 4).
+        let rank = match out.last() {
+            Some(prev) if prev.points == points => prev.rank,
+            _ => i as i64 + 1,
+        };
+        out.push(Standing {
+            rank,
+            member_id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            org_name: r.try_get(2)?,
+            points,
+        });
+    }
+    Ok(out)
+}

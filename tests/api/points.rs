@@ -581,3 +581,146 @@ async fn a_worker_redeems_on_the_phone_pages() {
     assert_eq!(s.get("/m").await.status, StatusCode::FORBIDDEN);
     ledger_is_consistent(&app).await;
 }
+
+#[tokio::test]
+async fn rules_pay_once_per_event_and_the_nearest_union_decides() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let (town, yizhou, huarui) = (
+        app.org_id("ZJ-NB-YZ-JS").await,
+        app.org_id("JS-YIZHOU").await,
+        app.org_id("JS-HUARUI").await,
+    );
+    let (s, r) = app
+        .post(
+            &staff,
+            "/api/v1/points/rules",
+            json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 10}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, _) = app.post(&staff, "/api/v1/points/rules", json!({"org_id": yizhou, "code": "course_completed", "label": "完成一舟学院课程", "points": 15})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/points/rules",
+            json!({"org_id": town, "code": "坏代码", "label": "", "points": 0}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"].as_array().unwrap().len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 3)
+    );
+
+    let (h, y) = (
+        app.member_of("JS-HUARUI").await,
+        app.member_of("JS-YIZHOU").await,
+    );
+    let award =
+        |m: i64, event: &str| json!({"member_id": m, "rule": "course_completed", "event": event});
+    let (s, a) = app
+        .post(&staff, "/api/v1/points/awards", award(h, "course:1"))
+        .await;
+    assert_eq!(
+        (s, a["balance"].as_i64()),
+        (StatusCode::CREATED, Some(10)),
+        "{a}"
+    );
+    let (s, a) = app
+        .post(&staff, "/api/v1/points/awards", award(h, "course:1"))
+        .await;
+    assert_eq!(
+        (s, a["balance"].as_i64(), a["added"].as_bool()),
+        (StatusCode::OK, Some(10), Some(false)),
+        "the same event pays once"
+    );
+    let (_, a) = app
+        .post(&staff, "/api/v1/points/awards", award(h, "course:2"))
+        .await;
+    assert_eq!(a["balance"], 20);
+    let (_, a) = app
+        .post(&staff, "/api/v1/points/awards", award(y, "course:1"))
+        .await;
+    assert_eq!(
+        a["balance"], 15,
+        "一舟's own rule is nearer than the town's"
+    );
+    let (_, rules) = app
+        .get(&staff, &format!("/api/v1/points/rules?member_id={y}"))
+        .await;
+    assert_eq!(rules["items"][0]["points"], 15);
+
+    let before = app.fingerprint().await;
+    let (s, _) = app
+        .post(
+            &staff,
+            "/api/v1/points/awards",
+            json!({"member_id": h, "rule": "no_such_rule", "event": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app
+        .post(
+            &staff,
+            "/api/v1/points/awards",
+            award(app.member_of("ZJ-HZ").await, "course:1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "湖州 is outside the town");
+    assert_eq!(before, app.fingerprint().await);
+
+    // The leaderboard ranks what was earned; a tie shares its rank; a subtree sees its own.
+    let other = town_members(&app, 300)
+        .await
+        .into_iter()
+        .find(|m| *m != h && *m != y)
+        .unwrap();
+    app.post(
+        &staff,
+        "/api/v1/points/entries",
+        json!({"member_id": other, "amount": 15, "reason": "志愿服务"}),
+    )
+    .await;
+    let (s, board) = app
+        .get(&staff, &format!("/api/v1/points/leaderboard?org_id={town}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{board}");
+    let ranks: Vec<(i64, i64, i64)> = board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["rank"].as_i64().unwrap(),
+                x["member_id"].as_i64().unwrap(),
+                x["points"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranks[0], (1, h, 20));
+    assert_eq!(
+        (ranks[1].0, ranks[2].0, ranks[1].2, ranks[2].2),
+        (2, 2, 15, 15),
+        "{ranks:?}"
+    );
+    let (_, hb) = app
+        .get(
+            &staff,
+            &format!("/api/v1/points/leaderboard?org_id={huarui}"),
+        )
+        .await;
+    assert!(hb["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["member_id"] != y));
+    let (_, future) = app
+        .get(
+            &staff,
+            &format!("/api/v1/points/leaderboard?org_id={town}&from=2099-01-01"),
+        )
+        .await;
+    assert_eq!(future["total"], 0);
+    ledger_is_consistent(&app).await;
+}
