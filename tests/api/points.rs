@@ -724,3 +724,128 @@ async fn rules_pay_once_per_event_and_the_nearest_union_decides() {
     assert_eq!(future["total"], 0);
     ledger_is_consistent(&app).await;
 }
+
+#[tokio::test]
+async fn staff_run_the_catalogue_from_the_console() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let own: i64 = sqlx::query("SELECT member_id FROM accounts WHERE username = 'worker'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let town = app.org_id("ZJ-NB-YZ-JS").await.to_string();
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    let page = b.page("/points").await;
+    let csrf = csrf_of(&page.html);
+    assert!(page.html.contains("上架物品") && page.html.contains("保存规则"));
+
+    let bad = b
+        .post(
+            "/points/items",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &town),
+                ("name", ""),
+                ("price", "0"),
+                ("stock", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.html.contains("不是整数") || bad.html.contains("请填写"),
+        "{}",
+        bad.html
+    );
+    let ok = b
+        .post(
+            "/points/items",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &town),
+                ("name", "雨伞"),
+                ("price", "20"),
+                ("stock", "5"),
+                ("per_member_limit", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.html.contains("已上架“雨伞”"));
+    let rule = b
+        .post(
+            "/points/rules",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &town),
+                ("code", "feedback"),
+                ("label", "提交课程反馈"),
+                ("points", "2"),
+            ],
+        )
+        .await;
+    assert!(
+        rule.html.contains("规则“提交课程反馈”已保存"),
+        "{}",
+        rule.html
+    );
+    let granted = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", &csrf),
+                ("member_id", &own.to_string()),
+                ("amount", "40"),
+                ("reason", "优秀学员"),
+            ],
+        )
+        .await;
+    assert!(granted.html.contains("记 40 分"), "{}", granted.html);
+    assert!(granted.html.contains("今年积分排行") && granted.html.contains(">40<"));
+
+    // The worker redeems; the order waits on the console until it is handed out.
+    let mut w = Browser::login(&app, "worker", "gongjiang").await;
+    let cat = w.page("/m/catalog").await;
+    let id: i64 = sqlx::query("SELECT id FROM catalog_items WHERE name = '雨伞'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        w.post(
+            &format!("/m/catalog/{id}/redeem"),
+            &[("csrf", &csrf_of(&cat.html))]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = b.page("/points").await;
+    let oid: i64 = sqlx::query("SELECT id FROM redemption_orders")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert!(page.html.contains(&format!("/points/orders/{oid}/fulfil")));
+    let f = b
+        .post(&format!("/points/orders/{oid}/fulfil"), &[("csrf", &csrf)])
+        .await;
+    assert!(f.html.contains("已发放"), "{}", f.html);
+    assert!(w.page("/m/orders").await.html.contains("已领取"));
+    // Without the CSRF token nothing happens.
+    let before = app.fingerprint().await;
+    let forged = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", "nope"),
+                ("member_id", &own.to_string()),
+                ("amount", "99"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(before, app.fingerprint().await);
+}

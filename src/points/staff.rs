@@ -1,0 +1,297 @@
+//! The staff console for points: the catalogue (add, restock, take down), orders
+//! waiting to be handed out, earning rules, a manual grant, and the year's ranking.
+
+use super::{api, rules, store};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::pages::{org_options, OrgOption};
+use crate::auth::{Caller, PageCaller, Right};
+use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{format_ms, FormErrors, Nav, PageForm};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/points", get(page))
+        .route("/points/items", post(create_item))
+        .route("/points/items/{id}", post(update_item))
+        .route("/points/orders/{id}/fulfil", post(fulfil))
+        .route("/points/rules", post(set_rule))
+        .route("/points/grant", post(grant))
+}
+
+#[derive(Template)]
+#[template(path = "points/staff.html")]
+struct StaffPage {
+    nav: Option<Nav>,
+    items: Vec<store::Item>,
+    orders: Vec<store::Order>,
+    rules: Vec<store::Rule>,
+    board: Vec<store::Standing>,
+    orgs: Vec<OrgOption>,
+    home_org: i64,
+    errors: FormErrors,
+    notice: String,
+    can_write: bool,
+}
+
+impl StaffPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+async fn view(
+    s: &AppState,
+    c: &Caller,
+    errors: FormErrors,
+    notice: &str,
+    status: StatusCode,
+) -> PageResult {
+    if !c.can(Right::Read) {
+        return Ok(Redirect::to("/m").into_response());
+    }
+    let read = c.scope(Right::Read);
+    let home = c.home_org().unwrap_or(0);
+    let home_org = crate::org::store::get(&s.db, &read, home)
+        .await
+        .or_page(c)?;
+    let items = store::items(&s.db, &read, None).await.or_page(c)?;
+    let orders = store::orders(&s.db, &read, None)
+        .await
+        .or_page(c)?
+        .into_iter()
+        .filter(|o| o.state == "placed")
+        .collect();
+    let rules = store::rules_for(&s.db, &home_org.path).await.or_page(c)?;
+    let year = format!("{}-01-01", &format_ms(crate::db::now_ms())[..4]);
+    let from = crate::web::date_start_ms(&year, false).unwrap_or(0);
+    let board = store::leaderboard(&s.db, &home_org.path, from, crate::db::now_ms() + 1, 20)
+        .await
+        .or_page(c)?;
+    let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
+    let page = StaffPage {
+        nav: Some(Nav::new(c, "points")),
+        items,
+        orders,
+        rules,
+        board,
+        orgs,
+        home_org: home,
+        errors,
+        notice: notice.into(),
+        can_write: c.can(Right::Roster),
+    };
+    Ok(render_with(status, &page))
+}
+
+async fn page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    view(&s, &c, FormErrors::default(), "", StatusCode::OK).await
+}
+
+/// A form's outcome: back to the page with a notice, or with the errors beside the fields.
+async fn done(s: &AppState, c: &Caller, r: AppResult<String>) -> PageResult {
+    match r {
+        Ok(notice) => view(s, c, FormErrors::default(), &notice, StatusCode::OK).await,
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::NotFound(_)
+            | AppError::Forbidden(_)),
+        ) => view(s, c, FormErrors::from_error(&e), "", e.status()).await,
+        Err(e) => Err(e).or_page(c),
+    }
+}
+
+fn num(field: &str, v: &str, e: &mut Errors) -> Option<i64> {
+    match v.trim() {
+        "" => None,
+        t => e.take(
+            field,
+            t.parse::<i64>().map_err(|_| format!("“{t}”不是整数")),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    org_id: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    stock: String,
+    #[serde(default)]
+    per_member_limit: String,
+    #[serde(default)]
+    active: String,
+}
+
+async fn create_item(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<ItemForm>,
+) -> PageResult {
+    let r = async {
+        let org_id = f
+            .org_id
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
+        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        let mut e = Errors::default();
+        let fields = rules::ItemFields {
+            name: Some(f.name.clone()),
+            description: Some(f.description.clone()),
+            price: num("price", &f.price, &mut e),
+            stock: num("stock", &f.stock, &mut e),
+            per_member_limit: num("per_member_limit", &f.per_member_limit, &mut e),
+            active: None,
+        };
+        e.finish()?;
+        rules::check_item(&fields, true)?;
+        store::create_item(&s.db, &Actor::of(&c), org_id, &fields).await?;
+        Ok(format!("已上架“{}”", f.name.trim()))
+    }
+    .await;
+    done(&s, &c, r).await
+}
+
+async fn update_item(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<ItemForm>,
+) -> PageResult {
+    let r = async {
+        let item = store::item(&s.db, id).await?;
+        if !c.scope(Right::Roster).covers_path(&item.org_path) {
+            return Err(AppError::not_found("兑换物品"));
+        }
+        let mut e = Errors::default();
+        let fields = rules::ItemFields {
+            stock: num("stock", &f.stock, &mut e),
+            active: Some(f.active == "1"),
+            ..Default::default()
+        };
+        e.finish()?;
+        rules::check_item(&fields, false)?;
+        store::update_item(&s.db, &Actor::of(&c), &item, &fields).await?;
+        Ok(format!("已更新“{}”", item.name))
+    }
+    .await;
+    done(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn fulfil(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: PageForm<Empty>,
+) -> PageResult {
+    let c = form.caller;
+    let r = async {
+        let o = api::actionable(&s, &c, id, false).await?;
+        store::fulfil(&s.db, &Actor::of(&c), &o).await?;
+        Ok(format!("订单 {id} 已发放"))
+    }
+    .await;
+    done(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    org_id: Option<String>,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    points: String,
+}
+
+async fn set_rule(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<RuleForm>,
+) -> PageResult {
+    let r = async {
+        let org_id = f
+            .org_id
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
+        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        let points: i64 = f
+            .points
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("points", "积分应为整数"))?;
+        let (code, label, points) = rules::parse_rule(&f.code, &f.label, points)?;
+        store::set_rule(&s.db, &Actor::of(&c), org_id, &code, &label, points, true).await?;
+        Ok(format!("规则“{label}”已保存：每次 {points} 分"))
+    }
+    .await;
+    done(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    member_id: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn grant(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<GrantForm>,
+) -> PageResult {
+    let r = async {
+        let mid: i64 = f
+            .member_id
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("member_id", "会员编号应为数字"))?;
+        let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), mid).await?;
+        if !c.scope(Right::Roster).covers_path(&m.org_path) {
+            return Err(AppError::forbidden());
+        }
+        let mut e = Errors::default();
+        let amount = e.take(
+            "amount",
+            f.amount
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| "积分应为整数".to_string())
+                .and_then(rules::parse_amount),
+        );
+        let reason = e.take("reason", rules::parse_reason(&f.reason));
+        e.finish()?;
+        let (amount, reason) = (amount.unwrap_or(0), reason.unwrap_or_default());
+        let entry = store::NewEntry {
+            member_id: m.id,
+            org_id: m.org_id,
+            amount,
+            reason: &reason,
+            source: "manual",
+            source_id: None,
+            key: None,
+        };
+        store::add_entry(&s.db, &Actor::of(&c), entry).await?;
+        Ok(format!("已为 {} 记 {amount} 分", m.name))
+    }
+    .await;
+    done(&s, &c, r).await
+}
