@@ -3,12 +3,14 @@
 //! province's servers (PostgreSQL). The binary is `src/main.rs`; everything
 //! lives here so the integration tests and benchmarks can start the real app.
 
+pub mod academy;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod enrolment;
 pub mod enterprise;
 pub mod member;
 pub mod openapi;

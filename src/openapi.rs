@@ -327,8 +327,71 @@ fn points(spec: &mut Value) {
     }
 }
 
+/// The academy: courses, offline sessions with enrolment, check-in and feedback.
+fn academy(spec: &mut Value) {
+    let id = param("id", "path", "integer", "record id");
+    let ok_any = json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } });
+    let paths = json!({
+        "/api/v1/courses": {
+            "post": { "summary": "A course at a union (staff): title, category (职业技能/办公技能/文化艺术/思想政治), teacher_member_id, description",
+                      "requestBody": body("CourseInput"), "responses": with(json!({ "201": ok("Course") }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "Courses: staff see their subtree's; a member sees their union's and the unions' above",
+                     "responses": with(json!({ "200": list_of("Course") }), errors(&["401", "403"])) }
+        },
+        "/api/v1/courses/{id}": {
+            "get": { "summary": "A course with its sessions (places taken, waiting) and its rating", "parameters": [id.clone()],
+                     "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) }
+        },
+        "/api/v1/courses/{id}/sessions": {
+            "post": { "summary": "An offline session: place, starts_at/ends_at (epoch ms), capacity, centralised (集中培训); answers its check-in token",
+                      "parameters": [id.clone()], "requestBody": body("SessionInput"), "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/courses/{id}/feedback": {
+            "put": { "summary": "The member's rating (1–5) and comment, one per course, editable; the first pays the union's `feedback` rule",
+                     "parameters": [id.clone()], "requestBody": body("FeedbackInput"), "responses": with(json!({ "201": ok_any.clone(), "200": ok_any.clone() }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "All ratings and comments with the average (staff)", "parameters": [id.clone()], "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404"])) }
+        },
+        "/api/v1/sessions/{id}/enrol": {
+            "post": { "summary": "Enrol (member): a place while any are left, else the waiting list with a position; 409 when already enrolled",
+                      "parameters": [id.clone()], "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "409"])) }
+        },
+        "/api/v1/sessions/{id}/cancel": {
+            "post": { "summary": "Cancel (member); the first on the waiting list moves up", "parameters": [id.clone()], "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "409"])) }
+        },
+        "/api/v1/sessions/{id}/checkin": {
+            "post": { "summary": "Check in with the token of the session's QR code, from 30 minutes before the start to the end, enrolled members only; completes the course (the `course_completed` rule pays once)",
+                      "parameters": [id.clone()], "requestBody": body("CheckinInput"), "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "409", "422"])) }
+        },
+        "/api/v1/sessions/{id}/roster": {
+            "get": { "summary": "Enrolled, waiting, attended and cancelled (staff), with the check-in token and URL for the QR code", "parameters": [id],
+                     "responses": with(json!({ "200": ok_any }), errors(&["401", "403", "404"])) }
+        }
+    });
+    let schemas = json!({
+        "CourseInput": { "type": "object", "required": ["org_id", "title", "category"], "properties": { "org_id": { "type": "integer" }, "title": { "type": "string" },
+            "category": { "type": "string", "enum": crate::academy::CATEGORIES }, "teacher_member_id": { "type": "integer" }, "description": { "type": "string" } } },
+        "Course": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "title": { "type": "string" },
+            "category": { "type": "string" }, "teacher_member_id": { "type": ["integer", "null"] }, "description": { "type": "string" } } },
+        "SessionInput": { "type": "object", "required": ["place", "starts_at", "ends_at", "capacity"], "properties": { "place": { "type": "string" },
+            "starts_at": { "type": "integer" }, "ends_at": { "type": "integer" }, "capacity": { "type": "integer" }, "centralised": { "type": "boolean" } } },
+        "CheckinInput": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
+        "FeedbackInput": { "type": "object", "required": ["rating"], "properties": { "rating": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" } } }
+    });
+    for (target, extra) in [("paths", paths), ("schemas", schemas)] {
+        let into = if target == "paths" {
+            &mut spec["paths"]
+        } else {
+            &mut spec["components"]["schemas"]
+        };
+        if let (Some(into), Some(extra)) = (into.as_object_mut(), extra.as_object()) {
+            into.extend(extra.clone());
+        }
+    }
+}
+
 pub async fn document() -> Json<Value> {
     let mut spec = spec();
     points(&mut spec);
+    academy(&mut spec);
     Json(spec)
 }

@@ -235,6 +235,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_roster_scale"),
     migration!(3, "0003_points"),
+    migration!(4, "0004_academy"),
 ];
 
 #[cfg(test)]

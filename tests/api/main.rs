@@ -1,5 +1,6 @@
 //! One integration-test binary (linking is the slow part on 2 cores), a module per area.
 
+mod academy;
 mod audit;
 mod auth;
 mod cli;

@@ -1,40 +1,10 @@
 //! The points ledger and the redemption catalogue: idempotent entries, a balance
 //! that never goes below zero, stock never oversold under 200 simultaneous buyers.
 
-use crate::support::TestApp;
+use crate::support::{member_token, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::Row;
-
-/// A member account (role member) for a demo member, with an API token; set up
-/// directly so 200 of them do not cost 200 password hashes.
-async fn member_token(app: &TestApp, member_id: i64) -> String {
-    let db = &app.state.db;
-    let org: i64 = sqlx::query("SELECT org_id FROM members WHERE id = $1")
-        .bind(member_id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
-    let now = gongjiang::db::now_ms();
-    let id: i64 = sqlx::query("INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at) VALUES ($1, 'x', $2, 0, $3, $3) RETURNING id")
-        .bind(format!("m{member_id}"))
-        .bind(member_id)
-        .bind(now)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-        .get(0);
-    sqlx::query("INSERT INTO assignments (account_id, role, org_id) VALUES ($1, 'member', $2)")
-        .bind(id)
-        .bind(org)
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    gongjiang::auth::session::create(db, id, gongjiang::auth::session::API)
-        .await
-        .unwrap()
-}
 
 async fn town_members(app: &TestApp, n: i64) -> Vec<i64> {
     let town = app.org_id("ZJ-NB-YZ-JS").await;

@@ -1,0 +1,67 @@
+-- The academy (金领学院): courses taught at a union, offline sessions with
+-- enrolment, check-in and attendance, and feedback.
+
+CREATE TABLE courses (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    teacher_member_id BIGINT REFERENCES members(id),
+    description TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX courses_org ON courses(org_id);
+
+CREATE TABLE course_sessions (
+    id BIGSERIAL PRIMARY KEY,
+    course_id BIGINT NOT NULL REFERENCES courses(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    place TEXT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT NOT NULL,
+    capacity BIGINT NOT NULL CHECK (capacity > 0),
+    centralised INTEGER NOT NULL DEFAULT 0,
+    -- what the session's QR code carries: only someone shown the code checks in
+    checkin_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX course_sessions_course ON course_sessions(course_id);
+
+-- The enrolment engine, shared by every program with places to fill:
+-- (kind, target) names the session, event or service; a place is 'enrolled',
+-- 'waiting' (in `position` order), 'cancelled' or 'attended'.
+-- Each target's capacity; its row is what an enrolment locks, so places are
+-- counted one enrolment at a time on both backends.
+CREATE TABLE enrolment_targets (
+    kind TEXT NOT NULL,
+    target_id BIGINT NOT NULL,
+    capacity BIGINT NOT NULL CHECK (capacity > 0),
+    PRIMARY KEY (kind, target_id)
+);
+
+CREATE TABLE enrolments (
+    id BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    target_id BIGINT NOT NULL,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    state TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (kind, target_id, member_id)
+);
+CREATE INDEX enrolments_target ON enrolments(kind, target_id, state, position);
+CREATE INDEX enrolments_member ON enrolments(member_id);
+
+CREATE TABLE course_feedback (
+    id BIGSERIAL PRIMARY KEY,
+    course_id BIGINT NOT NULL REFERENCES courses(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    rating BIGINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (course_id, member_id)
+);

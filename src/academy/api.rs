@@ -1,0 +1,408 @@
+//! `/api/v1/courses*` and `/api/v1/sessions*`.
+
+use super::store::{self, NewSession};
+use super::{CATEGORIES, SESSION};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::{ApiCaller, Caller, Right};
+use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::ApiJson;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/courses", post(create_course).get(list_courses))
+        .route("/api/v1/courses/{id}", get(show_course))
+        .route("/api/v1/courses/{id}/sessions", post(create_session))
+        .route(
+            "/api/v1/courses/{id}/feedback",
+            get(list_feedback).put(put_feedback),
+        )
+        .route("/api/v1/sessions/{id}/enrol", post(enrol))
+        .route("/api/v1/sessions/{id}/cancel", post(cancel))
+        .route("/api/v1/sessions/{id}/checkin", post(checkin))
+        .route("/api/v1/sessions/{id}/roster", get(roster))
+}
+
+/// Who may see a course: staff over its union, or a member of the union or one below it.
+enum Viewer {
+    Staff { can_write: bool },
+    Member,
+}
+
+async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Viewer> {
+    if c.scope(Right::Read).covers_path(&course.org_path) {
+        return Ok(Viewer::Staff {
+            can_write: c.scope(Right::Roster).covers_path(&course.org_path),
+        });
+    }
+    if let Some(mid) = c.member_id {
+        let m = crate::member::store::get(
+            &s.db,
+            &s.keys,
+            &crate::auth::Scope::new(vec![], Some(mid)),
+            mid,
+        )
+        .await?;
+        if m.org_path.starts_with(&course.org_path) {
+            return Ok(Viewer::Member);
+        }
+    }
+    Err(AppError::not_found("课程"))
+}
+
+/// The member record of the caller, for what only a member does (enrol, check in, rate).
+async fn as_member(
+    s: &AppState,
+    c: &Caller,
+    course: &store::Course,
+) -> AppResult<crate::member::store::Member> {
+    let mid = c
+        .member_id
+        .ok_or_else(|| AppError::Forbidden("报名、签到和评价需用会员账号".into()))?;
+    let m = crate::member::store::get(
+        &s.db,
+        &s.keys,
+        &crate::auth::Scope::new(vec![], Some(mid)),
+        mid,
+    )
+    .await?;
+    if !m.org_path.starts_with(&course.org_path) {
+        return Err(AppError::not_found("课程"));
+    }
+    Ok(m)
+}
+
+#[derive(Deserialize)]
+struct CourseBody {
+    org_id: Option<i64>,
+    title: Option<String>,
+    category: Option<String>,
+    teacher_member_id: Option<i64>,
+    description: Option<String>,
+}
+
+async fn create_course(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<CourseBody>,
+) -> AppResult<(StatusCode, Json<store::Course>)> {
+    let org_id = b
+        .org_id
+        .ok_or_else(|| AppError::invalid("org_id", "请指定开课的工会 org_id"))?;
+    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    let mut e = Errors::default();
+    let title = e.take(
+        "title",
+        crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
+    );
+    let category = b.category.as_deref().unwrap_or("").trim().to_string();
+    if !CATEGORIES.contains(&category.as_str()) {
+        e.add(
+            "category",
+            format!("课程类别应为：{}", CATEGORIES.join("、")),
+        );
+    }
+    if let Some(t) = b.teacher_member_id {
+        if crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), t)
+            .await
+            .is_err()
+        {
+            e.add("teacher_member_id", "授课老师须是您管辖范围内的会员");
+        }
+    }
+    e.finish()?;
+    let id = store::create_course(
+        &s.db,
+        &Actor::of(&c),
+        org_id,
+        &title.unwrap_or_default(),
+        &category,
+        b.teacher_member_id,
+        b.description.as_deref().unwrap_or("").trim(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(store::course(&s.db, id).await?)))
+}
+
+async fn list_courses(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> AppResult<Json<Value>> {
+    let items = if c.can(Right::Read) {
+        store::courses_in(&s.db, &c.scope(Right::Read)).await?
+    } else {
+        let mid = c.member_id.ok_or_else(AppError::forbidden)?;
+        let m = crate::member::store::get(
+            &s.db,
+            &s.keys,
+            &crate::auth::Scope::new(vec![], Some(mid)),
+            mid,
+        )
+        .await?;
+        store::courses_on_path(&s.db, &m.org_path).await?
+    };
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+fn rating(feedback: &[store::Feedback]) -> Value {
+    let n = feedback.len() as f64;
+    let avg = if n > 0.0 {
+        feedback.iter().map(|f| f.rating as f64).sum::<f64>() / n
+    } else {
+        0.0
+    };
+    json!({ "average": (avg * 10.0).round() / 10.0, "count": feedback.len() })
+}
+
+async fn show_course(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let course = store::course(&s.db, id).await?;
+    view(&s, &c, &course).await?;
+    let sessions = store::sessions(&s.db, id).await?;
+    let feedback = store::feedback(&s.db, id).await?;
+    Ok(Json(
+        json!({ "course": course, "sessions": sessions, "rating": rating(&feedback) }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SessionBody {
+    place: Option<String>,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+    capacity: Option<i64>,
+    centralised: Option<bool>,
+}
+
+async fn create_session(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<SessionBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let course = store::course(&s.db, id).await?;
+    match view(&s, &c, &course).await? {
+        Viewer::Staff { can_write: true } => {}
+        _ => return Err(AppError::forbidden()),
+    }
+    let mut e = Errors::default();
+    let place = b.place.as_deref().unwrap_or("").trim().to_string();
+    if place.is_empty() || place.chars().count() > 100 {
+        e.add("place", "请填写上课地点（不超过100个字）");
+    }
+    let (starts, ends) = (b.starts_at.unwrap_or(0), b.ends_at.unwrap_or(0));
+    if starts <= 0 {
+        e.add("starts_at", "请填写开始时间 starts_at（毫秒时间戳）");
+    }
+    if ends <= starts {
+        e.add("ends_at", "结束时间须晚于开始时间");
+    }
+    let capacity = b.capacity.unwrap_or(0);
+    if !(1..=10_000).contains(&capacity) {
+        e.add("capacity", "名额应为 1–10000");
+    }
+    e.finish()?;
+    let ns = NewSession {
+        place: &place,
+        starts_at: starts,
+        ends_at: ends,
+        capacity,
+        centralised: b.centralised.unwrap_or(false),
+    };
+    let sid = store::create_session(&s.db, &Actor::of(&c), &course, &ns).await?;
+    let session = store::session(&s.db, sid).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "session": session, "checkin_token": session.checkin_token })),
+    ))
+}
+
+async fn session_course(s: &AppState, id: i64) -> AppResult<(store::Session, store::Course)> {
+    let session = store::session(&s.db, id).await?;
+    let course = store::course(&s.db, session.course_id).await?;
+    Ok((session, course))
+}
+
+async fn enrol(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let (session, course) = session_course(&s, id).await?;
+    let m = as_member(&s, &c, &course).await?;
+    if crate::db::now_ms() > session.ends_at {
+        return Err(AppError::conflict(None, "本场已结束，不能报名"));
+    }
+    let (state, position) =
+        crate::enrolment::store::enrol(&s.db, &Actor::of(&c), SESSION, id, m.id, m.org_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "session_id": id, "state": state, "position": position })),
+    ))
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let (_, course) = session_course(&s, id).await?;
+    let m = as_member(&s, &c, &course).await?;
+    let promoted =
+        crate::enrolment::store::cancel(&s.db, &Actor::of(&c), SESSION, id, m.id).await?;
+    Ok(Json(
+        json!({ "session_id": id, "state": "cancelled", "promoted_member_id": promoted }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CheckinBody {
+    token: Option<String>,
+}
+
+/// Check-in by scanning the session's QR code (its token), in the session's
+/// window, by an enrolled member; attending completes the course, which pays
+/// the union's `course_completed` rule once per member and course.
+async fn checkin(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CheckinBody>,
+) -> AppResult<Json<Value>> {
+    let (session, course) = session_course(&s, id).await?;
+    let m = as_member(&s, &c, &course).await?;
+    let token = b.token.unwrap_or_default();
+    if !crate::web::constant_time_eq(token.trim().as_bytes(), session.checkin_token.as_bytes()) {
+        return Err(AppError::invalid(
+            "token",
+            "签到码无效：请扫描现场的签到二维码",
+        ));
+    }
+    crate::enrolment::rules::check_in_window(
+        crate::db::now_ms(),
+        session.starts_at,
+        session.ends_at,
+    )
+    .map_err(|m| AppError::invalid("token", m))?;
+    let actor = Actor::of(&c);
+    let first = crate::enrolment::store::attend(&s.db, &actor, SESSION, id, m.id).await?;
+    let points = match crate::points::store::award(
+        &s.db,
+        &actor,
+        m.id,
+        m.org_id,
+        &m.org_path,
+        "course_completed",
+        &format!("course:{}", course.id),
+    )
+    .await
+    {
+        Ok((entry, true)) => entry.amount,
+        Ok((_, false)) => 0,
+        // No completion rule at this union: attendance counts, without points.
+        Err(AppError::Invalid(_)) => 0,
+        Err(e) => return Err(e),
+    };
+    Ok(Json(
+        json!({ "session_id": id, "state": "attended", "first_check_in": first, "points_awarded": points }),
+    ))
+}
+
+async fn roster(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let (session, course) = session_course(&s, id).await?;
+    match view(&s, &c, &course).await? {
+        Viewer::Staff { .. } => {}
+        Viewer::Member => return Err(AppError::forbidden()),
+    }
+    let items = crate::enrolment::store::roster(&s.db, SESSION, id).await?;
+    // What the session's QR code shows: the phone opens it and posts the token.
+    let checkin_url = format!("/m/checkin/{id}?token={}", session.checkin_token);
+    Ok(Json(
+        json!({ "session": session, "checkin_token": session.checkin_token, "checkin_url": checkin_url, "total": items.len(), "items": items }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct FeedbackBody {
+    rating: Option<i64>,
+    comment: Option<String>,
+}
+
+/// `PUT /api/v1/courses/{id}/feedback`: one rating per member and course, editable;
+/// the first one pays the union's `feedback` rule (once).
+async fn put_feedback(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<FeedbackBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let course = store::course(&s.db, id).await?;
+    let m = as_member(&s, &c, &course).await?;
+    let mut e = Errors::default();
+    let rating = b.rating.unwrap_or(0);
+    if !(1..=5).contains(&rating) {
+        e.add("rating", "评分应为 1–5 星");
+    }
+    let comment = b.comment.as_deref().unwrap_or("").trim().to_string();
+    if comment.chars().count() > 1000 {
+        e.add("comment", "评价不能超过1000个字");
+    }
+    e.finish()?;
+    let actor = Actor::of(&c);
+    let new = store::put_feedback(&s.db, &actor, &course, m.id, rating, &comment).await?;
+    let points = match crate::points::store::award(
+        &s.db,
+        &actor,
+        m.id,
+        m.org_id,
+        &m.org_path,
+        "feedback",
+        &format!("feedback:{}", course.id),
+    )
+    .await
+    {
+        Ok((entry, true)) => entry.amount,
+        Ok(_) | Err(AppError::Invalid(_)) => 0,
+        Err(e) => return Err(e),
+    };
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(
+            json!({ "course_id": id, "rating": rating, "comment": comment, "points_awarded": points }),
+        ),
+    ))
+}
+
+async fn list_feedback(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let course = store::course(&s.db, id).await?;
+    match view(&s, &c, &course).await? {
+        Viewer::Staff { .. } => {}
+        Viewer::Member => return Err(AppError::forbidden()),
+    }
+    let items = store::feedback(&s.db, id).await?;
+    Ok(Json(
+        json!({ "rating": rating(&items), "total": items.len(), "items": items }),
+    ))
+}

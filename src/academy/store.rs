@@ -1,0 +1,288 @@
+//! SQL for courses, sessions and feedback.
+
+use crate::audit::{self, Actor, Event};
+use crate::db::{now_ms, Db};
+use crate::web::error::{AppError, AppResult};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Course {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub title: String,
+    pub category: String,
+    pub teacher_member_id: Option<i64>,
+    pub description: String,
+    #[serde(skip)]
+    pub org_path: String,
+}
+
+fn course_of(r: &AnyRow) -> Result<Course, sqlx::Error> {
+    Ok(Course {
+        id: r.try_get(0)?,
+        org_id: r.try_get(1)?,
+        org_name: r.try_get(2)?,
+        title: r.try_get(3)?,
+        category: r.try_get(4)?,
+        teacher_member_id: r.try_get(5)?,
+        description: r.try_get(6)?,
+        org_path: r.try_get(7)?,
+    })
+}
+
+const COURSE_COLS: &str =
+    "c.id, c.org_id, o.name, c.title, c.category, c.teacher_member_id, c.description, o.path";
+
+pub async fn course(db: &Db, id: i64) -> AppResult<Course> {
+    let row = sqlx::query(&format!(
+        "SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| course_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("课程"))
+}
+
+pub async fn create_course(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    title: &str,
+    category: &str,
+    teacher: Option<i64>,
+    description: &str,
+) -> AppResult<i64> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO courses (org_id, title, category, teacher_member_id, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(title)
+    .bind(category)
+    .bind(teacher)
+    .bind(description)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.create", "course", id)
+            .org(org_id)
+            .detail(json!({ "title": title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Courses of the unions on a path (a member sees their union's and those above).
+pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
+    let mut sql = crate::web::sql::Sql::new("");
+    let mut prefixes = vec![];
+    let mut acc = String::from("/");
+    for part in path.trim_matches('/').split('/') {
+        acc.push_str(part);
+        acc.push('/');
+        prefixes.push(sql.text(acc.clone()));
+    }
+    sql.push(&format!("SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE o.path IN ({}) ORDER BY c.id DESC", prefixes.join(", ")));
+    Ok(sql
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(course_of)
+        .collect::<Result<_, _>>()?)
+}
+
+pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Course>> {
+    let mut sql = crate::web::sql::Sql::new("");
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!("SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE {pred} ORDER BY c.id DESC"));
+    Ok(sql
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(course_of)
+        .collect::<Result<_, _>>()?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub course_id: i64,
+    pub place: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub capacity: i64,
+    pub centralised: bool,
+    pub enrolled: i64,
+    pub waiting: i64,
+    #[serde(skip)]
+    pub checkin_token: String,
+}
+
+const SESSION_COLS: &str = "s.id, s.course_id, s.place, s.starts_at, s.ends_at, s.capacity, s.centralised, s.checkin_token, \
+     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state IN ('enrolled', 'attended')), \
+     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state = 'waiting')";
+
+fn session_of(r: &AnyRow) -> Result<Session, sqlx::Error> {
+    Ok(Session {
+        id: r.try_get(0)?,
+        course_id: r.try_get(1)?,
+        place: r.try_get(2)?,
+        starts_at: r.try_get(3)?,
+        ends_at: r.try_get(4)?,
+        capacity: r.try_get(5)?,
+        centralised: r.try_get::<i64, _>(6)? != 0,
+        checkin_token: r.try_get(7)?,
+        enrolled: r.try_get(8)?,
+        waiting: r.try_get(9)?,
+    })
+}
+
+pub async fn session(db: &Db, id: i64) -> AppResult<Session> {
+    let row = sqlx::query(&format!(
+        "SELECT {SESSION_COLS} FROM course_sessions s WHERE s.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| session_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("课程场次"))
+}
+
+pub async fn sessions(db: &Db, course_id: i64) -> AppResult<Vec<Session>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SESSION_COLS} FROM course_sessions s WHERE s.course_id = $1 ORDER BY s.starts_at"
+    ))
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(session_of).collect::<Result<_, _>>()?)
+}
+
+pub struct NewSession<'a> {
+    pub place: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub capacity: i64,
+    pub centralised: bool,
+}
+
+pub async fn create_session(
+    db: &Db,
+    actor: &Actor,
+    course: &Course,
+    s: &NewSession<'_>,
+) -> AppResult<i64> {
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO course_sessions (course_id, org_id, place, starts_at, ends_at, capacity, centralised, checkin_token, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(course.id)
+    .bind(course.org_id)
+    .bind(s.place)
+    .bind(s.starts_at)
+    .bind(s.ends_at)
+    .bind(s.capacity)
+    .bind(s.centralised as i64)
+    .bind(crate::auth::session::random_token())
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    crate::enrolment::store::set_target(&mut tx, super::SESSION, id, s.capacity).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.session", "course_session", id)
+            .org(course.org_id)
+            .detail(json!({ "course": course.id, "capacity": s.capacity })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Feedback {
+    pub member_id: i64,
+    pub member_name: String,
+    pub rating: i64,
+    pub comment: String,
+    pub updated_at: i64,
+}
+
+/// One rating and comment per member and course; a second one replaces the first. True when new.
+pub async fn put_feedback(
+    db: &Db,
+    actor: &Actor,
+    course: &Course,
+    member_id: i64,
+    rating: i64,
+    comment: &str,
+) -> AppResult<bool> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let existed =
+        sqlx::query("SELECT id FROM course_feedback WHERE course_id = $1 AND member_id = $2")
+            .bind(course.id)
+            .bind(member_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+    sqlx::query(
+        "INSERT INTO course_feedback (course_id, member_id, rating, comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (course_id, member_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, updated_at = excluded.updated_at",
+    )
+    .bind(course.id)
+    .bind(member_id)
+    .bind(rating)
+    .bind(comment)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.feedback", "course", course.id)
+            .member(member_id)
+            .org(course.org_id)
+            .detail(json!({ "rating": rating })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(!existed)
+}
+
+pub async fn feedback(db: &Db, course_id: i64) -> AppResult<Vec<Feedback>> {
+    let rows = sqlx::query(
+        "SELECT f.member_id, m.name, f.rating, f.comment, f.updated_at FROM course_feedback f JOIN members m ON m.id = f.member_id \
+         WHERE f.course_id = $1 ORDER BY f.updated_at DESC",
+    )
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = vec![];
+    for r in rows {
+        out.push(Feedback {
+            member_id: r.try_get(0)?,
+            member_name: r.try_get(1)?,
+            rating: r.try_get(2)?,
+            comment: r.try_get(3)?,
+            updated_at: r.try_get(4)?,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,417 @@
+//! The academy: capacity and the waiting list, check-in only by the enrolled
+//! in the session's window, completion paid once, feedback, and scope.
+
+use crate::support::{member_token, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+async fn members_of(app: &TestApp, code: &str, n: i64) -> Vec<i64> {
+    let org = app.org_id(code).await;
+    sqlx::query("SELECT id FROM members WHERE org_id = $1 ORDER BY id LIMIT $2")
+        .bind(org)
+        .bind(n)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn act(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    app.call(method, path, Some(token), body).await
+}
+
+/// A course at 一舟 with a session happening now (check-in open) of `capacity` places.
+async fn course_now(app: &TestApp, staff: &str, capacity: i64) -> (i64, i64, String) {
+    let org = app.org_id("JS-YIZHOU").await;
+    let (s, c) = app
+        .post(
+            staff,
+            "/api/v1/courses",
+            json!({"org_id": org, "title": "数控车床操作", "category": "职业技能"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let now = gongjiang::db::now_ms();
+    let (s, sess) = app
+        .post(staff, &format!("/api/v1/courses/{}/sessions", c["id"]), json!({"place": "一舟学院 201 教室", "starts_at": now - 600_000, "ends_at": now + 3_600_000, "capacity": capacity, "centralised": true}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sess}");
+    (
+        c["id"].as_i64().unwrap(),
+        sess["session"]["id"].as_i64().unwrap(),
+        sess["checkin_token"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn capacity_and_a_waiting_list_that_moves_up() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let (_, sid, _) = course_now(&app, &staff, 2).await;
+    let ms = members_of(&app, "JS-YIZHOU", 4).await;
+    let mut t = vec![];
+    for m in &ms {
+        t.push(member_token(&app, *m).await);
+    }
+    let path = format!("/api/v1/sessions/{sid}/enrol");
+    let enrol = |i: usize| act(&app, &t[i], Method::POST, &path, None);
+    assert_eq!(enrol(0).await.1["state"], "enrolled");
+    assert_eq!(enrol(1).await.1["state"], "enrolled");
+    let (_, w3) = enrol(2).await;
+    assert_eq!(
+        (w3["state"].as_str(), w3["position"].as_i64()),
+        (Some("waiting"), Some(1))
+    );
+    let (_, w4) = enrol(3).await;
+    assert_eq!(w4["position"], 2);
+    let (s, _) = enrol(0).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one place a person");
+
+    let (s, c) = act(
+        &app,
+        &t[1],
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        c["promoted_member_id"], ms[2],
+        "the first on the waiting list moves up"
+    );
+    let (_, roster) = app
+        .get(&staff, &format!("/api/v1/sessions/{sid}/roster"))
+        .await;
+    let states: Vec<(i64, String)> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["member_id"].as_i64().unwrap(),
+                e["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&(ms[0], "enrolled".into()))
+            && states.contains(&(ms[2], "enrolled".into()))
+    );
+    assert!(
+        states.contains(&(ms[3], "waiting".into()))
+            && states.contains(&(ms[1], "cancelled".into()))
+    );
+    // Back after cancelling: the list, not the front of it.
+    assert_eq!(enrol(1).await.1["state"], "waiting");
+    let (_, course) = app
+        .get(&staff, &format!("/api/v1/sessions/{sid}/roster"))
+        .await;
+    assert_eq!(
+        (
+            course["session"]["enrolled"].as_i64(),
+            course["session"]["waiting"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn check_in_by_the_enrolled_in_the_window_and_completion_pays_once() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    app.post(
+        &staff,
+        "/api/v1/points/rules",
+        json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 10}),
+    )
+    .await;
+    app.post(
+        &staff,
+        "/api/v1/points/rules",
+        json!({"org_id": town, "code": "feedback", "label": "提交课程反馈", "points": 2}),
+    )
+    .await;
+    let (cid, sid, token) = course_now(&app, &staff, 1).await;
+    let ms = members_of(&app, "JS-YIZHOU", 3).await;
+    let (a, w, x) = (
+        member_token(&app, ms[0]).await,
+        member_token(&app, ms[1]).await,
+        member_token(&app, ms[2]).await,
+    );
+    act(
+        &app,
+        &a,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    act(
+        &app,
+        &w,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    let checkin = |t: &str, tok: &str| {
+        let (t, tok) = (t.to_string(), tok.to_string());
+        let app = &app;
+        async move {
+            act(
+                app,
+                &t,
+                Method::POST,
+                &format!("/api/v1/sessions/{sid}/checkin"),
+                Some(json!({"token": tok})),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        checkin(&a, "wrong").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only the code shown at the session"
+    );
+    assert_eq!(
+        checkin(&w, &token).await.0,
+        StatusCode::CONFLICT,
+        "the waiting list does not check in"
+    );
+    assert_eq!(
+        checkin(&x, &token).await.0,
+        StatusCode::CONFLICT,
+        "not enrolled"
+    );
+    let (s, ok) = checkin(&a, &token).await;
+    assert_eq!(
+        (s, ok["points_awarded"].as_i64()),
+        (StatusCode::OK, Some(10)),
+        "{ok}"
+    );
+    let (_, again) = checkin(&a, &token).await;
+    assert_eq!(
+        (
+            again["first_check_in"].as_bool(),
+            again["points_awarded"].as_i64()
+        ),
+        (Some(false), Some(0))
+    );
+    let (_, bal) = act(&app, &a, Method::GET, "/api/v1/points/balance", None).await;
+    assert_eq!(bal["balance"], 10);
+
+    // A second session of the same course: attended, but the course pays once.
+    let now = gongjiang::db::now_ms();
+    let (_, s2) = app.post(&staff, &format!("/api/v1/courses/{cid}/sessions"), json!({"place": "车间", "starts_at": now - 60_000, "ends_at": now + 60_000, "capacity": 5})).await;
+    let s2id = s2["session"]["id"].as_i64().unwrap();
+    act(
+        &app,
+        &a,
+        Method::POST,
+        &format!("/api/v1/sessions/{s2id}/enrol"),
+        None,
+    )
+    .await;
+    let (_, second) = act(
+        &app,
+        &a,
+        Method::POST,
+        &format!("/api/v1/sessions/{s2id}/checkin"),
+        Some(json!({"token": s2["checkin_token"]})),
+    )
+    .await;
+    assert_eq!(
+        (second["state"].as_str(), second["points_awarded"].as_i64()),
+        (Some("attended"), Some(0))
+    );
+    // A session next week: check-in is not open yet.
+    let (_, s3) = app.post(&staff, &format!("/api/v1/courses/{cid}/sessions"), json!({"place": "车间", "starts_at": now + 7 * 86_400_000, "ends_at": now + 7 * 86_400_000 + 3_600_000, "capacity": 5})).await;
+    let s3id = s3["session"]["id"].as_i64().unwrap();
+    act(
+        &app,
+        &a,
+        Method::POST,
+        &format!("/api/v1/sessions/{s3id}/enrol"),
+        None,
+    )
+    .await;
+    let (s, e) = act(
+        &app,
+        &a,
+        Method::POST,
+        &format!("/api/v1/sessions/{s3id}/checkin"),
+        Some(json!({"token": s3["checkin_token"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["errors"][0]["message"].as_str().unwrap().contains("开放"));
+
+    // Feedback: one per member and course, editable; the first pays the feedback rule.
+    let (s, _) = act(
+        &app,
+        &a,
+        Method::PUT,
+        &format!("/api/v1/courses/{cid}/feedback"),
+        Some(json!({"rating": 6})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, f) = act(
+        &app,
+        &a,
+        Method::PUT,
+        &format!("/api/v1/courses/{cid}/feedback"),
+        Some(json!({"rating": 5, "comment": "老师讲得清楚"})),
+    )
+    .await;
+    assert_eq!(
+        (s, f["points_awarded"].as_i64()),
+        (StatusCode::CREATED, Some(2))
+    );
+    let (s, f) = act(
+        &app,
+        &a,
+        Method::PUT,
+        &format!("/api/v1/courses/{cid}/feedback"),
+        Some(json!({"rating": 4, "comment": "希望多些实操"})),
+    )
+    .await;
+    assert_eq!((s, f["points_awarded"].as_i64()), (StatusCode::OK, Some(0)));
+    act(
+        &app,
+        &w,
+        Method::PUT,
+        &format!("/api/v1/courses/{cid}/feedback"),
+        Some(json!({"rating": 3})),
+    )
+    .await;
+    let (_, fb) = app
+        .get(&staff, &format!("/api/v1/courses/{cid}/feedback"))
+        .await;
+    assert_eq!(
+        (
+            fb["rating"]["average"].as_f64(),
+            fb["rating"]["count"].as_i64()
+        ),
+        (Some(3.5), Some(2))
+    );
+    assert!(fb["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["comment"] == "希望多些实操"));
+    let (s, _) = act(
+        &app,
+        &a,
+        Method::GET,
+        &format!("/api/v1/courses/{cid}/feedback"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "members see their own, staff see all"
+    );
+}
+
+#[tokio::test]
+async fn a_branch_cannot_touch_another_branchs_courses() {
+    let app = TestApp::spawn().await;
+    let town_admin = app.login("jiangshan").await;
+    let (cid, sid, _) = course_now(&app, &town_admin, 5).await;
+    let huarui = app.org_id("JS-HUARUI").await;
+    let (s, _) = app.post(&town_admin, "/api/v1/accounts", json!({"username": "huarui_staff", "password": "gongjiang", "role": "officer", "org_id": huarui})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let branch = app.login("huarui_staff").await;
+    // Member accounts first: making them is a write of its own.
+    let hz = member_token(&app, app.member_of("ZJ-HZ").await).await;
+    let hr = member_token(&app, app.member_of("JS-HUARUI").await).await;
+    let before = app.fingerprint().await;
+    let (s, _) = app
+        .post(
+            &branch,
+            &format!("/api/v1/courses/{cid}/sessions"),
+            json!({"place": "x", "starts_at": 1, "ends_at": 2, "capacity": 1}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "华瑞's staff do not see 一舟's course"
+    );
+    let (s, _) = app
+        .get(&branch, &format!("/api/v1/sessions/{sid}/roster"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .post(
+            &branch,
+            "/api/v1/courses",
+            json!({"org_id": app.org_id("JS-YIZHOU").await, "title": "x", "category": "职业技能"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, e) = app
+        .post(
+            &branch,
+            "/api/v1/courses",
+            json!({"org_id": huarui, "title": "", "category": "烹饪"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"].as_array().unwrap().len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 2)
+    );
+    // A member of another town does not see the course; a member of 华瑞 does not either (一舟's branch).
+    let (s, _) = act(
+        &app,
+        &hz,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = act(
+        &app,
+        &hr,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(before, app.fingerprint().await);
+    // A course of the town (the main academy) is open to every branch's members.
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (_, c2) = app
+        .post(
+            &town_admin,
+            "/api/v1/courses",
+            json!({"org_id": town, "title": "安全生产", "category": "思想政治"}),
+        )
+        .await;
+    let (_, list) = act(&app, &hr, Method::GET, "/api/v1/courses", None).await;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == c2["id"]));
+    assert!(!list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == cid));
+}
