@@ -232,22 +232,33 @@ async fn session_course(s: &AppState, id: i64) -> AppResult<(store::Session, sto
     Ok((session, course))
 }
 
+/// Enrols the caller's member record in a session: (state, waiting position).
+pub async fn enrol_for(s: &AppState, c: &Caller, id: i64) -> AppResult<(String, i64)> {
+    let (session, course) = session_course(s, id).await?;
+    let m = as_member(s, c, &course).await?;
+    if crate::db::now_ms() > session.ends_at {
+        return Err(AppError::conflict(None, "本场已结束，不能报名"));
+    }
+    crate::enrolment::store::enrol(&s.db, &Actor::of(c), SESSION, id, m.id, m.org_id).await
+}
+
 async fn enrol(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let (session, course) = session_course(&s, id).await?;
-    let m = as_member(&s, &c, &course).await?;
-    if crate::db::now_ms() > session.ends_at {
-        return Err(AppError::conflict(None, "本场已结束，不能报名"));
-    }
-    let (state, position) =
-        crate::enrolment::store::enrol(&s.db, &Actor::of(&c), SESSION, id, m.id, m.org_id).await?;
+    let (state, position) = enrol_for(&s, &c, id).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "session_id": id, "state": state, "position": position })),
     ))
+}
+
+/// Cancels the caller's place; returns who moved up from the waiting list.
+pub async fn cancel_for(s: &AppState, c: &Caller, id: i64) -> AppResult<Option<i64>> {
+    let (_, course) = session_course(s, id).await?;
+    let m = as_member(s, c, &course).await?;
+    crate::enrolment::store::cancel(&s.db, &Actor::of(c), SESSION, id, m.id).await
 }
 
 async fn cancel(
@@ -255,10 +266,7 @@ async fn cancel(
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
-    let (_, course) = session_course(&s, id).await?;
-    let m = as_member(&s, &c, &course).await?;
-    let promoted =
-        crate::enrolment::store::cancel(&s.db, &Actor::of(&c), SESSION, id, m.id).await?;
+    let promoted = cancel_for(&s, &c, id).await?;
     Ok(Json(
         json!({ "session_id": id, "state": "cancelled", "promoted_member_id": promoted }),
     ))
@@ -271,16 +279,11 @@ struct CheckinBody {
 
 /// Check-in by scanning the session's QR code (its token), in the session's
 /// window, by an enrolled member; attending completes the course, which pays
-/// the union's `course_completed` rule once per member and course.
-async fn checkin(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<CheckinBody>,
-) -> AppResult<Json<Value>> {
-    let (session, course) = session_course(&s, id).await?;
-    let m = as_member(&s, &c, &course).await?;
-    let token = b.token.unwrap_or_default();
+/// the union's `course_completed` rule once per member and course. Returns
+/// (first check-in, points paid now).
+pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppResult<(bool, i64)> {
+    let (session, course) = session_course(s, id).await?;
+    let m = as_member(s, c, &course).await?;
     if !crate::web::constant_time_eq(token.trim().as_bytes(), session.checkin_token.as_bytes()) {
         return Err(AppError::invalid(
             "token",
@@ -293,7 +296,7 @@ async fn checkin(
         session.ends_at,
     )
     .map_err(|m| AppError::invalid("token", m))?;
-    let actor = Actor::of(&c);
+    let actor = Actor::of(c);
     let first = crate::enrolment::store::attend(&s.db, &actor, SESSION, id, m.id).await?;
     let points = match crate::points::store::award(
         &s.db,
@@ -312,6 +315,16 @@ async fn checkin(
         Err(AppError::Invalid(_)) => 0,
         Err(e) => return Err(e),
     };
+    Ok((first, points))
+}
+
+async fn checkin(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CheckinBody>,
+) -> AppResult<Json<Value>> {
+    let (first, points) = checkin_for(&s, &c, id, b.token.as_deref().unwrap_or("")).await?;
     Ok(Json(
         json!({ "session_id": id, "state": "attended", "first_check_in": first, "points_awarded": points }),
     ))
@@ -341,28 +354,28 @@ struct FeedbackBody {
     comment: Option<String>,
 }
 
-/// `PUT /api/v1/courses/{id}/feedback`: one rating per member and course, editable;
-/// the first one pays the union's `feedback` rule (once).
-async fn put_feedback(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<FeedbackBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+/// The member's rating and comment (one per course, editable); the first pays
+/// the union's `feedback` rule once. Returns (new, points paid now).
+pub async fn feedback_for(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    rating: i64,
+    comment: &str,
+) -> AppResult<(bool, i64)> {
     let course = store::course(&s.db, id).await?;
-    let m = as_member(&s, &c, &course).await?;
+    let m = as_member(s, c, &course).await?;
     let mut e = Errors::default();
-    let rating = b.rating.unwrap_or(0);
     if !(1..=5).contains(&rating) {
         e.add("rating", "评分应为 1–5 星");
     }
-    let comment = b.comment.as_deref().unwrap_or("").trim().to_string();
+    let comment = comment.trim();
     if comment.chars().count() > 1000 {
         e.add("comment", "评价不能超过1000个字");
     }
     e.finish()?;
-    let actor = Actor::of(&c);
-    let new = store::put_feedback(&s.db, &actor, &course, m.id, rating, &comment).await?;
+    let actor = Actor::of(c);
+    let new = store::put_feedback(&s.db, &actor, &course, m.id, rating, comment).await?;
     let points = match crate::points::store::award(
         &s.db,
         &actor,
@@ -378,6 +391,19 @@ async fn put_feedback(
         Ok(_) | Err(AppError::Invalid(_)) => 0,
         Err(e) => return Err(e),
     };
+    Ok((new, points))
+}
+
+/// `PUT /api/v1/courses/{id}/feedback`.
+async fn put_feedback(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<FeedbackBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let rating = b.rating.unwrap_or(0);
+    let comment = b.comment.unwrap_or_default();
+    let (new, points) = feedback_for(&s, &c, id, rating, &comment).await?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -386,7 +412,7 @@ async fn put_feedback(
     Ok((
         status,
         Json(
-            json!({ "course_id": id, "rating": rating, "comment": comment, "points_awarded": points }),
+            json!({ "course_id": id, "rating": rating, "comment": comment.trim(), "points_awarded": points }),
         ),
     ))
 }

@@ -3,6 +3,7 @@
 //! (through the enrolment engine), completion paid in points once, feedback.
 
 pub mod api;
+pub mod pages;
 pub mod store;
 
 /// The categories every academy starts with.

@@ -33,7 +33,7 @@ pub struct MNav {
     pub active: &'static str,
 }
 
-async fn nav(
+pub async fn nav(
     s: &AppState,
     c: &Caller,
     active: &'static str,

@@ -415,3 +415,108 @@ async fn a_branch_cannot_touch_another_branchs_courses() {
         .iter()
         .any(|c| c["id"] == cid));
 }
+
+/// The worker on the phone: enrol, open the session's QR link and check in,
+/// rate the course, and spend the points in the catalogue.
+#[tokio::test]
+async fn a_worker_enrols_checks_in_rates_and_redeems_on_the_phone() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    app.post(
+        &staff,
+        "/api/v1/points/rules",
+        json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 30}),
+    )
+    .await;
+    app.post(
+        &staff,
+        "/api/v1/points/rules",
+        json!({"org_id": town, "code": "feedback", "label": "提交课程反馈", "points": 5}),
+    )
+    .await;
+    app.post(
+        &staff,
+        "/api/v1/catalog/items",
+        json!({"org_id": town, "name": "工具包", "price": 35, "stock": 10}),
+    )
+    .await;
+    let (cid, sid, token) = course_now(&app, &staff, 10).await;
+
+    let mut w = Browser::login(&app, "worker", "gongjiang").await;
+    let list = w.page("/m/courses").await;
+    assert!(
+        list.html.contains("数控车床操作") && list.html.contains("名额 0/10"),
+        "{}",
+        list.html
+    );
+    let csrf = csrf_of(&list.html);
+    let enrolled = w
+        .post(&format!("/m/sessions/{sid}/enrol"), &[("csrf", &csrf)])
+        .await;
+    assert!(
+        enrolled.html.contains("报名成功") && enrolled.html.contains("已报名"),
+        "{}",
+        enrolled.html
+    );
+
+    // The QR code on the staff screen opens this page on the phone.
+    let scan = w.page(&format!("/m/checkin/{sid}?token={token}")).await;
+    assert!(scan.html.contains("确认签到"));
+    let wrong = w
+        .post(
+            &format!("/m/checkin/{sid}"),
+            &[("csrf", &csrf), ("token", "guess")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("签到码无效"));
+    let ok = w
+        .post(
+            &format!("/m/checkin/{sid}"),
+            &[("csrf", &csrf), ("token", &token)],
+        )
+        .await;
+    assert!(ok.html.contains("获得 30 积分"), "{}", ok.html);
+
+    let rated = w
+        .post(
+            &format!("/m/courses/{cid}"),
+            &[
+                ("csrf", &csrf),
+                ("rating", "5"),
+                ("comment", "实操多，收获大"),
+            ],
+        )
+        .await;
+    assert!(
+        rated.html.contains("获得 5 积分") && rated.html.contains("修改评价"),
+        "{}",
+        rated.html
+    );
+    let bad = w
+        .post(
+            &format!("/m/courses/{cid}"),
+            &[("csrf", &csrf), ("comment", "没有打分")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let home = w.page("/m").await;
+    assert!(home.html.contains(">35<"), "30 + 5 points: {}", home.html);
+    let item: i64 = sqlx::query("SELECT id FROM catalog_items WHERE name = '工具包'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let redeemed = w
+        .post(&format!("/m/catalog/{item}/redeem"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(redeemed.status, StatusCode::SEE_OTHER);
+    assert!(w.page("/m").await.html.contains(">0<"));
+    let (_, fb) = app
+        .get(&staff, &format!("/api/v1/courses/{cid}/feedback"))
+        .await;
+    assert_eq!(fb["items"][0]["comment"], "实操多，收获大");
+}

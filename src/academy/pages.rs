@@ -1,0 +1,325 @@
+//! The worker's phone pages for the academy: courses and sessions with enrol
+//! and cancel, the check-in page a session's QR code opens, and feedback.
+
+use super::{api, store, SESSION};
+use crate::app::AppState;
+use crate::auth::{Caller, PageCaller};
+use crate::points::pages::{nav, MNav};
+use crate::web::error::AppError;
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{format_ms, PageForm};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sqlx::Row;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/m/courses", get(courses))
+        .route("/m/courses/{id}", get(course).post(feedback))
+        .route("/m/sessions/{id}/enrol", post(enrol))
+        .route("/m/sessions/{id}/cancel", post(cancel))
+        .route("/m/checkin/{id}", get(checkin_page).post(checkin))
+}
+
+pub struct SessionLine {
+    pub session: store::Session,
+    /// The member's state here: "", enrolled, waiting, attended, cancelled.
+    pub mine: String,
+}
+
+pub struct CourseLine {
+    pub course: store::Course,
+    pub sessions: Vec<SessionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "m/courses.html")]
+struct CoursesPage {
+    m: MNav,
+    courses: Vec<CourseLine>,
+    notice: String,
+    error: String,
+}
+
+impl CoursesPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+async fn my_state(s: &AppState, session: i64, member: i64) -> Result<String, AppError> {
+    let row = sqlx::query(
+        "SELECT state FROM enrolments WHERE kind = $1 AND target_id = $2 AND member_id = $3",
+    )
+    .bind(SESSION)
+    .bind(session)
+    .bind(member)
+    .fetch_optional(&s.db.pool)
+    .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+async fn courses_view(
+    s: &AppState,
+    c: &Caller,
+    notice: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (m, member) = nav(s, c, "courses").await.or_page(c)?;
+    let mut lines = vec![];
+    for course in store::courses_on_path(&s.db, &member.org_path)
+        .await
+        .or_page(c)?
+    {
+        let mut sessions = vec![];
+        for session in store::sessions(&s.db, course.id).await.or_page(c)? {
+            let mine = my_state(s, session.id, member.id).await.or_page(c)?;
+            sessions.push(SessionLine { session, mine });
+        }
+        lines.push(CourseLine { course, sessions });
+    }
+    Ok(render_with(
+        status,
+        &CoursesPage {
+            m,
+            courses: lines,
+            notice,
+            error,
+        },
+    ))
+}
+
+async fn courses(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    courses_view(&s, &c, String::new(), String::new(), StatusCode::OK).await
+}
+
+/// A refusal the member can understand goes back on the page; anything else is an error page.
+fn shown(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Conflict { .. } | AppError::Invalid(_) => Some(
+            e.field_errors()
+                .into_iter()
+                .map(|f| f.message)
+                .next()
+                .unwrap_or_else(|| e.to_string()),
+        ),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn enrol(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: PageForm<Empty>,
+) -> PageResult {
+    let c = form.caller;
+    match api::enrol_for(&s, &c, id).await {
+        Ok((state, position)) => {
+            let notice = if state == "enrolled" {
+                "报名成功".to_string()
+            } else {
+                format!("名额已满，您在候补名单第 {position} 位，有人取消会自动递补")
+            };
+            courses_view(&s, &c, notice, String::new(), StatusCode::OK).await
+        }
+        Err(e) => match shown(&e) {
+            Some(msg) => courses_view(&s, &c, String::new(), msg, e.status()).await,
+            None => Err(e).or_page(&c),
+        },
+    }
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: PageForm<Empty>,
+) -> PageResult {
+    let c = form.caller;
+    match api::cancel_for(&s, &c, id).await {
+        Ok(_) => courses_view(&s, &c, "已取消报名".into(), String::new(), StatusCode::OK).await,
+        Err(e) => match shown(&e) {
+            Some(msg) => courses_view(&s, &c, String::new(), msg, e.status()).await,
+            None => Err(e).or_page(&c),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "m/checkin.html")]
+struct CheckinPage {
+    m: MNav,
+    course: store::Course,
+    session: store::Session,
+    token: String,
+    result: String,
+    error: String,
+}
+
+impl CheckinPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// What the session's QR code opens on the phone: the session and a button.
+async fn checkin_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    Query(q): Query<TokenQuery>,
+) -> PageResult {
+    let (m, member) = nav(&s, &c, "courses").await.or_page(&c)?;
+    let session = store::session(&s.db, id).await.or_page(&c)?;
+    let course = store::course(&s.db, session.course_id).await.or_page(&c)?;
+    if !member.org_path.starts_with(&course.org_path) {
+        return Err(AppError::not_found("课程场次")).or_page(&c);
+    }
+    let page = CheckinPage {
+        m,
+        course,
+        session,
+        token: q.token.unwrap_or_default(),
+        result: String::new(),
+        error: String::new(),
+    };
+    Ok(render_with(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+struct CheckinForm {
+    #[serde(default)]
+    token: String,
+}
+
+async fn checkin(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<CheckinForm>,
+) -> PageResult {
+    let (result, error, status) = match api::checkin_for(&s, &c, id, &f.token).await {
+        Ok((true, points)) if points > 0 => (
+            format!("签到成功！完成课程，获得 {points} 积分"),
+            String::new(),
+            StatusCode::OK,
+        ),
+        Ok((true, _)) => ("签到成功！".to_string(), String::new(), StatusCode::OK),
+        Ok((false, _)) => ("您已签到过了".to_string(), String::new(), StatusCode::OK),
+        Err(e) => match shown(&e) {
+            Some(msg) => (String::new(), msg, e.status()),
+            None => return Err(e).or_page(&c),
+        },
+    };
+    let (m, _) = nav(&s, &c, "courses").await.or_page(&c)?;
+    let session = store::session(&s.db, id).await.or_page(&c)?;
+    let course = store::course(&s.db, session.course_id).await.or_page(&c)?;
+    Ok(render_with(
+        status,
+        &CheckinPage {
+            m,
+            course,
+            session,
+            token: f.token,
+            result,
+            error,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "m/course.html")]
+struct CoursePage {
+    m: MNav,
+    course: store::Course,
+    rating: i64,
+    comment: String,
+    notice: String,
+    error: String,
+}
+
+async fn course_view(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    notice: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (m, member) = nav(s, c, "courses").await.or_page(c)?;
+    let course = store::course(&s.db, id).await.or_page(c)?;
+    if !member.org_path.starts_with(&course.org_path) {
+        return Err(AppError::not_found("课程")).or_page(c);
+    }
+    let mine = store::feedback(&s.db, id)
+        .await
+        .or_page(c)?
+        .into_iter()
+        .find(|f| f.member_id == member.id);
+    let (rating, comment) = mine
+        .map(|f| (f.rating, f.comment))
+        .unwrap_or((0, String::new()));
+    Ok(render_with(
+        status,
+        &CoursePage {
+            m,
+            course,
+            rating,
+            comment,
+            notice,
+            error,
+        },
+    ))
+}
+
+async fn course(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    course_view(&s, &c, id, String::new(), String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn feedback(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<FeedbackForm>,
+) -> PageResult {
+    let rating = f.rating.trim().parse().unwrap_or(0);
+    match api::feedback_for(&s, &c, id, rating, &f.comment).await {
+        Ok((_, points)) => {
+            let notice = if points > 0 {
+                format!("感谢评价！获得 {points} 积分")
+            } else {
+                "评价已保存".to_string()
+            };
+            course_view(&s, &c, id, notice, String::new(), StatusCode::OK).await
+        }
+        Err(e) => match shown(&e) {
+            Some(msg) => course_view(&s, &c, id, String::new(), msg, e.status()).await,
+            None => Err(e).or_page(&c),
+        },
+    }
+}
