@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::points::staff::router())
         .merge(crate::academy::api::router())
         .merge(crate::academy::pages::router())
+        .merge(crate::academy::staff::router())
         .merge(crate::roster::pages::router())
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

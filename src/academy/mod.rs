@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod staff;
 pub mod store;
 
 /// The categories every academy starts with.

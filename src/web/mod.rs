@@ -211,6 +211,22 @@ pub fn date_start_ms(date: &str, next: bool) -> Result<i64, String> {
     Ok(day.midnight().assume_offset(offset).unix_timestamp() * 1000)
 }
 
+/// `2026-11-23T09:30` (an `<input type="datetime-local">`, Beijing time) as epoch milliseconds.
+pub fn datetime_local_ms(v: &str) -> Result<i64, String> {
+    let bad = || format!("时间“{}”无效，请写成 2026-11-23 09:30", v.trim());
+    let (date, time) = v.trim().split_once(['T', ' ']).ok_or_else(bad)?;
+    let day = date_start_ms(date, false)?;
+    let (h, m) = time.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (
+        h.parse().map_err(|_| bad())?,
+        m.get(..2).unwrap_or(m).parse().map_err(|_| bad())?,
+    );
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    Ok(day + h * 3_600_000 + m * 60_000)
+}
+
 /// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.
 pub fn format_ms(ms: i64) -> String {
     let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
@@ -246,5 +262,9 @@ mod tests {
     #[test]
     fn beijing_time() {
         assert_eq!(format_ms(0), "1970-01-01 08:00");
+        let ms = datetime_local_ms("2026-11-23T09:30").unwrap();
+        assert_eq!(format_ms(ms), "2026-11-23 09:30");
+        assert!(datetime_local_ms("2026-11-23T25:00").is_err());
+        assert!(datetime_local_ms("tomorrow").is_err());
     }
 }

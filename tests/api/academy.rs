@@ -520,3 +520,124 @@ async fn a_worker_enrols_checks_in_rates_and_redeems_on_the_phone() {
         .await;
     assert_eq!(fb["items"][0]["comment"], "实操多，收获大");
 }
+
+/// Staff open a course and a session from the console; the session page shows
+/// the roster and the QR code of the check-in link that really checks in.
+#[tokio::test]
+async fn staff_open_courses_and_show_the_check_in_code() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    let page = b.page("/academy").await;
+    let csrf = csrf_of(&page.html);
+    let yizhou = app.org_id("JS-YIZHOU").await.to_string();
+    let bad = b
+        .post(
+            "/academy",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &yizhou),
+                ("title", ""),
+                ("category", "烹饪"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("课程类别应为"));
+    let made = b
+        .post(
+            "/academy",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &yizhou),
+                ("title", "电工安全操作"),
+                ("category", "职业技能"),
+                ("description", "劳模 魏明 主讲"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let course_path = made.location.unwrap();
+
+    let bad = b
+        .post(
+            &course_path,
+            &[
+                ("csrf", &csrf),
+                ("place", "车间"),
+                ("starts", "2026-11-23T10:00"),
+                ("ends", "2026-11-23T09:00"),
+                ("capacity", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.html.contains("结束时间须晚于开始时间") && bad.html.contains("名额应为"),
+        "{}",
+        bad.html
+    );
+    // A session happening now, in Beijing time as the form gives it.
+    let fmt = |ms: i64| gongjiang::web::format_ms(ms).replace(' ', "T");
+    let now = gongjiang::db::now_ms();
+    let made = b
+        .post(
+            &course_path,
+            &[
+                ("csrf", &csrf),
+                ("place", "一舟学院 201"),
+                ("starts", &fmt(now - 600_000)),
+                ("ends", &fmt(now + 3_600_000)),
+                ("capacity", "20"),
+                ("centralised", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let session_path = made.location.unwrap();
+    let sid: i64 = session_path.rsplit('/').next().unwrap().parse().unwrap();
+
+    // A worker enrols; the session page lists them and shows the code.
+    let worker: i64 = sqlx::query("SELECT member_id FROM accounts WHERE username = 'worker'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let t = member_token(&app, worker).await;
+    let (s, _) = act(
+        &app,
+        &t,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let shown = b.page(&session_path).await;
+    assert!(
+        shown.html.contains("<svg") && shown.html.contains("签到二维码"),
+        "the QR code is drawn"
+    );
+    assert!(shown.html.contains("已报名"));
+    let url_start = shown.html.find("/m/checkin/").unwrap();
+    let link: String = shown.html[url_start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let (s, ok) = act(
+        &app,
+        &t,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/checkin"),
+        Some(json!({"token": token})),
+    )
+    .await;
+    assert_eq!(
+        (s, ok["state"].as_str()),
+        (StatusCode::OK, Some("attended")),
+        "the code on the screen checks in: {ok}"
+    );
+    assert!(b.page(&session_path).await.html.contains("已签到"));
+    assert!(b.page(&course_path).await.html.contains("集中培训"));
+}

@@ -492,7 +492,29 @@ async fn killed_in_the_middle_an_import_leaves_nothing_and_runs_again() {
     .stderr(std::process::Stdio::null())
     .spawn()
     .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Wait until the import has begun (its job row exists; a loaded machine may
+    // take a while to start the process), then let it write for a second.
+    let mut started = false;
+    for _ in 0..600 {
+        let n: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) FROM imports")
+                .fetch_one(&app.state.db.pool)
+                .await
+                .unwrap(),
+            0,
+        );
+        if n > 0 {
+            started = true;
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it was seen starting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(started, "the import did not start within a minute");
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert!(
         child.try_wait().unwrap().is_none(),
         "the import should still be running when it is killed; make the roster bigger"

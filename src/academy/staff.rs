@@ -1,0 +1,320 @@
+//! The staff console for the academy: courses, their sessions and feedback,
+//! a session's roster and the QR code that workers scan to check in.
+
+use super::{store, CATEGORIES, SESSION};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::pages::{org_options, OrgOption};
+use crate::auth::{Caller, PageCaller, Right};
+use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::{datetime_local_ms, format_ms, FormErrors, Nav, PageForm};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/academy", get(courses_page).post(create_course))
+        .route(
+            "/academy/courses/{id}",
+            get(course_page).post(create_session),
+        )
+        .route("/academy/sessions/{id}", get(session_page))
+}
+
+#[derive(Template)]
+#[template(path = "academy/courses.html")]
+struct CoursesPage {
+    nav: Option<Nav>,
+    courses: Vec<store::Course>,
+    orgs: Vec<OrgOption>,
+    categories: Vec<&'static str>,
+    home_org: i64,
+    errors: FormErrors,
+    can_write: bool,
+}
+
+async fn courses_view(
+    s: &AppState,
+    c: &Caller,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    if !c.can(Right::Read) {
+        return Ok(Redirect::to("/m/courses").into_response());
+    }
+    let courses = store::courses_in(&s.db, &c.scope(Right::Read))
+        .await
+        .or_page(c)?;
+    let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
+    let page = CoursesPage {
+        nav: Some(Nav::new(c, "academy")),
+        courses,
+        orgs,
+        categories: CATEGORIES.to_vec(),
+        home_org: c.home_org().unwrap_or(0),
+        errors,
+        can_write: c.can(Right::Roster),
+    };
+    Ok(render_with(status, &page))
+}
+
+async fn courses_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
+    courses_view(&s, &c, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CourseForm {
+    org_id: Option<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn create_course(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<CourseForm>,
+) -> PageResult {
+    let r: AppResult<i64> = async {
+        let org_id = f
+            .org_id
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| AppError::invalid("org_id", "请选择开课的工会"))?;
+        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        let mut e = Errors::default();
+        let title = e.take("title", crate::org::rules::parse_name(&f.title));
+        if !CATEGORIES.contains(&f.category.trim()) {
+            e.add(
+                "category",
+                format!("课程类别应为：{}", CATEGORIES.join("、")),
+            );
+        }
+        e.finish()?;
+        store::create_course(
+            &s.db,
+            &Actor::of(&c),
+            org_id,
+            &title.unwrap_or_default(),
+            f.category.trim(),
+            None,
+            f.description.trim(),
+        )
+        .await
+    }
+    .await;
+    match r {
+        Ok(id) => Ok(Redirect::to(&format!("/academy/courses/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_) | AppError::Forbidden(_))) => {
+            courses_view(&s, &c, FormErrors::from_error(&e), e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "academy/course.html")]
+struct CoursePage {
+    nav: Option<Nav>,
+    course: store::Course,
+    sessions: Vec<store::Session>,
+    feedback: Vec<store::Feedback>,
+    average: String,
+    errors: FormErrors,
+    can_write: bool,
+}
+
+impl CoursePage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+}
+
+async fn visible_course(s: &AppState, c: &Caller, id: i64) -> AppResult<store::Course> {
+    let course = store::course(&s.db, id).await?;
+    if !c.scope(Right::Read).covers_path(&course.org_path) {
+        return Err(AppError::not_found("课程"));
+    }
+    Ok(course)
+}
+
+async fn course_view(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let course = visible_course(s, c, id).await.or_page(c)?;
+    let sessions = store::sessions(&s.db, id).await.or_page(c)?;
+    let feedback = store::feedback(&s.db, id).await.or_page(c)?;
+    let average = if feedback.is_empty() {
+        "暂无".to_string()
+    } else {
+        format!(
+            "{:.1}",
+            feedback.iter().map(|f| f.rating as f64).sum::<f64>() / feedback.len() as f64
+        )
+    };
+    let can_write = c.scope(Right::Roster).covers_path(&course.org_path);
+    Ok(render_with(
+        status,
+        &CoursePage {
+            nav: Some(Nav::new(c, "academy")),
+            course,
+            sessions,
+            feedback,
+            average,
+            errors,
+            can_write,
+        },
+    ))
+}
+
+async fn course_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    course_view(&s, &c, id, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct SessionForm {
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+    #[serde(default)]
+    capacity: String,
+    centralised: Option<String>,
+}
+
+async fn create_session(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<SessionForm>,
+) -> PageResult {
+    let r: AppResult<i64> = async {
+        let course = visible_course(&s, &c, id).await?;
+        if !c.scope(Right::Roster).covers_path(&course.org_path) {
+            return Err(AppError::forbidden());
+        }
+        let mut e = Errors::default();
+        let place = f.place.trim();
+        if place.is_empty() || place.chars().count() > 100 {
+            e.add("place", "请填写上课地点（不超过100个字）");
+        }
+        let starts = e.take("starts", datetime_local_ms(&f.starts));
+        let ends = e.take("ends", datetime_local_ms(&f.ends));
+        if let (Some(a), Some(b)) = (starts, ends) {
+            if b <= a {
+                e.add("ends", "结束时间须晚于开始时间");
+            }
+        }
+        let capacity = e.take(
+            "capacity",
+            f.capacity
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|c| (1..=10_000).contains(c))
+                .ok_or_else(|| "名额应为 1–10000".to_string()),
+        );
+        e.finish()?;
+        let ns = store::NewSession {
+            place,
+            starts_at: starts.unwrap_or(0),
+            ends_at: ends.unwrap_or(0),
+            capacity: capacity.unwrap_or(1),
+            centralised: f.centralised.is_some(),
+        };
+        store::create_session(&s.db, &Actor::of(&c), &course, &ns).await
+    }
+    .await;
+    match r {
+        Ok(sid) => Ok(Redirect::to(&format!("/academy/sessions/{sid}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
+            course_view(&s, &c, id, FormErrors::from_error(&e), e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "academy/session.html")]
+struct SessionPage {
+    nav: Option<Nav>,
+    course: store::Course,
+    session: store::Session,
+    roster: Vec<crate::enrolment::store::Enrolment>,
+    checkin_url: String,
+    qr_svg: String,
+}
+
+impl SessionPage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
+    fn state(&self, s: &str) -> &'static str {
+        match s {
+            "enrolled" => "已报名",
+            "waiting" => "候补",
+            "attended" => "已签到",
+            "cancelled" => "已取消",
+            _ => "",
+        }
+    }
+}
+
+/// The roster, and the QR code of the check-in link to show on a screen at the session.
+async fn session_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
+    let session = store::session(&s.db, id).await.or_page(&c)?;
+    let course = visible_course(&s, &c, session.course_id)
+        .await
+        .or_page(&c)?;
+    let roster = crate::enrolment::store::roster(&s.db, SESSION, id)
+        .await
+        .or_page(&c)?;
+    // The phone opens the link on this server, as the browser reached it.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let checkin_url = format!(
+        "http://{host}/m/checkin/{id}?token={}",
+        session.checkin_token
+    );
+    let qr_svg = qrcode::QrCode::new(checkin_url.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color>()
+                .min_dimensions(260, 260)
+                .build()
+        })
+        .map_err(|e| anyhow::anyhow!("QR code: {e}"))
+        .or_page(&c)?;
+    let page = SessionPage {
+        nav: Some(Nav::new(&c, "academy")),
+        course,
+        session,
+        roster,
+        checkin_url,
+        qr_svg,
+    };
+    Ok(render_with(StatusCode::OK, &page))
+}
