@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::academy::pages::router())
         .merge(crate::academy::staff::router())
         .merge(crate::roster::pages::router())
+        .layer(middleware::from_fn(api_errors_as_problems))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
@@ -97,6 +98,42 @@ async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// Every error under /api/ is problem+json, including the ones axum answers
+/// itself: a query or path that does not parse (400), an unknown route (404),
+/// a method the route lacks (405), a body too large (413).
+async fn api_errors_as_problems(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let detail = match status.as_u16() {
+        404 if text.is_empty() => "没有这个接口（请查看 /api/v1/openapi.json）".to_string(),
+        405 => "这个接口不支持该请求方法".to_string(),
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("Error").to_string(),
+        _ => format!("请求格式错误：{text}"),
+    };
+    let body = serde_json::json!({
+        "type": "about:blank", "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(), "detail": detail, "errors": [],
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Serves until Ctrl-C; `on_ready` learns the bound address (port 0 in tests).

@@ -246,3 +246,21 @@ async fn openapi_describes_the_contract() {
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn malformed_requests_are_problems_too() {
+    let app = TestApp::spawn().await;
+    let t = app.login("jiangshan").await;
+    // `call` asserts that every API error is application/problem+json.
+    for (method, path) in [
+        (reqwest::Method::GET, "/api/v1/members?org_id=abc"),
+        (reqwest::Method::GET, "/api/v1/members/abc"),
+        (reqwest::Method::GET, "/api/v1/no-such-thing"),
+        (reqwest::Method::DELETE, "/api/v1/orgs"),
+    ] {
+        let (s, body) = app.call(method.clone(), path, Some(&t), None).await;
+        assert!(s.is_client_error(), "{method} {path}: {s}");
+        assert_eq!(body["status"], s.as_u16(), "{method} {path}: {body}");
+        assert!(!body["detail"].as_str().unwrap().is_empty());
+    }
+}
