@@ -362,6 +362,16 @@ fn academy(spec: &mut Value) {
             "post": { "summary": "Check in with the token of the session's QR code, from 30 minutes before the start to the end, enrolled members only; completes the course (the `course_completed` rule pays once)",
                       "parameters": [id.clone()], "requestBody": body("CheckinInput"), "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "409", "422"])) }
         },
+        "/api/v1/courses/{id}/lessons": {
+            "post": { "summary": "A replay (课程回放): title, video_url (http/https), duration_ms (staff)", "parameters": [id.clone()], "requestBody": body("LessonInput"),
+                      "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "The course's replays, with the member's credited watch time", "parameters": [id.clone()],
+                     "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) }
+        },
+        "/api/v1/lessons/{id}/progress": {
+            "post": { "summary": "The player reports its position; the server credits watch time no faster than the video plays; all lessons watched to the course's percentage complete the course (pays once)",
+                      "parameters": [id.clone()], "requestBody": body("ProgressInput"), "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "422"])) }
+        },
         "/api/v1/sessions/{id}/roster": {
             "get": { "summary": "Enrolled, waiting, attended and cancelled (staff), with the check-in token and URL for the QR code", "parameters": [id],
                      "responses": with(json!({ "200": ok_any }), errors(&["401", "403", "404"])) }
@@ -374,6 +384,9 @@ fn academy(spec: &mut Value) {
             "category": { "type": "string" }, "teacher_member_id": { "type": ["integer", "null"] }, "description": { "type": "string" } } },
         "SessionInput": { "type": "object", "required": ["place", "starts_at", "ends_at", "capacity"], "properties": { "place": { "type": "string" },
             "starts_at": { "type": "integer" }, "ends_at": { "type": "integer" }, "capacity": { "type": "integer" }, "centralised": { "type": "boolean" } } },
+        "LessonInput": { "type": "object", "required": ["title", "video_url", "duration_ms"], "properties": { "title": { "type": "string" },
+            "video_url": { "type": "string" }, "duration_ms": { "type": "integer" } } },
+        "ProgressInput": { "type": "object", "required": ["position_ms"], "properties": { "position_ms": { "type": "integer" } } },
         "CheckinInput": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
         "FeedbackInput": { "type": "object", "required": ["rating"], "properties": { "rating": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" } } }
     });

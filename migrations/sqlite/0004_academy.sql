@@ -65,3 +65,28 @@ CREATE TABLE course_feedback (
     updated_at BIGINT NOT NULL,
     UNIQUE (course_id, member_id)
 );
+
+-- Online lessons (课程回放): a video link and its length. Completion by watching
+-- needs `watch_percent` of the course's lessons watched.
+ALTER TABLE courses ADD COLUMN watch_percent BIGINT NOT NULL DEFAULT 90;
+CREATE TABLE lessons (
+    id INTEGER PRIMARY KEY,
+    course_id BIGINT NOT NULL REFERENCES courses(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    title TEXT NOT NULL,
+    video_url TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL CHECK (duration_ms > 0),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX lessons_course ON lessons(course_id);
+
+-- Watch progress as the server credits it: never faster than the video plays,
+-- whatever the player reports (scripts that fake study time are common).
+CREATE TABLE lesson_progress (
+    lesson_id BIGINT NOT NULL REFERENCES lessons(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    watched_ms BIGINT NOT NULL,
+    position_ms BIGINT NOT NULL,
+    reported_at BIGINT NOT NULL,
+    PRIMARY KEY (lesson_id, member_id)
+);

@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/sessions/{id}/cancel", post(cancel))
         .route("/api/v1/sessions/{id}/checkin", post(checkin))
         .route("/api/v1/sessions/{id}/roster", get(roster))
+        .route(
+            "/api/v1/courses/{id}/lessons",
+            post(create_lesson).get(list_lessons),
+        )
+        .route("/api/v1/lessons/{id}/progress", post(progress))
 }
 
 /// Who may see a course: staff over its union, or a member of the union or one below it.
@@ -430,5 +435,122 @@ async fn list_feedback(
     let items = store::feedback(&s.db, id).await?;
     Ok(Json(
         json!({ "rating": rating(&items), "total": items.len(), "items": items }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LessonBody {
+    title: Option<String>,
+    video_url: Option<String>,
+    duration_ms: Option<i64>,
+}
+
+/// `POST /api/v1/courses/{id}/lessons`: a replay (video link and its length) for a course (staff).
+async fn create_lesson(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<LessonBody>,
+) -> AppResult<(StatusCode, Json<store::Lesson>)> {
+    let course = store::course(&s.db, id).await?;
+    match view(&s, &c, &course).await? {
+        Viewer::Staff { can_write: true } => {}
+        _ => return Err(AppError::forbidden()),
+    }
+    let mut e = Errors::default();
+    let title = e.take(
+        "title",
+        crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
+    );
+    let url = b.video_url.as_deref().unwrap_or("").trim().to_string();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 500
+        || url.contains(char::is_whitespace)
+    {
+        e.add("video_url", "视频地址应为 http(s):// 开头的链接");
+    }
+    let duration = b.duration_ms.unwrap_or(0);
+    if !(1_000..=12 * 3_600_000).contains(&duration) {
+        e.add(
+            "duration_ms",
+            "视频时长 duration_ms 应为 1 秒到 12 小时（毫秒）",
+        );
+    }
+    e.finish()?;
+    let lesson = store::create_lesson(
+        &s.db,
+        &Actor::of(&c),
+        &course,
+        &title.unwrap_or_default(),
+        &url,
+        duration,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(lesson)))
+}
+
+async fn list_lessons(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    let course = store::course(&s.db, id).await?;
+    let viewer = view(&s, &c, &course).await?;
+    let mut items = vec![];
+    for l in store::lessons(&s.db, id).await? {
+        let watched = match (&viewer, c.member_id) {
+            (Viewer::Member, Some(m)) => store::progress(&s.db, l.id, m)
+                .await?
+                .map(|p| p.watched_ms)
+                .unwrap_or(0),
+            _ => 0,
+        };
+        items.push(json!({ "lesson": l, "watched_ms": watched }));
+    }
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[derive(Deserialize)]
+struct ProgressBody {
+    position_ms: Option<i64>,
+}
+
+/// `POST /api/v1/lessons/{id}/progress` `{position_ms}` from the member's player: the
+/// server credits watch time no faster than real time; watching every lesson of
+/// a course to its percentage completes the course (the `course_completed` rule pays once).
+async fn progress(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ProgressBody>,
+) -> AppResult<Json<Value>> {
+    let lesson = store::lesson(&s.db, id).await?;
+    let course = store::course(&s.db, lesson.course_id).await?;
+    let m = as_member(&s, &c, &course).await?;
+    let position = b
+        .position_ms
+        .ok_or_else(|| AppError::invalid("position_ms", "请报告播放位置 position_ms（毫秒）"))?;
+    let p = store::report_progress(&s.db, &lesson, m.id, position).await?;
+    let mut points = 0;
+    let done = store::watched_all(&s.db, course.id, m.id).await?;
+    if done {
+        points = match crate::points::store::award(
+            &s.db,
+            &Actor::of(&c),
+            m.id,
+            m.org_id,
+            &m.org_path,
+            "course_completed",
+            &format!("course:{}", course.id),
+        )
+        .await
+        {
+            Ok((entry, true)) => entry.amount,
+            Ok(_) | Err(AppError::Invalid(_)) => 0,
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(Json(
+        json!({ "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms, "duration_ms": lesson.duration_ms, "course_completed": done, "points_awarded": points }),
     ))
 }

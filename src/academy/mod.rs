@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod rules;
 pub mod staff;
 pub mod store;
 

@@ -286,3 +286,152 @@ pub async fn feedback(db: &Db, course_id: i64) -> AppResult<Vec<Feedback>> {
     }
     Ok(out)
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesson {
+    pub id: i64,
+    pub course_id: i64,
+    pub title: String,
+    pub video_url: String,
+    pub duration_ms: i64,
+}
+
+fn lesson_of(r: &AnyRow) -> Result<Lesson, sqlx::Error> {
+    Ok(Lesson {
+        id: r.try_get(0)?,
+        course_id: r.try_get(1)?,
+        title: r.try_get(2)?,
+        video_url: r.try_get(3)?,
+        duration_ms: r.try_get(4)?,
+    })
+}
+
+pub async fn create_lesson(
+    db: &Db,
+    actor: &Actor,
+    course: &Course,
+    title: &str,
+    video_url: &str,
+    duration_ms: i64,
+) -> AppResult<Lesson> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "INSERT INTO lessons (course_id, org_id, title, video_url, duration_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         RETURNING id, course_id, title, video_url, duration_ms",
+    )
+    .bind(course.id)
+    .bind(course.org_id)
+    .bind(title)
+    .bind(video_url)
+    .bind(duration_ms)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    let lesson = lesson_of(&row)?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.lesson", "lesson", lesson.id)
+            .org(course.org_id)
+            .detail(json!({ "course": course.id, "title": title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(lesson)
+}
+
+pub async fn lesson(db: &Db, id: i64) -> AppResult<Lesson> {
+    let row = sqlx::query(
+        "SELECT id, course_id, title, video_url, duration_ms FROM lessons WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| lesson_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("课程视频"))
+}
+
+pub async fn lessons(db: &Db, course_id: i64) -> AppResult<Vec<Lesson>> {
+    let rows = sqlx::query("SELECT id, course_id, title, video_url, duration_ms FROM lessons WHERE course_id = $1 ORDER BY id").bind(course_id).fetch_all(&db.pool).await?;
+    Ok(rows.iter().map(lesson_of).collect::<Result<_, _>>()?)
+}
+
+pub async fn progress(
+    db: &Db,
+    lesson_id: i64,
+    member_id: i64,
+) -> AppResult<Option<super::rules::Progress>> {
+    let row = sqlx::query("SELECT watched_ms, position_ms, reported_at FROM lesson_progress WHERE lesson_id = $1 AND member_id = $2")
+        .bind(lesson_id)
+        .bind(member_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => Some(super::rules::Progress {
+            watched_ms: r.try_get(0)?,
+            position_ms: r.try_get(1)?,
+            reported_at: r.try_get(2)?,
+        }),
+        None => None,
+    })
+}
+
+/// Credits a player's report (see `rules::credit`) and stores the result.
+pub async fn report_progress(
+    db: &Db,
+    lesson: &Lesson,
+    member_id: i64,
+    position_ms: i64,
+) -> AppResult<super::rules::Progress> {
+    let mut tx = db.begin().await?;
+    // Lock the member's row for this lesson (or create it), so two reports at once are credited one after the other.
+    sqlx::query("INSERT INTO lesson_progress (lesson_id, member_id, watched_ms, position_ms, reported_at) VALUES ($1, $2, 0, 0, 0) ON CONFLICT (lesson_id, member_id) DO NOTHING")
+        .bind(lesson.id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query("UPDATE lesson_progress SET watched_ms = watched_ms WHERE lesson_id = $1 AND member_id = $2 RETURNING watched_ms, position_ms, reported_at")
+        .bind(lesson.id)
+        .bind(member_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let prev = super::rules::Progress {
+        watched_ms: row.try_get(0)?,
+        position_ms: row.try_get(1)?,
+        reported_at: row.try_get(2)?,
+    };
+    let prev = (prev.reported_at > 0).then_some(prev);
+    let next = super::rules::credit(prev, now_ms(), position_ms, lesson.duration_ms);
+    sqlx::query("UPDATE lesson_progress SET watched_ms = $1, position_ms = $2, reported_at = $3 WHERE lesson_id = $4 AND member_id = $5")
+        .bind(next.watched_ms)
+        .bind(next.position_ms)
+        .bind(next.reported_at)
+        .bind(lesson.id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Every lesson of the course watched to the course's percentage.
+pub async fn watched_all(db: &Db, course_id: i64, member_id: i64) -> AppResult<bool> {
+    let percent: i64 = sqlx::query("SELECT watch_percent FROM courses WHERE id = $1")
+        .bind(course_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    let rows = sqlx::query(
+        "SELECT l.duration_ms, COALESCE(p.watched_ms, 0) FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.member_id = $2 WHERE l.course_id = $1",
+    )
+    .bind(course_id)
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut all = !rows.is_empty();
+    for r in rows {
+        all &= super::rules::completed(r.try_get(1)?, r.try_get(0)?, percent);
+    }
+    Ok(all)
+}

@@ -641,3 +641,108 @@ async fn staff_open_courses_and_show_the_check_in_code() {
     assert!(b.page(&session_path).await.html.contains("已签到"));
     assert!(b.page(&course_path).await.html.contains("集中培训"));
 }
+
+/// Replays: the server credits watch time no faster than the video plays, so a
+/// script that reports the end at once earns nothing like the whole video;
+/// watching to the course's percentage completes the course, once.
+#[tokio::test]
+async fn watch_time_cannot_run_faster_than_the_video() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    app.post(
+        &staff,
+        "/api/v1/points/rules",
+        json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 20}),
+    )
+    .await;
+    let (cid, _, _) = course_now(&app, &staff, 5).await;
+    let (s, e) = app
+        .post(
+            &staff,
+            &format!("/api/v1/courses/{cid}/lessons"),
+            json!({"title": "回放", "video_url": "ftp://x", "duration_ms": 10}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"].as_array().unwrap().len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 2)
+    );
+    // A three-second clip, so the test can watch it for real.
+    let (s, lesson) = app.post(&staff, &format!("/api/v1/courses/{cid}/lessons"), json!({"title": "数控车床 第1讲", "video_url": "https://video.example/1.mp4", "duration_ms": 3000})).await;
+    assert_eq!(s, StatusCode::CREATED, "{lesson}");
+    let lid = lesson["id"].as_i64().unwrap();
+    let ms = members_of(&app, "JS-YIZHOU", 2).await;
+    let (cheat, honest) = (
+        member_token(&app, ms[0]).await,
+        member_token(&app, ms[1]).await,
+    );
+    let report = |t: &str, pos: i64| {
+        let t = t.to_string();
+        let app = &app;
+        async move {
+            act(
+                app,
+                &t,
+                Method::POST,
+                &format!("/api/v1/lessons/{lid}/progress"),
+                Some(json!({"position_ms": pos})),
+            )
+            .await
+            .1
+        }
+    };
+
+    // The script gets a course of its own with a 30-second clip: however slow the
+    // machine, a jump to the end cannot be credited 90 % of it.
+    let (cid2, _, _) = course_now(&app, &staff, 5).await;
+    let (_, long) = app.post(&staff, &format!("/api/v1/courses/{cid2}/lessons"), json!({"title": "第2讲", "video_url": "https://video.example/2.mp4", "duration_ms": 30000})).await;
+    let long = long["id"].as_i64().unwrap();
+    let jump = |pos: i64| {
+        let (app, t) = (&app, cheat.clone());
+        async move {
+            act(
+                app,
+                &t,
+                Method::POST,
+                &format!("/api/v1/lessons/{long}/progress"),
+                Some(json!({"position_ms": pos})),
+            )
+            .await
+            .1
+        }
+    };
+    jump(0).await;
+    let jumped = jump(30000).await;
+    assert!(
+        jumped["watched_ms"].as_i64().unwrap() < 27000,
+        "a jump to the end is not watching: {jumped}"
+    );
+    assert_eq!(jumped["course_completed"], false);
+
+    report(&honest, 0).await;
+    let mut last = Value::Null;
+    for pos in [1100, 2200, 3000] {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        last = report(&honest, pos).await;
+    }
+    assert_eq!(last["watched_ms"], 3000, "{last}");
+    assert_eq!(
+        (
+            last["course_completed"].as_bool(),
+            last["points_awarded"].as_i64()
+        ),
+        (Some(true), Some(20))
+    );
+    let again = report(&honest, 3000).await;
+    assert_eq!(again["points_awarded"], 0, "completion pays once");
+    let (_, list) = act(
+        &app,
+        &honest,
+        Method::GET,
+        &format!("/api/v1/courses/{cid}/lessons"),
+        None,
+    )
+    .await;
+    assert_eq!(list["items"][0]["watched_ms"], 3000);
+}

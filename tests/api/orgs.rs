@@ -212,6 +212,8 @@ async fn openapi_describes_the_contract() {
         ("/api/v1/sessions/{id}/cancel", &["post"]),
         ("/api/v1/sessions/{id}/checkin", &["post"]),
         ("/api/v1/sessions/{id}/roster", &["get"]),
+        ("/api/v1/courses/{id}/lessons", &["post", "get"]),
+        ("/api/v1/lessons/{id}/progress", &["post"]),
         ("/api/v1/members/{id}/reveal", &["post"]),
         ("/api/v1/members/export.xlsx", &["get"]),
         ("/api/v1/members/template.xlsx", &["get"]),

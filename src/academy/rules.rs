@@ -1,0 +1,88 @@
+//! Pure rules of the academy: crediting watch time so that it never runs
+//! faster than the video plays.
+
+/// A player may run a little fast or report late; beyond this, it is not a person watching.
+pub const RATE_TOLERANCE_PERCENT: i64 = 10;
+/// Allowance per report for the clocks of phone and server not agreeing.
+pub const REPORT_SLACK_MS: i64 = 2_000;
+
+/// What the server has credited so far for one member and lesson.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub watched_ms: i64,
+    pub position_ms: i64,
+    pub reported_at: i64,
+}
+
+/// Credits a report of `position_ms` at `now`: forward play counts, up to the
+/// real time since the last report (plus a small tolerance); seeking back or
+/// jumping ahead earns nothing beyond that. Never more than the video's length.
+pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i64) -> Progress {
+    let position = position_ms.clamp(0, duration_ms);
+    let Some(p) = prev else {
+        // The first report starts the clock; nothing is watched yet.
+        return Progress {
+            watched_ms: 0,
+            position_ms: position,
+            reported_at: now,
+        };
+    };
+    let elapsed = (now - p.reported_at).max(0);
+    let allowed = elapsed + elapsed * RATE_TOLERANCE_PERCENT / 100 + REPORT_SLACK_MS;
+    let forward = (position - p.position_ms).max(0);
+    let gained = forward.min(allowed);
+    Progress {
+        watched_ms: (p.watched_ms + gained).min(duration_ms),
+        position_ms: position,
+        reported_at: now.max(p.reported_at),
+    }
+}
+
+/// Watched enough of a lesson: at least `percent` of its length.
+pub fn completed(watched_ms: i64, duration_ms: i64, percent: i64) -> bool {
+    watched_ms * 100 >= duration_ms * percent.clamp(1, 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn honest_playback_is_credited_and_a_jump_is_not() {
+        let d = 600_000; // a 10-minute video
+        let mut p = credit(None, 0, 0, d);
+        for t in (10_000..=600_000).step_by(10_000) {
+            p = credit(Some(p), t, t, d);
+        }
+        assert_eq!(p.watched_ms, d, "watching it through, reported every 10 s");
+        assert!(completed(p.watched_ms, d, 90));
+        let start = credit(None, 0, 0, d);
+        let jumped = credit(Some(start), 1_000, d, d);
+        assert!(
+            jumped.watched_ms <= 1_000 + 100 + REPORT_SLACK_MS,
+            "a jump to the end in a second earns a second: {jumped:?}"
+        );
+        assert!(!completed(jumped.watched_ms, d, 90));
+        // Seeking back and replaying does not count twice beyond real time either.
+        let back = credit(Some(jumped), 2_000, 0, d);
+        assert_eq!(back.watched_ms, jumped.watched_ms);
+    }
+
+    proptest! {
+        /// Whatever positions a player reports, and when, the credited time
+        /// never exceeds the real time elapsed (with its tolerance) nor the video's length.
+        #[test]
+        fn never_faster_than_real_time(reports in proptest::collection::vec((0i64..30_000, 0i64..700_000), 1..60)) {
+            let d = 600_000;
+            let (mut now, mut p) = (0i64, credit(None, 0, 0, d));
+            for (gap, pos) in &reports {
+                now += gap;
+                p = credit(Some(p), now, *pos, d);
+                let bound = now + now * RATE_TOLERANCE_PERCENT / 100 + REPORT_SLACK_MS * reports.len() as i64;
+                prop_assert!(p.watched_ms <= bound, "{} > {}", p.watched_ms, bound);
+                prop_assert!(p.watched_ms <= d && p.watched_ms >= 0);
+            }
+        }
+    }
+}
