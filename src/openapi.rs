@@ -223,6 +223,20 @@ pub fn spec() -> Value {
     })
 }
 
+/// Adds a program's paths and schemas to the document.
+fn merge(spec: &mut Value, paths: Value, schemas: Value) {
+    for (into, extra) in [("paths", paths), ("schemas", schemas)] {
+        let target = if into == "paths" {
+            &mut spec["paths"]
+        } else {
+            &mut spec["components"]["schemas"]
+        };
+        if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+            target.extend(extra);
+        }
+    }
+}
+
 /// The points ledger and the redemption catalogue (kept apart from `spec`'s one literal).
 fn points(spec: &mut Value) {
     let id = param("id", "path", "integer", "record id");
@@ -315,16 +329,7 @@ fn points(spec: &mut Value) {
             "member_id": { "type": "integer" }, "points": { "type": "integer" }, "state": { "type": "string", "enum": ["placed", "fulfilled", "cancelled"] },
             "created_at": { "type": "integer" } } }
     });
-    for (target, extra) in [("paths", paths), ("schemas", schemas)] {
-        let into = if target == "paths" {
-            &mut spec["paths"]
-        } else {
-            &mut spec["components"]["schemas"]
-        };
-        if let (Some(into), Some(extra)) = (into.as_object_mut(), extra.as_object()) {
-            into.extend(extra.clone());
-        }
-    }
+    merge(spec, paths, schemas);
 }
 
 /// The academy: courses, offline sessions with enrolment, check-in and feedback.
@@ -390,16 +395,7 @@ fn academy(spec: &mut Value) {
         "CheckinInput": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
         "FeedbackInput": { "type": "object", "required": ["rating"], "properties": { "rating": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" } } }
     });
-    for (target, extra) in [("paths", paths), ("schemas", schemas)] {
-        let into = if target == "paths" {
-            &mut spec["paths"]
-        } else {
-            &mut spec["components"]["schemas"]
-        };
-        if let (Some(into), Some(extra)) = (into.as_object_mut(), extra.as_object()) {
-            into.extend(extra.clone());
-        }
-    }
+    merge(spec, paths, schemas);
 }
 
 pub async fn document() -> Json<Value> {

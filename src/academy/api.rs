@@ -303,23 +303,14 @@ pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppR
     .map_err(|m| AppError::invalid("token", m))?;
     let actor = Actor::of(c);
     let first = crate::enrolment::store::attend(&s.db, &actor, SESSION, id, m.id).await?;
-    let points = match crate::points::store::award(
+    let points = crate::points::store::pay_rule(
         &s.db,
         &actor,
-        m.id,
-        m.org_id,
-        &m.org_path,
+        &m,
         "course_completed",
         &format!("course:{}", course.id),
     )
-    .await
-    {
-        Ok((entry, true)) => entry.amount,
-        Ok((_, false)) => 0,
-        // No completion rule at this union: attendance counts, without points.
-        Err(AppError::Invalid(_)) => 0,
-        Err(e) => return Err(e),
-    };
+    .await?;
     Ok((first, points))
 }
 
@@ -381,21 +372,14 @@ pub async fn feedback_for(
     e.finish()?;
     let actor = Actor::of(c);
     let new = store::put_feedback(&s.db, &actor, &course, m.id, rating, comment).await?;
-    let points = match crate::points::store::award(
+    let points = crate::points::store::pay_rule(
         &s.db,
         &actor,
-        m.id,
-        m.org_id,
-        &m.org_path,
+        &m,
         "feedback",
         &format!("feedback:{}", course.id),
     )
-    .await
-    {
-        Ok((entry, true)) => entry.amount,
-        Ok(_) | Err(AppError::Invalid(_)) => 0,
-        Err(e) => return Err(e),
-    };
+    .await?;
     Ok((new, points))
 }
 
@@ -534,21 +518,14 @@ async fn progress(
     let mut points = 0;
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
-        points = match crate::points::store::award(
+        points = crate::points::store::pay_rule(
             &s.db,
             &Actor::of(&c),
-            m.id,
-            m.org_id,
-            &m.org_path,
+            &m,
             "course_completed",
             &format!("course:{}", course.id),
         )
-        .await
-        {
-            Ok((entry, true)) => entry.amount,
-            Ok(_) | Err(AppError::Invalid(_)) => 0,
-            Err(e) => return Err(e),
-        };
+        .await?;
     }
     Ok(Json(
         json!({ "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms, "duration_ms": lesson.duration_ms, "course_completed": done, "points_awarded": points }),

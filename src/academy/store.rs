@@ -87,13 +87,10 @@ pub async fn create_course(
 /// Courses of the unions on a path (a member sees their union's and those above).
 pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
     let mut sql = crate::web::sql::Sql::new("");
-    let mut prefixes = vec![];
-    let mut acc = String::from("/");
-    for part in path.trim_matches('/').split('/') {
-        acc.push_str(part);
-        acc.push('/');
-        prefixes.push(sql.text(acc.clone()));
-    }
+    let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
+        .into_iter()
+        .map(|p| sql.text(p))
+        .collect();
     sql.push(&format!("SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE o.path IN ({}) ORDER BY c.id DESC", prefixes.join(", ")));
     Ok(sql
         .fetch_all(&db.pool)

@@ -62,6 +62,19 @@ pub fn check_move(node_path: &str, new_parent_path: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// The paths of a union and every union above it: '/1/5/23/' → ['/1/', '/1/5/', '/1/5/23/']
+/// (what is offered "to a union's members" is offered by one of these).
+pub fn ancestor_paths(path: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut acc = String::from("/");
+    for part in path.trim_matches('/').split('/').filter(|p| !p.is_empty()) {
+        acc.push_str(part);
+        acc.push('/');
+        out.push(acc.clone());
+    }
+    out
+}
+
 /// Depth below the root, for indenting a tree: '/1/' → 0, '/1/5/' → 1.
 pub fn depth(path: &str) -> usize {
     path.matches('/').count().saturating_sub(2)
@@ -84,5 +97,7 @@ mod tests {
         assert_eq!(depth("/1/"), 0);
         assert_eq!(depth("/1/5/9/"), 2);
         assert_eq!(child_path("/1/5/", 9), "/1/5/9/");
+        assert_eq!(ancestor_paths("/1/5/23/"), ["/1/", "/1/5/", "/1/5/23/"]);
+        assert!(ancestor_paths("/").is_empty());
     }
 }

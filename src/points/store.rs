@@ -234,13 +234,10 @@ pub async fn items(
     let pred = match member_path {
         // The member's union and every union above it: '/1/5/23/' offers items of /1/, /1/5/ and /1/5/23/.
         Some(path) => {
-            let mut prefixes = vec![];
-            let mut acc = String::from("/");
-            for part in path.trim_matches('/').split('/') {
-                acc.push_str(part);
-                acc.push('/');
-                prefixes.push(sql.text(acc.clone()));
-            }
+            let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
+                .into_iter()
+                .map(|p| sql.text(p))
+                .collect();
             format!("o.path IN ({}) AND i.active = 1", prefixes.join(", "))
         }
         None => scope.org_predicate(&mut sql, "o.path"),
@@ -572,13 +569,10 @@ pub async fn set_rule(
 /// nearest union on the way up that defines it.
 pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
     let mut sql = Sql::new("");
-    let mut prefixes = vec![];
-    let mut acc = String::from("/");
-    for part in path.trim_matches('/').split('/') {
-        acc.push_str(part);
-        acc.push('/');
-        prefixes.push(sql.text(acc.clone()));
-    }
+    let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
+        .into_iter()
+        .map(|p| sql.text(p))
+        .collect();
     sql.push(&format!(
         "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE o.path IN ({}) ORDER BY r.code, length(o.path) DESC",
         prefixes.join(", ")
@@ -677,4 +671,21 @@ pub async fn leaderboard(
         });
     }
     Ok(out)
+}
+
+/// Pays a rule once for an event and says how much was paid now: 0 when it was
+/// paid before, or when the member's unions have no such rule (the activity
+/// still counts, without points).
+pub async fn pay_rule(
+    db: &Db,
+    actor: &Actor,
+    m: &crate::member::store::Member,
+    code: &str,
+    event: &str,
+) -> AppResult<i64> {
+    match award(db, actor, m.id, m.org_id, &m.org_path, code, event).await {
+        Ok((entry, true)) => Ok(entry.amount),
+        Ok((_, false)) | Err(AppError::Invalid(_)) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
