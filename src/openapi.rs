@@ -377,6 +377,18 @@ fn academy(spec: &mut Value) {
             "post": { "summary": "The player reports its position; the server credits watch time no faster than the video plays; all lessons watched to the course's percentage complete the course (pays once)",
                       "parameters": [id.clone()], "requestBody": body("ProgressInput"), "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "422"])) }
         },
+        "/api/v1/academies": {
+            "post": { "summary": "A campus: main (总院, at a federation union) or branch (分院, at an enterprise or joint union, attached to the nearest main academy above)",
+                      "requestBody": body("AcademyInput"), "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "409", "422"])) },
+            "get": { "summary": "Campuses in the caller's subtree, with their staff", "responses": with(json!({ "200": ok_any.clone() }), errors(&["401"])) }
+        },
+        "/api/v1/academies/{id}": {
+            "get": { "parameters": [id.clone()], "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) }
+        },
+        "/api/v1/academies/{id}/staff": {
+            "post": { "summary": "Add a member of the campus's own roster to its staff ({member_id, role})", "parameters": [id.clone()],
+                      "requestBody": body("AcademyStaffInput"), "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "422"])) }
+        },
         "/api/v1/sessions/{id}/roster": {
             "get": { "summary": "Enrolled, waiting, attended and cancelled (staff), with the check-in token and URL for the QR code", "parameters": [id],
                      "responses": with(json!({ "200": ok_any }), errors(&["401", "403", "404"])) }
@@ -389,6 +401,9 @@ fn academy(spec: &mut Value) {
             "category": { "type": "string" }, "teacher_member_id": { "type": ["integer", "null"] }, "description": { "type": "string" } } },
         "SessionInput": { "type": "object", "required": ["place", "starts_at", "ends_at", "capacity"], "properties": { "place": { "type": "string" },
             "starts_at": { "type": "integer" }, "ends_at": { "type": "integer" }, "capacity": { "type": "integer" }, "centralised": { "type": "boolean" } } },
+        "AcademyInput": { "type": "object", "required": ["org_id", "name", "kind"], "properties": { "org_id": { "type": "integer" }, "name": { "type": "string" },
+            "kind": { "type": "string", "enum": ["main", "branch"] } } },
+        "AcademyStaffInput": { "type": "object", "required": ["member_id", "role"], "properties": { "member_id": { "type": "integer" }, "role": { "type": "string" } } },
         "LessonInput": { "type": "object", "required": ["title", "video_url", "duration_ms"], "properties": { "title": { "type": "string" },
             "video_url": { "type": "string" }, "duration_ms": { "type": "integer" } } },
         "ProgressInput": { "type": "object", "required": ["position_ms"], "properties": { "position_ms": { "type": "integer" } } },

@@ -90,3 +90,20 @@ CREATE TABLE lesson_progress (
     reported_at BIGINT NOT NULL,
     PRIMARY KEY (lesson_id, member_id)
 );
+
+-- Campuses: "1 总院 + N 企业分院". A main academy at a federation union; a branch at
+-- an enterprise (or joint) union belongs to the nearest main academy above it.
+CREATE TABLE academies (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL UNIQUE REFERENCES orgs(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parent_id BIGINT REFERENCES academies(id),
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE academy_staff (
+    academy_id BIGINT NOT NULL REFERENCES academies(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (academy_id, member_id)
+);

@@ -32,6 +32,12 @@ pub fn router() -> Router<AppState> {
             post(create_lesson).get(list_lessons),
         )
         .route("/api/v1/lessons/{id}/progress", post(progress))
+        .route(
+            "/api/v1/academies",
+            post(create_academy).get(list_academies),
+        )
+        .route("/api/v1/academies/{id}", get(show_academy))
+        .route("/api/v1/academies/{id}/staff", post(add_staff))
 }
 
 /// Who may see a course: staff over its union, or a member of the union or one below it.
@@ -529,5 +535,110 @@ async fn progress(
     }
     Ok(Json(
         json!({ "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms, "duration_ms": lesson.duration_ms, "course_completed": done, "points_awarded": points }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AcademyBody {
+    org_id: Option<i64>,
+    name: Option<String>,
+    kind: Option<String>,
+}
+
+/// `POST /api/v1/academies` `{org_id, name, kind: main|branch}` (staff with roster rights there).
+async fn create_academy(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<AcademyBody>,
+) -> AppResult<(StatusCode, Json<store::Academy>)> {
+    let org_id = b
+        .org_id
+        .ok_or_else(|| AppError::invalid("org_id", "请指定设立学院的工会 org_id"))?;
+    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
+    let mut e = Errors::default();
+    let name = e.take(
+        "name",
+        crate::org::rules::parse_name(b.name.as_deref().unwrap_or("")),
+    );
+    let kind = b.kind.as_deref().unwrap_or("").trim().to_string();
+    e.take("kind", super::rules::check_campus(&kind, &org.kind));
+    e.finish()?;
+    let id = store::create_academy(
+        &s.db,
+        &Actor::of(&c),
+        &org,
+        &name.unwrap_or_default(),
+        &kind,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::academy(&s.db, id).await?.0),
+    ))
+}
+
+async fn list_academies(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> AppResult<Json<Value>> {
+    let items = store::academies(&s.db, &c.scope(Right::Read)).await?;
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+async fn visible_academy(s: &AppState, c: &Caller, id: i64) -> AppResult<(store::Academy, String)> {
+    let (a, path) = store::academy(&s.db, id).await?;
+    if !c.scope(Right::Read).covers_path(&path) {
+        return Err(AppError::not_found("学院"));
+    }
+    Ok((a, path))
+}
+
+async fn show_academy(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<store::Academy>> {
+    Ok(Json(visible_academy(&s, &c, id).await?.0))
+}
+
+#[derive(Deserialize)]
+struct StaffBody {
+    member_id: Option<i64>,
+    role: Option<String>,
+}
+
+/// `POST /api/v1/academies/{id}/staff` `{member_id, role}`: staff come from the campus's own roster.
+async fn add_staff(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<StaffBody>,
+) -> AppResult<(StatusCode, Json<store::Academy>)> {
+    let (a, path) = visible_academy(&s, &c, id).await?;
+    if !c.scope(Right::Roster).covers_path(&path) {
+        return Err(AppError::forbidden());
+    }
+    let mid = b
+        .member_id
+        .ok_or_else(|| AppError::invalid("member_id", "请指定会员 member_id"))?;
+    let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), mid).await?;
+    if !m.org_path.starts_with(&path) {
+        return Err(AppError::invalid(
+            "member_id",
+            format!("{} 不在“{}”的会员名册中", m.name, a.org_name),
+        ));
+    }
+    let role = b.role.as_deref().unwrap_or("").trim().to_string();
+    if role.is_empty() || role.chars().count() > 20 {
+        return Err(AppError::invalid(
+            "role",
+            "请填写职务（如 院长、教务、授课老师），不超过20个字",
+        ));
+    }
+    store::add_staff(&s.db, &Actor::of(&c), &a, m.id, &role).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::academy(&s.db, id).await?.0),
     ))
 }

@@ -86,3 +86,37 @@ mod tests {
         }
     }
 }
+
+/// Which union kinds host which campus: a main academy at a federation union,
+/// a branch at an enterprise or joint union.
+pub fn check_campus(kind: &str, org_kind: &str) -> Result<(), String> {
+    let federation = matches!(
+        org_kind,
+        "省总工会" | "市总工会" | "区县总工会" | "乡镇街道总工会" | "产业工会"
+    );
+    match kind {
+        "main" if federation => Ok(()),
+        "main" => Err(format!("总院设在总工会或产业工会，“{org_kind}”可以设分院")),
+        "branch" if matches!(org_kind, "企业工会" | "联合工会") => Ok(()),
+        "branch" => Err(format!(
+            "分院设在企业工会或联合工会，“{org_kind}”可以设总院"
+        )),
+        other => Err(format!(
+            "学院类型“{other}”无效，可选 main（总院）或 branch（分院）"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod campus_tests {
+    #[test]
+    fn campuses_by_union_kind() {
+        assert!(super::check_campus("main", "乡镇街道总工会").is_ok());
+        assert!(super::check_campus("main", "企业工会").is_err());
+        assert!(super::check_campus("branch", "企业工会").is_ok());
+        assert!(super::check_campus("branch", "市总工会")
+            .unwrap_err()
+            .contains("总院"));
+        assert!(super::check_campus("college", "企业工会").is_err());
+    }
+}

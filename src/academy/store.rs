@@ -432,3 +432,149 @@ pub async fn watched_all(db: &Db, course_id: i64, member_id: i64) -> AppResult<b
     }
     Ok(all)
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Academy {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub staff: Vec<AcademyStaff>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AcademyStaff {
+    pub member_id: i64,
+    pub name: String,
+    pub role: String,
+}
+
+/// Creates a campus; a branch is attached to the nearest main academy above its union.
+pub async fn create_academy(
+    db: &Db,
+    actor: &Actor,
+    org: &crate::org::store::Org,
+    name: &str,
+    kind: &str,
+) -> AppResult<i64> {
+    let parent = if kind == "branch" {
+        let mut found = None;
+        for p in crate::org::rules::ancestor_paths(&org.path)
+            .into_iter()
+            .rev()
+            .skip(1)
+        {
+            let row = sqlx::query("SELECT a.id FROM academies a JOIN orgs o ON o.id = a.org_id WHERE o.path = $1 AND a.kind = 'main'")
+                .bind(&p)
+                .fetch_optional(&db.pool)
+                .await?;
+            if let Some(r) = row {
+                found = Some(r.try_get::<i64, _>(0)?);
+                break;
+            }
+        }
+        Some(found.ok_or_else(|| {
+            AppError::invalid("kind", "上级工会还没有设立总院：分院须隶属于上级工会的总院")
+        })?)
+    } else {
+        None
+    };
+    let exists = sqlx::query("SELECT id FROM academies WHERE org_id = $1")
+        .bind(org.id)
+        .fetch_optional(&db.pool)
+        .await?;
+    if exists.is_some() {
+        return Err(AppError::conflict(
+            Some("org_id"),
+            format!("“{}”已设有学院", org.name),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query("INSERT INTO academies (org_id, name, kind, parent_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(org.id)
+        .bind(name)
+        .bind(kind)
+        .bind(parent)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("academy.create", "academy", id)
+            .org(org.id)
+            .detail(json!({ "name": name, "kind": kind, "parent": parent })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn academy(db: &Db, id: i64) -> AppResult<(Academy, String)> {
+    let row = sqlx::query("SELECT a.id, a.org_id, o.name, a.name, a.kind, a.parent_id, o.path FROM academies a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("学院"))?;
+    let staff = sqlx::query("SELECT s.member_id, m.name, s.role FROM academy_staff s JOIN members m ON m.id = s.member_id WHERE s.academy_id = $1 ORDER BY m.name")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(AcademyStaff { member_id: r.try_get(0)?, name: r.try_get(1)?, role: r.try_get(2)? }))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let a = Academy {
+        id: row.try_get(0)?,
+        org_id: row.try_get(1)?,
+        org_name: row.try_get(2)?,
+        name: row.try_get(3)?,
+        kind: row.try_get(4)?,
+        parent_id: row.try_get(5)?,
+        staff,
+    };
+    Ok((a, row.try_get(6)?))
+}
+
+pub async fn academies(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Academy>> {
+    let mut sql = crate::web::sql::Sql::new("");
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT a.id FROM academies a JOIN orgs o ON o.id = a.org_id WHERE {pred} ORDER BY o.path"
+    ));
+    let mut out = vec![];
+    for r in sql.fetch_all(&db.pool).await? {
+        out.push(academy(db, r.try_get(0)?).await?.0);
+    }
+    Ok(out)
+}
+
+/// Adds a member of the campus's union (or a union below it) to its staff.
+pub async fn add_staff(
+    db: &Db,
+    actor: &Actor,
+    a: &Academy,
+    member_id: i64,
+    role: &str,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO academy_staff (academy_id, member_id, role) VALUES ($1, $2, $3) ON CONFLICT (academy_id, member_id) DO UPDATE SET role = excluded.role")
+        .bind(a.id)
+        .bind(member_id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("academy.staff", "academy", a.id)
+            .member(member_id)
+            .org(a.org_id)
+            .detail(json!({ "role": role })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

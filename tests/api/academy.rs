@@ -746,3 +746,102 @@ async fn watch_time_cannot_run_faster_than_the_video() {
     .await;
     assert_eq!(list["items"][0]["watched_ms"], 3000);
 }
+
+/// "1 总院 + N 企业分院": a main academy at the town, branches at its enterprise
+/// unions attached to it, staff from each campus's own roster.
+#[tokio::test]
+async fn a_main_academy_and_its_branches() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let (town, yizhou) = (
+        app.org_id("ZJ-NB-YZ-JS").await,
+        app.org_id("JS-YIZHOU").await,
+    );
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/academies",
+            json!({"org_id": yizhou, "name": "一舟学院", "kind": "branch"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no main academy above yet: {e}"
+    );
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/academies",
+            json!({"org_id": yizhou, "name": "一舟学院", "kind": "main"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a main academy is a federation's: {e}"
+    );
+    let (s, main) = app
+        .post(
+            &staff,
+            "/api/v1/academies",
+            json!({"org_id": town, "name": "姜山金领学院", "kind": "main"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{main}");
+    let (s, branch) = app
+        .post(
+            &staff,
+            "/api/v1/academies",
+            json!({"org_id": yizhou, "name": "一舟学院", "kind": "branch"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{branch}");
+    assert_eq!(
+        branch["parent_id"], main["id"],
+        "the branch belongs to the town's main academy"
+    );
+    let (s, _) = app
+        .post(
+            &staff,
+            "/api/v1/academies",
+            json!({"org_id": yizhou, "name": "又一个", "kind": "branch"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "one academy a union");
+
+    let bid = branch["id"].as_i64().unwrap();
+    let own = app.member_of("JS-YIZHOU").await;
+    let (s, a) = app
+        .post(
+            &staff,
+            &format!("/api/v1/academies/{bid}/staff"),
+            json!({"member_id": own, "role": "院长"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["staff"][0]["role"], "院长");
+    let other = app.member_of("JS-HUARUI").await;
+    let (s, e) = app
+        .post(
+            &staff,
+            &format!("/api/v1/academies/{bid}/staff"),
+            json!({"member_id": other, "role": "教务"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "staff come from the branch's own roster: {e}"
+    );
+    let (_, list) = app.get(&staff, "/api/v1/academies").await;
+    assert_eq!(list["total"], 2);
+    // Another town's admin does not see them.
+    let hz = app
+        .get(
+            &app.login("worker").await,
+            &format!("/api/v1/academies/{bid}"),
+        )
+        .await;
+    assert_eq!(hz.0, StatusCode::NOT_FOUND);
+}
