@@ -47,6 +47,36 @@ async fn member_of(
     crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await
 }
 
+/// A member whose points the caller may change: visible (else 404) and in its roster scope (else 403).
+async fn writable_member(
+    s: &AppState,
+    c: &Caller,
+    member_id: Option<i64>,
+) -> AppResult<crate::member::store::Member> {
+    let m = member_of(s, c, member_id).await?;
+    if !c.scope(Right::Roster).covers_path(&m.org_path) {
+        return Err(AppError::forbidden());
+    }
+    Ok(m)
+}
+
+/// An entry and the balance after it: 201 when added now, 200 when it was there already.
+async fn entry_result(
+    s: &AppState,
+    member_id: i64,
+    entry: store::Entry,
+    added: bool,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let (balance, lifetime) = store::balance(&s.db, member_id).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime });
+    Ok((status, Json(body)))
+}
+
 #[derive(Deserialize)]
 struct EntryBody {
     member_id: Option<i64>,
@@ -62,10 +92,7 @@ async fn add_entry(
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<EntryBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let m = member_of(&s, &c, b.member_id).await?;
-    if !c.scope(Right::Roster).covers_path(&m.org_path) {
-        return Err(AppError::forbidden());
-    }
+    let m = writable_member(&s, &c, b.member_id).await?;
     let mut e = Errors::default();
     let amount = e.take(
         "amount",
@@ -93,18 +120,7 @@ async fn add_entry(
         key: key.as_deref(),
     };
     let (entry, added) = store::add_entry(&s.db, &Actor::of(&c), entry).await?;
-    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(
-            json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime }),
-        ),
-    ))
+    entry_result(&s, m.id, entry, added).await
 }
 
 #[derive(Deserialize)]
@@ -413,10 +429,7 @@ async fn award(
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<AwardBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let m = member_of(&s, &c, b.member_id).await?;
-    if !c.scope(Right::Roster).covers_path(&m.org_path) {
-        return Err(AppError::forbidden());
-    }
+    let m = writable_member(&s, &c, b.member_id).await?;
     let mut e = Errors::default();
     let rule = e.take(
         "rule",
@@ -443,18 +456,7 @@ async fn award(
         &event.unwrap_or_default(),
     )
     .await?;
-    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(
-            json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime }),
-        ),
-    ))
+    entry_result(&s, m.id, entry, added).await
 }
 
 #[derive(Deserialize)]
