@@ -80,6 +80,7 @@ async fn main() {
             source: "manual",
             source_id: None,
             key: None,
+            expires_at: None,
         };
         gongjiang::points::store::add_entry(&db, &actor, e)
             .await

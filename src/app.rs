@@ -144,6 +144,7 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving on http://{addr}");
     eprintln!("Gongjiang is serving on http://{addr}  (Ctrl-C stops it)");
+    tokio::spawn(expire_points_hourly(state.db.clone()));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -153,6 +154,23 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
+}
+
+/// Points whose validity ran out leave the balances at start-up and every hour after.
+async fn expire_points_hourly(db: crate::db::Db) {
+    let actor = crate::audit::Actor {
+        account_id: None,
+        name: "system:points-expiry".into(),
+    };
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match crate::points::store::expire_due(&db, &actor, crate::db::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} points expired"),
+            Err(e) => tracing::warn!("points expiry run failed: {e}"),
+        }
+    }
 }
 
 /// Starts the app on an already-bound listener in the background (tests, benchmarks).

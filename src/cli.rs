@@ -80,6 +80,20 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// The points ledger
+    Points {
+        #[command(subcommand)]
+        what: PointsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PointsCommand {
+    /// Write the expiry of every point lot that has run out (the server also does this hourly)
+    Expire {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -384,6 +398,20 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                     " (masked)"
                 }
             );
+            Ok(())
+        }
+        Command::Points {
+            what: PointsCommand::Expire { db },
+        } => {
+            let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let expired = crate::points::store::expire_due(
+                &db,
+                &crate::audit::Actor::cli(),
+                crate::db::now_ms(),
+            )
+            .await
+            .map_err(describe)?;
+            println!("{expired} points expired");
             Ok(())
         }
         Command::Audit {

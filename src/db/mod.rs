@@ -236,6 +236,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_roster_scale"),
     migration!(3, "0003_points"),
     migration!(4, "0004_academy"),
+    migration!(5, "0005_point_expiry"),
+    migration!(6, "0006_cadre_points"),
+    migration!(7, "0007_academy_desk"),
 ];
 
 #[cfg(test)]

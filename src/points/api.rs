@@ -83,6 +83,8 @@ struct EntryBody {
     amount: Option<i64>,
     reason: Option<String>,
     idempotency_key: Option<String>,
+    /// Days the granted points stay valid (positive amounts only); omitted: no expiry.
+    valid_days: Option<i64>,
 }
 
 /// `POST /api/v1/points/entries` (staff): 201 when added, 200 with the first
@@ -108,6 +110,14 @@ async fn add_entry(
         Some(k) => e.take("idempotency_key", rules::parse_key(k)),
         None => None,
     };
+    let valid_days = match b.valid_days {
+        Some(_) if b.amount.unwrap_or(0) < 0 => {
+            e.add("valid_days", "扣减积分不设有效期");
+            None
+        }
+        Some(d) => e.take("valid_days", rules::parse_valid_days(d)),
+        None => None,
+    };
     e.finish()?;
     let (reason, amount) = (reason.unwrap_or_default(), amount.unwrap_or(0));
     let entry = NewEntry {
@@ -118,6 +128,7 @@ async fn add_entry(
         source: "manual",
         source_id: None,
         key: key.as_deref(),
+        expires_at: rules::expiry(crate::db::now_ms(), valid_days),
     };
     let (entry, added) = store::add_entry(&s.db, &Actor::of(&c), entry).await?;
     entry_result(&s, m.id, entry, added).await
@@ -137,9 +148,12 @@ async fn balance(
 ) -> AppResult<Json<Value>> {
     let m = member_of(&s, &c, q.member_id).await?;
     let (balance, lifetime) = store::balance(&s.db, m.id).await?;
-    Ok(Json(
-        json!({ "member_id": m.id, "balance": balance, "lifetime": lifetime }),
-    ))
+    let (expiring, next_expiry) =
+        store::expiring(&s.db, m.id, crate::db::now_ms(), EXPIRING_SOON_MS).await?;
+    Ok(Json(json!({
+        "member_id": m.id, "balance": balance, "lifetime": lifetime,
+        "expiring_30d": expiring, "next_expiry_at": next_expiry,
+    })))
 }
 
 async fn list_entries(
@@ -354,6 +368,9 @@ async fn fulfil(
     Ok(Json(store::fulfil(&s.db, &Actor::of(&c), &o).await?))
 }
 
+/// "Expiring soon" on the balance: within 30 days.
+pub const EXPIRING_SOON_MS: i64 = 30 * rules::DAY_MS;
+
 #[derive(Deserialize)]
 struct RuleBody {
     org_id: Option<i64>,
@@ -361,6 +378,8 @@ struct RuleBody {
     label: Option<String>,
     points: Option<i64>,
     active: Option<bool>,
+    /// Days each payment's points stay valid; omitted or null: they do not expire.
+    valid_days: Option<i64>,
 }
 
 /// `POST /api/v1/points/rules`: a union's earning rule (created, or changed by its code).
@@ -378,16 +397,19 @@ async fn set_rule(
         b.label.as_deref().unwrap_or(""),
         b.points.unwrap_or(0),
     )?;
-    let rule = store::set_rule(
-        &s.db,
-        &Actor::of(&c),
-        org_id,
-        &code,
-        &label,
+    let valid_days = b
+        .valid_days
+        .map(rules::parse_valid_days)
+        .transpose()
+        .map_err(|m| AppError::invalid("valid_days", m))?;
+    let f = store::RuleFields {
+        code,
+        label,
         points,
-        b.active.unwrap_or(true),
-    )
-    .await?;
+        active: b.active.unwrap_or(true),
+        valid_days,
+    };
+    let rule = store::set_rule(&s.db, &Actor::of(&c), org_id, &f).await?;
     Ok((StatusCode::CREATED, Json(rule)))
 }
 

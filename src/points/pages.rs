@@ -58,6 +58,9 @@ struct HomePage {
     org_name: String,
     balance: i64,
     lifetime: i64,
+    /// Points that expire within 30 days, and the first day they do.
+    expiring: i64,
+    next_expiry: String,
     items: usize,
     open_orders: usize,
 }
@@ -65,6 +68,17 @@ struct HomePage {
 async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     let (m, member) = nav(&s, &c, "home").await.or_page(&c)?;
     let (balance, lifetime) = store::balance(&s.db, member.id).await.or_page(&c)?;
+    let (expiring, next_expiry) = store::expiring(
+        &s.db,
+        member.id,
+        crate::db::now_ms(),
+        super::api::EXPIRING_SOON_MS,
+    )
+    .await
+    .or_page(&c)?;
+    let next_expiry = next_expiry
+        .map(|t| crate::web::format_ms(t).chars().take(10).collect())
+        .unwrap_or_default();
     let items = store::items(
         &s.db,
         &crate::auth::Scope::default(),
@@ -86,6 +100,8 @@ async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResul
             org_name: member.org_name,
             balance,
             lifetime,
+            expiring,
+            next_expiry,
             items,
             open_orders,
         },

@@ -66,6 +66,40 @@ pub fn parse_rule(code: &str, label: &str, points: i64) -> AppResult<(String, St
     Ok((code, label, points))
 }
 
+pub const DAY_MS: i64 = 86_400_000;
+
+/// How many days a rule's (or a grant's) points stay valid: 1 day to 10 years.
+pub fn parse_valid_days(v: i64) -> Result<i64, String> {
+    if !(1..=3650).contains(&v) {
+        return Err("有效天数应为 1–3650（不填则长期有效）".into());
+    }
+    Ok(v)
+}
+
+/// When points earned at `now` and valid for `days` expire.
+pub fn expiry(now: i64, days: Option<i64>) -> Option<i64> {
+    days.map(|d| now + d * DAY_MS)
+}
+
+/// Which lots a debit of `amount` takes from, and how much from each: the
+/// lots in the order given (soonest expiry first), each up to what it has
+/// left. What the lots cannot cover comes from points that never expire.
+pub fn take_from_lots(lots: &[(i64, i64)], amount: i64) -> Vec<(i64, i64)> {
+    let mut left = amount.max(0);
+    let mut out = vec![];
+    for &(id, remaining) in lots {
+        if left == 0 {
+            break;
+        }
+        let take = remaining.min(left);
+        if take > 0 {
+            out.push((id, take));
+            left -= take;
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ItemFields {
     pub name: Option<String>,
@@ -134,6 +168,34 @@ mod tests {
             false
         )
         .is_err());
+    }
+
+    #[test]
+    fn lots_are_taken_soonest_first() {
+        assert_eq!(take_from_lots(&[(1, 5), (2, 10)], 7), vec![(1, 5), (2, 2)]);
+        assert_eq!(take_from_lots(&[(1, 5)], 9), vec![(1, 5)]);
+        assert_eq!(take_from_lots(&[(1, 0), (2, 3)], 2), vec![(2, 2)]);
+        assert!(take_from_lots(&[(1, 5)], 0).is_empty());
+        assert!(parse_valid_days(0).is_err());
+        assert_eq!(expiry(1_000, Some(2)), Some(1_000 + 2 * DAY_MS));
+        assert_eq!(expiry(1_000, None), None);
+    }
+
+    proptest! {
+        /// A debit never takes more from a lot than it has, takes in order, and
+        /// takes all it needs while the lots can cover it.
+        #[test]
+        fn lot_takes_add_up(lots in proptest::collection::vec(0i64..50, 0..20), amount in 0i64..600) {
+            let lots: Vec<(i64, i64)> = lots.into_iter().enumerate().map(|(i, r)| (i as i64, r)).collect();
+            let takes = take_from_lots(&lots, amount);
+            let total: i64 = takes.iter().map(|t| t.1).sum();
+            let available: i64 = lots.iter().map(|l| l.1).sum();
+            prop_assert_eq!(total, amount.min(available));
+            for (id, take) in &takes {
+                prop_assert!(*take > 0 && *take <= lots[*id as usize].1);
+            }
+            prop_assert!(takes.windows(2).all(|w| w[0].0 < w[1].0));
+        }
     }
 
     proptest! {

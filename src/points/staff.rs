@@ -218,6 +218,8 @@ struct RuleForm {
     label: String,
     #[serde(default)]
     points: String,
+    #[serde(default)]
+    valid_days: String,
 }
 
 async fn set_rule(
@@ -237,8 +239,27 @@ async fn set_rule(
             .parse()
             .map_err(|_| AppError::invalid("points", "积分应为整数"))?;
         let (code, label, points) = rules::parse_rule(&f.code, &f.label, points)?;
-        store::set_rule(&s.db, &Actor::of(&c), org_id, &code, &label, points, true).await?;
-        Ok(format!("规则“{label}”已保存：每次 {points} 分"))
+        let valid_days = match f.valid_days.trim() {
+            "" => None,
+            v => Some(
+                v.parse::<i64>()
+                    .map_err(|_| "有效天数应为整数".to_string())
+                    .and_then(rules::parse_valid_days)
+                    .map_err(|m| AppError::invalid("valid_days", m))?,
+            ),
+        };
+        let f = store::RuleFields {
+            code,
+            label,
+            points,
+            active: true,
+            valid_days,
+        };
+        store::set_rule(&s.db, &Actor::of(&c), org_id, &f).await?;
+        Ok(match valid_days {
+            Some(d) => format!("规则“{}”已保存：每次 {points} 分，{d} 天内有效", f.label),
+            None => format!("规则“{}”已保存：每次 {points} 分，长期有效", f.label),
+        })
     }
     .await;
     done(&s, &c, r).await
@@ -288,6 +309,7 @@ async fn grant(
             source: "manual",
             source_id: None,
             key: None,
+            expires_at: None,
         };
         store::add_entry(&s.db, &Actor::of(&c), entry).await?;
         Ok(format!("已为 {} 记 {amount} 分", m.name))

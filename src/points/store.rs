@@ -22,10 +22,11 @@ pub struct Entry {
     pub source_id: Option<i64>,
     pub idempotency_key: Option<String>,
     pub created_at: i64,
+    pub expires_at: Option<i64>,
 }
 
 const ENTRY_COLS: &str =
-    "id, member_id, amount, reason, source, source_id, idempotency_key, created_at";
+    "id, member_id, amount, reason, source, source_id, idempotency_key, created_at, expires_at";
 
 fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
@@ -37,6 +38,7 @@ fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
         source_id: r.try_get(5)?,
         idempotency_key: r.try_get(6)?,
         created_at: r.try_get(7)?,
+        expires_at: r.try_get(8)?,
     })
 }
 
@@ -49,21 +51,31 @@ pub struct NewEntry<'a> {
     pub source: &'static str,
     pub source_id: Option<i64>,
     pub key: Option<&'a str>,
+    /// When these (earned) points expire; `None` for points that do not.
+    pub expires_at: Option<i64>,
 }
 
 /// Moves the balance and appends the entry inside `tx`; refuses (422) what
 /// would take the balance below zero.
 async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> {
+    let now = now_ms();
     sqlx::query("INSERT INTO point_balances (member_id, balance, lifetime) VALUES ($1, 0, 0) ON CONFLICT (member_id) DO NOTHING")
         .bind(e.member_id)
         .execute(&mut **tx)
         .await?;
+    // Expired points leave before anything else moves, so they are never spent.
+    expire_member(tx, actor, e.member_id, now).await?;
     let moved = sqlx::query(
         "UPDATE point_balances SET balance = balance + $1, lifetime = lifetime + $2 \
          WHERE member_id = $3 AND balance + $1 >= 0 RETURNING balance",
     )
     .bind(e.amount)
-    .bind(e.amount.max(0))
+    // The lifetime total counts what was earned: a refund gives back, it does not earn.
+    .bind(if e.source == "refund" {
+        0
+    } else {
+        e.amount.max(0)
+    })
     .bind(e.member_id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -78,9 +90,11 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
             .unwrap_or_else(|| "积分不足".into());
         return Err(AppError::invalid("amount", message));
     }
+    // Earned points that expire are a lot: `remaining` is what is left of them.
+    let expires_at = e.expires_at.filter(|_| e.amount > 0);
     let row = sqlx::query(&format!(
-        "INSERT INTO point_entries (member_id, org_id, amount, reason, source, source_id, idempotency_key, account_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {ENTRY_COLS}"
+        "INSERT INTO point_entries (member_id, org_id, amount, reason, source, source_id, idempotency_key, account_id, created_at, expires_at, remaining) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {ENTRY_COLS}"
     ))
     .bind(e.member_id)
     .bind(e.org_id)
@@ -90,16 +104,193 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
     .bind(e.source_id)
     .bind(e.key)
     .bind(actor.account_id)
-    .bind(now_ms())
+    .bind(now)
+    .bind(expires_at)
+    .bind(expires_at.map(|_| e.amount))
     .fetch_one(&mut **tx)
     .await?;
     let entry = entry_of(&row)?;
+    if e.amount < 0 {
+        take_from_lots(tx, &entry, now).await?;
+    }
     let ev = Event::new("points.entry", "point_entry", entry.id)
         .member(e.member_id)
         .org(e.org_id)
         .detail(json!({ "amount": e.amount, "reason": e.reason, "source": e.source }));
     audit::append(tx, actor, ev).await?;
     Ok(entry)
+}
+
+/// A debit takes its points from the member's lots that expire soonest, and
+/// remembers which, so that a refund gives them back with their own expiry.
+async fn take_from_lots(tx: &mut Tx, debit: &Entry, now: i64) -> AppResult<()> {
+    let rows = sqlx::query(
+        "SELECT id, remaining FROM point_entries WHERE member_id = $1 AND remaining > 0 AND expires_at > $2 \
+         ORDER BY expires_at, id",
+    )
+    .bind(debit.member_id)
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    let lots: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    for (lot_id, take) in super::rules::take_from_lots(&lots, -debit.amount) {
+        let taken = sqlx::query(
+            "UPDATE point_entries SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1",
+        )
+        .bind(take)
+        .bind(lot_id)
+        .execute(&mut **tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            // Another transaction of this member's moved the lot first.
+            return Err(AppError::conflict(None, "积分正在变动，请重试"));
+        }
+        sqlx::query("INSERT INTO point_lot_uses (debit_id, lot_id, amount) VALUES ($1, $2, $3)")
+            .bind(debit.id)
+            .bind(lot_id)
+            .bind(take)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives a cancelled debit's points back to the lots it took them from. A lot
+/// that has expired meanwhile is swept again by the next expiry run.
+async fn give_back_to_lots(tx: &mut Tx, debit_key: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE point_entries SET remaining = remaining + (SELECT u.amount FROM point_lot_uses u JOIN point_entries d ON d.id = u.debit_id \
+         WHERE d.idempotency_key = $1 AND u.lot_id = point_entries.id) \
+         WHERE id IN (SELECT u.lot_id FROM point_lot_uses u JOIN point_entries d ON d.id = u.debit_id WHERE d.idempotency_key = $1)",
+    )
+    .bind(debit_key)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Appends an expiry debit for every lot of the member's that expired by `now`
+/// with points left. The member's balance row is already there.
+async fn expire_member(tx: &mut Tx, actor: &Actor, member_id: i64, now: i64) -> AppResult<i64> {
+    let due = sqlx::query(
+        "SELECT id, remaining, org_id, created_at FROM point_entries \
+         WHERE member_id = $1 AND remaining > 0 AND expires_at <= $2 ORDER BY expires_at, id",
+    )
+    .bind(member_id)
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut expired = 0;
+    for lot in due {
+        let (lot_id, remaining, org_id, earned_at): (i64, i64, i64, i64) = (
+            lot.try_get(0)?,
+            lot.try_get(1)?,
+            lot.try_get(2)?,
+            lot.try_get(3)?,
+        );
+        // Conditional on what was read: a concurrent sweep of the same lot does nothing.
+        let claimed =
+            sqlx::query("UPDATE point_entries SET remaining = 0 WHERE id = $1 AND remaining = $2")
+                .bind(lot_id)
+                .bind(remaining)
+                .execute(&mut **tx)
+                .await?;
+        if claimed.rows_affected() != 1 {
+            continue;
+        }
+        let moved = sqlx::query(
+            "UPDATE point_balances SET balance = balance - $1 WHERE member_id = $2 AND balance >= $1",
+        )
+        .bind(remaining)
+        .bind(member_id)
+        .execute(&mut **tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            return Err(AppError::conflict(
+                None,
+                "积分余额与有效期记录不一致，请联系管理员",
+            ));
+        }
+        let reason = format!(
+            "积分到期（{} 获得）",
+            crate::web::format_ms(earned_at).get(..10).unwrap_or("")
+        );
+        let id: i64 = sqlx::query(
+            "INSERT INTO point_entries (member_id, org_id, amount, reason, source, source_id, account_id, created_at) \
+             VALUES ($1, $2, $3, $4, 'expiry', $5, $6, $7) RETURNING id",
+        )
+        .bind(member_id)
+        .bind(org_id)
+        .bind(-remaining)
+        .bind(&reason)
+        .bind(lot_id)
+        .bind(actor.account_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+        let ev = Event::new("points.expire", "point_entry", id)
+            .member(member_id)
+            .org(org_id)
+            .detail(json!({ "amount": -remaining, "lot": lot_id }));
+        audit::append(tx, actor, ev).await?;
+        expired += remaining;
+    }
+    Ok(expired)
+}
+
+/// Writes the expiry of every lot due by `now`, member by member (one
+/// transaction each); the server runs it hourly and `gongjiang points expire`
+/// on demand. Returns the points expired.
+pub async fn expire_due(db: &Db, actor: &Actor, now: i64) -> AppResult<i64> {
+    let mut total = 0;
+    loop {
+        let members: Vec<i64> = sqlx::query(
+            "SELECT DISTINCT member_id FROM point_entries WHERE remaining > 0 AND expires_at <= $1 LIMIT 500",
+        )
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+        if members.is_empty() {
+            return Ok(total);
+        }
+        for member_id in members {
+            let mut tx = db.begin().await?;
+            // A write first: on SQLite the transaction takes the write lock before it reads.
+            sqlx::query("UPDATE point_balances SET balance = balance WHERE member_id = $1")
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+            total += expire_member(&mut tx, actor, member_id, now).await?;
+            tx.commit().await?;
+        }
+    }
+}
+
+/// Points of a member's that expire within `within_ms` of `now`, and the first
+/// date any of them expire.
+pub async fn expiring(
+    db: &Db,
+    member_id: i64,
+    now: i64,
+    within_ms: i64,
+) -> AppResult<(i64, Option<i64>)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT), MIN(expires_at) FROM point_entries \
+         WHERE member_id = $1 AND remaining > 0 AND expires_at > $2 AND expires_at <= $3",
+    )
+    .bind(member_id)
+    .bind(now)
+    .bind(now + within_ms)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 async fn by_key(db: &Db, key: &str) -> AppResult<Option<Entry>> {
@@ -148,11 +339,18 @@ fn same_member(existing: Entry, member_id: i64) -> AppResult<Entry> {
     Ok(existing)
 }
 
+/// The spendable balance and the lifetime total. Points that expired but are
+/// not yet swept are not spendable: they are left out here too.
 pub async fn balance(db: &Db, member_id: i64) -> AppResult<(i64, i64)> {
-    let row = sqlx::query("SELECT balance, lifetime FROM point_balances WHERE member_id = $1")
-        .bind(member_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT b.balance - CAST(COALESCE((SELECT SUM(e.remaining) FROM point_entries e \
+         WHERE e.member_id = b.member_id AND e.remaining > 0 AND e.expires_at <= $2), 0) AS BIGINT), b.lifetime \
+         FROM point_balances b WHERE b.member_id = $1",
+    )
+    .bind(member_id)
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(match row {
         Some(r) => (r.try_get(0)?, r.try_get(1)?),
         None => (0, 0),
@@ -424,6 +622,7 @@ pub async fn redeem(
         source: "redeem",
         source_id: Some(order_id),
         key: Some(&key),
+        expires_at: None,
     };
     post(&mut tx, actor, &entry).await?;
     let ev = Event::new("catalog.redeem", "order", order_id)
@@ -466,8 +665,10 @@ pub async fn cancel(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
         source: "refund",
         source_id: Some(o.id),
         key: Some(&key),
+        expires_at: None,
     };
     post(&mut tx, actor, &entry).await?;
+    give_back_to_lots(&mut tx, &format!("redeem:{}", o.id)).await?;
     tx.commit().await?;
     order(db, o.id).await
 }
@@ -511,9 +712,11 @@ pub struct Rule {
     pub label: String,
     pub points: i64,
     pub active: bool,
+    /// How many days its points stay valid; `None`: they do not expire.
+    pub valid_days: Option<i64>,
 }
 
-const RULE_COLS: &str = "r.id, r.org_id, o.name, r.code, r.label, r.points, r.active";
+const RULE_COLS: &str = "r.id, r.org_id, o.name, r.code, r.label, r.points, r.active, r.valid_days";
 
 fn rule_of(r: &AnyRow) -> Result<Rule, sqlx::Error> {
     Ok(Rule {
@@ -524,36 +727,49 @@ fn rule_of(r: &AnyRow) -> Result<Rule, sqlx::Error> {
         label: r.try_get(4)?,
         points: r.try_get(5)?,
         active: r.try_get::<i64, _>(6)? != 0,
+        valid_days: r.try_get(7)?,
     })
 }
 
+/// A rule as checked by `rules::parse_rule` and `rules::parse_valid_days`.
+pub struct RuleFields {
+    pub code: String,
+    pub label: String,
+    pub points: i64,
+    pub active: bool,
+    pub valid_days: Option<i64>,
+}
+
 /// Creates or changes a union's rule of a code (the scope was checked by the caller).
-pub async fn set_rule(
-    db: &Db,
-    actor: &Actor,
-    org_id: i64,
-    code: &str,
-    label: &str,
-    points: i64,
-    active: bool,
-) -> AppResult<Rule> {
+pub async fn set_rule(db: &Db, actor: &Actor, org_id: i64, f: &RuleFields) -> AppResult<Rule> {
+    let RuleFields {
+        code,
+        label,
+        points,
+        active,
+        valid_days,
+    } = f;
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO point_rules (org_id, code, label, points, active, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (org_id, code) DO UPDATE SET label = excluded.label, points = excluded.points, active = excluded.active RETURNING id",
+        "INSERT INTO point_rules (org_id, code, label, points, active, created_at, valid_days) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (org_id, code) DO UPDATE SET label = excluded.label, points = excluded.points, active = excluded.active, \
+         valid_days = excluded.valid_days RETURNING id",
     )
     .bind(org_id)
     .bind(code)
     .bind(label)
     .bind(points)
-    .bind(active as i64)
+    .bind(*active as i64)
     .bind(now_ms())
+    .bind(valid_days)
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
     let ev = Event::new("points.rule", "point_rule", id)
         .org(org_id)
-        .detail(json!({ "code": code, "points": points, "active": active }));
+        .detail(
+            json!({ "code": code, "points": points, "active": active, "valid_days": valid_days }),
+        );
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     let row = sqlx::query(&format!(
@@ -618,6 +834,7 @@ pub async fn award(
             source: "rule",
             source_id: Some(rule.id),
             key: Some(&key),
+            expires_at: super::rules::expiry(now_ms(), rule.valid_days),
         },
     )
     .await

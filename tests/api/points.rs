@@ -49,6 +49,26 @@ async fn ledger_is_consistent(app: &TestApp) {
             bal, sum,
             "member {m}: balance is not the sum of the entries"
         );
+        // What is left of expiring lots is part of the balance, never more.
+        let lots: i64 = sqlx::query("SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM point_entries WHERE member_id = $1 AND remaining > 0")
+            .bind(m)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert!(
+            lots <= bal,
+            "member {m}: lots {lots} exceed the balance {bal}"
+        );
+        let negative: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM point_entries WHERE member_id = $1 AND remaining < 0",
+        )
+        .bind(m)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+        assert_eq!(negative, 0, "member {m}: a lot below zero");
     }
 }
 
@@ -382,10 +402,14 @@ async fn two_hundred_buyers_fifty_in_stock() {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Earn(usize, i64),
+    /// Earn points that never expire, expire tomorrow, or expired already
+    /// (as if the sweep had not run yet).
+    Earn(usize, i64, Option<i64>),
     Spend(usize, i64),
     Redeem(usize, usize),
     Cancel(usize),
+    /// The hourly expiry run.
+    Sweep,
 }
 
 /// Random interleavings of earning, spending, redeeming and cancelling keep
@@ -421,7 +445,13 @@ fn random_interleavings_keep_the_ledger_consistent() {
         (app, members, items, staff)
     });
     let op = prop_oneof![
-        (0..4usize, 1..40i64).prop_map(|(m, a)| Op::Earn(m, a)),
+        (
+            0..4usize,
+            1..40i64,
+            prop_oneof![Just(None), Just(Some(-1i64)), Just(Some(86_400_000i64))]
+        )
+            .prop_map(|(m, a, e)| Op::Earn(m, a, e)),
+        Just(Op::Sweep),
         (0..4usize, 1..40i64).prop_map(|(m, a)| Op::Spend(m, a)),
         (0..4usize, 0..2usize).prop_map(|(m, i)| Op::Redeem(m, i)),
         (0..20usize).prop_map(Op::Cancel),
@@ -435,7 +465,8 @@ fn random_interleavings_keep_the_ledger_consistent() {
             rt.block_on(async {
                 let db = &app.state.db;
                 for op in ops {
-                    let entry = |m: usize, amount: i64| gongjiang::points::store::NewEntry {
+                    let now = gongjiang::db::now_ms();
+                    let entry = |m: usize, amount: i64, expires: Option<i64>| gongjiang::points::store::NewEntry {
                         member_id: members[m],
                         org_id: 1,
                         amount,
@@ -443,10 +474,12 @@ fn random_interleavings_keep_the_ledger_consistent() {
                         source: "manual",
                         source_id: None,
                         key: None,
+                        expires_at: expires.map(|e| now + e),
                     };
                     let _ = match op {
-                        Op::Earn(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, a)).await.map(|_| ()),
-                        Op::Spend(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, -a)).await.map(|_| ()),
+                        Op::Earn(m, a, e) => gongjiang::points::store::add_entry(db, &staff, entry(m, a, e)).await.map(|_| ()),
+                        Op::Spend(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, -a, None)).await.map(|_| ()),
+                        Op::Sweep => gongjiang::points::store::expire_due(db, &staff, now).await.map(|_| ()),
                         Op::Redeem(m, i) => {
                             let item = gongjiang::points::store::item(db, items[i]).await.unwrap();
                             gongjiang::points::store::redeem(db, &staff, members[m], 1, &item).await.map(|_| ())
@@ -818,4 +851,191 @@ async fn staff_run_the_catalogue_from_the_console() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(before, app.fingerprint().await);
+}
+
+/// Lets time pass for one lot: its validity ends a second ago.
+async fn run_out(app: &TestApp, lot: i64) {
+    sqlx::query("UPDATE point_entries SET expires_at = $1 WHERE id = $2")
+        .bind(gongjiang::db::now_ms() - 1_000)
+        .bind(lot)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+}
+
+async fn remaining(app: &TestApp, lot: i64) -> i64 {
+    sqlx::query("SELECT remaining FROM point_entries WHERE id = $1")
+        .bind(lot)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Points that a rule makes valid for N days: spent first, never spendable once
+/// run out, swept by a debit entry (balance = sum of entries), given back to
+/// their own lot when an order is cancelled; rankings keep the lifetime total.
+#[tokio::test]
+async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let m = town_members(&app, 1).await[0];
+
+    let (s, e) = app
+        .post(&staff, "/api/v1/points/rules", json!({"org_id": town, "code": "signin", "label": "签到", "points": 5, "valid_days": 0}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "valid_days");
+    let (s, rule) = app
+        .post(&staff, "/api/v1/points/rules", json!({"org_id": town, "code": "signin", "label": "签到", "points": 5, "valid_days": 7}))
+        .await;
+    assert_eq!(
+        (s, rule["valid_days"].as_i64()),
+        (StatusCode::CREATED, Some(7))
+    );
+    let (s, paid) = app
+        .post(
+            &staff,
+            "/api/v1/points/awards",
+            json!({"member_id": m, "rule": "signin", "event": "2026-11-22"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{paid}");
+    let week = paid["entry"]["expires_at"].as_i64().unwrap()
+        - paid["entry"]["created_at"].as_i64().unwrap();
+    assert_eq!(week, 7 * 86_400_000);
+
+    let (_, lot) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": m, "amount": 100, "reason": "季度之星", "valid_days": 30}),
+        )
+        .await;
+    let lot = lot["id"].as_i64().unwrap();
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/points/entries",
+            json!({"member_id": m, "amount": -1, "reason": "更正", "valid_days": 30}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("valid_days"))
+    );
+    app.post(
+        &staff,
+        "/api/v1/points/entries",
+        json!({"member_id": m, "amount": 50, "reason": "长期有效"}),
+    )
+    .await;
+    let (_, b) = app
+        .get(&staff, &format!("/api/v1/points/balance?member_id={m}"))
+        .await;
+    assert_eq!(
+        (b["balance"].as_i64(), b["lifetime"].as_i64()),
+        (Some(155), Some(155))
+    );
+    assert_eq!(b["expiring_30d"], 105);
+    assert!(b["next_expiry_at"].as_i64().unwrap() > gongjiang::db::now_ms() + 6 * 86_400_000);
+
+    // A 30-point redemption takes from the lots that expire first: the 5-point
+    // signin lot (7 days), then 25 of the 100 (30 days); the 50 stay whole.
+    let (_, item) = app
+        .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "工具包", "price": 30, "stock": 5, "per_member_limit": 0}))
+        .await;
+    let item = item["id"].as_i64().unwrap();
+    let worker = member_token(&app, m).await;
+    let redeem = format!("/api/v1/catalog/items/{item}/redeem");
+    let (s, order) = app.call(Method::POST, &redeem, Some(&worker), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{order}");
+    assert_eq!(remaining(&app, lot).await, 75);
+
+    // The 100-point lot runs out: its 75 are no longer spendable, before any sweep.
+    run_out(&app, lot).await;
+    assert_eq!(balance(&app, &staff, m).await, 50);
+    let before = app.fingerprint().await;
+    let (_, dear) = app
+        .post(
+            &staff,
+            "/api/v1/catalog/items",
+            json!({"org_id": town, "name": "电钻", "price": 60, "stock": 5, "per_member_limit": 0}),
+        )
+        .await;
+    let dear = dear["id"].as_i64().unwrap();
+    let after_item = app.fingerprint().await;
+    assert_ne!(before, after_item);
+    let (s, e) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{dear}/redeem"),
+            Some(&worker),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // A refused redemption leaves nothing behind, not even the sweep it began with.
+    assert_eq!(after_item, app.fingerprint().await);
+
+    // The hourly sweep writes the expiry as a debit entry, once.
+    let actor = gongjiang::audit::Actor {
+        account_id: None,
+        name: "test".into(),
+    };
+    let now = gongjiang::db::now_ms();
+    assert_eq!(
+        gongjiang::points::store::expire_due(&app.state.db, &actor, now)
+            .await
+            .unwrap(),
+        75
+    );
+    assert_eq!(
+        gongjiang::points::store::expire_due(&app.state.db, &actor, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, hist) = app
+        .get(&staff, &format!("/api/v1/points/entries?member_id={m}"))
+        .await;
+    assert_eq!(hist["items"][0]["amount"], -75);
+    assert!(hist["items"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("到期"));
+    assert_eq!(balance(&app, &staff, m).await, 50);
+    ledger_is_consistent(&app).await;
+
+    // Cancelling the order gives the 25 back to their (expired) lot and the 5
+    // to the signin lot: only the 5 are spendable again; the sweep takes the 25.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orders/{}/cancel", order["id"]),
+            Some(&worker),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(remaining(&app, lot).await, 25);
+    assert_eq!(balance(&app, &staff, m).await, 55);
+    assert_eq!(
+        gongjiang::points::store::expire_due(&app.state.db, &actor, gongjiang::db::now_ms())
+            .await
+            .unwrap(),
+        25
+    );
+    let (_, b) = app
+        .get(&staff, &format!("/api/v1/points/balance?member_id={m}"))
+        .await;
+    assert_eq!(
+        (b["balance"].as_i64(), b["lifetime"].as_i64()),
+        (Some(55), Some(155)),
+        "a refund is not earning"
+    );
+    ledger_is_consistent(&app).await;
+    let (_, audit) = app.get(&staff, "/api/v1/audit?action=points.expire").await;
+    assert_eq!(audit["total"], 2, "{audit}");
 }
