@@ -19,6 +19,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Roster imports running in this process, for live progress.
     pub imports: Arc<crate::roster::Running>,
+    /// Where uploads go; `None` refuses uploads (a state built without one).
+    pub files: Option<Arc<crate::files::FileStore>>,
 }
 
 impl AppState {
@@ -28,7 +30,20 @@ impl AppState {
             keys: Arc::new(keys),
             limiter: Arc::new(LoginLimiter::default()),
             imports: Arc::new(crate::roster::Running::default()),
+            files: None,
         }
+    }
+
+    /// The state with its file store (the server sets it from `config::files_dir`).
+    pub fn with_files(mut self, dir: impl Into<std::path::PathBuf>) -> AppState {
+        self.files = Some(Arc::new(crate::files::FileStore::new(dir)));
+        self
+    }
+
+    pub fn files(&self) -> crate::web::error::AppResult<&crate::files::FileStore> {
+        self.files.as_deref().ok_or_else(|| {
+            crate::web::error::AppError::Internal(anyhow::anyhow!("no file store configured"))
+        })
     }
 }
 
@@ -50,9 +65,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::points::api::router())
         .merge(crate::points::pages::router())
         .merge(crate::points::staff::router())
+        .merge(crate::cadre::api::router())
+        .merge(crate::cadre::staff::router())
         .merge(crate::academy::api::router())
         .merge(crate::academy::pages::router())
         .merge(crate::academy::staff::router())
+        .merge(crate::academy::videos::router())
+        .merge(crate::academy::campuses::router())
+        .merge(crate::academy::messages::router())
+        .merge(crate::academy::categories::router())
         .merge(crate::roster::pages::router())
         .layer(middleware::from_fn(api_errors_as_problems))
         .layer(middleware::from_fn(security_headers))

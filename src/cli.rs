@@ -243,9 +243,10 @@ fn read_password(flag: bool) -> anyhow::Result<String> {
 
 async fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
-        Command::Serve { db, listen } => {
-            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            app::serve(AppState::new(db, keys), &listen).await
+        Command::Serve { db: args, listen } => {
+            let (db, keys) = config::open(&args.db, args.key_file.as_deref()).await?;
+            let files = config::files_dir(&args.db, args.key_file.as_deref())?;
+            app::serve(AppState::new(db, keys).with_files(files), &listen).await
         }
         Command::Migrate { db } => {
             let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
@@ -262,13 +263,14 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::Demo { db, listen } => {
-            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+        Command::Demo { db: args, listen } => {
+            let (db, keys) = config::open(&args.db, args.key_file.as_deref()).await?;
+            let files = config::files_dir(&args.db, args.key_file.as_deref())?;
             let report = crate::seed::demo::load(&db, &keys).await?;
             println!("{report}");
             println!("{}", crate::seed::demo::LOGINS);
             println!("Open http://{listen} in a browser.");
-            app::serve(AppState::new(db, keys), &listen).await
+            app::serve(AppState::new(db, keys).with_files(files), &listen).await
         }
         Command::User {
             what:

@@ -27,6 +27,22 @@ pub fn key_path(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBuf
     }
 }
 
+/// Where uploaded files go: `GONGJIANG_FILES` if set, else beside the SQLite
+/// file (`gongjiang.files/`), else beside the key file (PostgreSQL).
+pub fn files_dir(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("GONGJIANG_FILES").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(file) = sqlite_file(db_url) {
+        return Ok(file.with_extension("files"));
+    }
+    let key = key_path(db_url, key_file)?;
+    Ok(key
+        .parent()
+        .map(|d| d.join("gongjiang-files"))
+        .unwrap_or_else(|| PathBuf::from("gongjiang-files")))
+}
+
 /// Connects, applies migrations, and loads the key (creating it only for a
 /// database that has never had one).
 pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, Keyring)> {

@@ -344,14 +344,16 @@ fn academy(spec: &mut Value) {
     let ok_any = json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } });
     let paths = json!({
         "/api/v1/courses": {
-            "post": { "summary": "A course at a union (staff): title, category (职业技能/办公技能/文化艺术/思想政治), teacher_member_id, description",
+            "post": { "summary": "A course at a union (staff): title, category (职业技能/办公技能/文化艺术/思想政治, or one added at the union or above), teacher_member_id, description",
                       "requestBody": body("CourseInput"), "responses": with(json!({ "201": ok("Course") }), errors(&["401", "403", "404", "422"])) },
             "get": { "summary": "Courses: staff see their subtree's; a member sees their union's and the unions' above",
                      "responses": with(json!({ "200": list_of("Course") }), errors(&["401", "403"])) }
         },
         "/api/v1/courses/{id}": {
             "get": { "summary": "A course with its sessions (places taken, waiting) and its rating", "parameters": [id.clone()],
-                     "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) }
+                     "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) },
+            "patch": { "summary": "Change a course (staff): title, category, teacher_member_id (0 clears), description, watch_percent (10–100, the share of each lesson to watch); what is left out stays",
+                       "parameters": [id.clone()], "requestBody": body("CourseChanges"), "responses": with(json!({ "200": ok("Course") }), errors(&["401", "403", "404", "422"])) }
         },
         "/api/v1/courses/{id}/sessions": {
             "post": { "summary": "An offline session: place, starts_at/ends_at (epoch ms), capacity, centralised (集中培训); answers its check-in token",
@@ -374,10 +376,16 @@ fn academy(spec: &mut Value) {
                       "parameters": [id.clone()], "requestBody": body("CheckinInput"), "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "409", "422"])) }
         },
         "/api/v1/courses/{id}/lessons": {
-            "post": { "summary": "A replay (课程回放): title, video_url (http/https), duration_ms (staff)", "parameters": [id.clone()], "requestBody": body("LessonInput"),
+            "post": { "summary": "A replay (课程回放): title, video_url (http/https; or none, then upload the file), duration_ms (staff)", "parameters": [id.clone()], "requestBody": body("LessonInput"),
                       "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "422"])) },
             "get": { "summary": "The course's replays, with the member's credited watch time", "parameters": [id.clone()],
                      "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "404"])) }
+        },
+        "/api/v1/lessons/{id}/video": {
+            "put": { "summary": "Upload the lesson's video into the server's file store (staff): the file as the body with Content-Type video/mp4, video/webm or video/ogg (limit GONGJIANG_MAX_UPLOAD_MB, default 1024). The lesson's video_url becomes /files/lessons/{id}, served with HTTP ranges to the course's members and staff; a new upload replaces the old file",
+                     "parameters": [id.clone()],
+                     "requestBody": { "required": true, "content": { "video/mp4": { "schema": { "type": "string", "contentMediaType": "video/mp4" } }, "video/webm": { "schema": { "type": "string", "contentMediaType": "video/webm" } } } },
+                     "responses": with(json!({ "200": ok_any.clone() }), errors(&["401", "403", "404", "413", "422"])) }
         },
         "/api/v1/lessons/{id}/progress": {
             "post": { "summary": "The player reports its position; the server credits watch time no faster than the video plays; all lessons watched to the course's percentage complete the course (pays once)",
@@ -402,16 +410,21 @@ fn academy(spec: &mut Value) {
     });
     let schemas = json!({
         "CourseInput": { "type": "object", "required": ["org_id", "title", "category"], "properties": { "org_id": { "type": "integer" }, "title": { "type": "string" },
-            "category": { "type": "string", "enum": crate::academy::CATEGORIES }, "teacher_member_id": { "type": "integer" }, "description": { "type": "string" } } },
+            "category": { "type": "string", "examples": crate::academy::CATEGORIES,
+                "description": "a built-in category or one added at the course's union or above (GET /api/v1/academy/categories?org_id=)" }, "teacher_member_id": { "type": "integer" }, "description": { "type": "string" } } },
         "Course": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "title": { "type": "string" },
-            "category": { "type": "string" }, "teacher_member_id": { "type": ["integer", "null"] }, "description": { "type": "string" } } },
+            "category": { "type": "string" }, "teacher_member_id": { "type": ["integer", "null"] }, "description": { "type": "string" },
+            "watch_percent": { "type": "integer" }, "teacher_name": { "type": ["string", "null"] }, "teacher_skill": { "type": ["string", "null"] },
+            "academy_id": { "type": ["integer", "null"], "description": "the campus at the course's union" }, "academy_name": { "type": ["string", "null"] } } },
+        "CourseChanges": { "type": "object", "properties": { "title": { "type": "string" }, "category": { "type": "string" }, "teacher_member_id": { "type": "integer" },
+            "description": { "type": "string" }, "watch_percent": { "type": "integer", "minimum": 10, "maximum": 100 } } },
         "SessionInput": { "type": "object", "required": ["place", "starts_at", "ends_at", "capacity"], "properties": { "place": { "type": "string" },
             "starts_at": { "type": "integer" }, "ends_at": { "type": "integer" }, "capacity": { "type": "integer" }, "centralised": { "type": "boolean" } } },
         "AcademyInput": { "type": "object", "required": ["org_id", "name", "kind"], "properties": { "org_id": { "type": "integer" }, "name": { "type": "string" },
             "kind": { "type": "string", "enum": ["main", "branch"] } } },
         "AcademyStaffInput": { "type": "object", "required": ["member_id", "role"], "properties": { "member_id": { "type": "integer" }, "role": { "type": "string" } } },
-        "LessonInput": { "type": "object", "required": ["title", "video_url", "duration_ms"], "properties": { "title": { "type": "string" },
-            "video_url": { "type": "string" }, "duration_ms": { "type": "integer" } } },
+        "LessonInput": { "type": "object", "required": ["title", "duration_ms"], "properties": { "title": { "type": "string" },
+            "video_url": { "type": "string", "description": "http(s) link; leave out to upload the video (PUT /api/v1/lessons/{id}/video)" }, "duration_ms": { "type": "integer" } } },
         "ProgressInput": { "type": "object", "required": ["position_ms"], "properties": { "position_ms": { "type": "integer" } } },
         "CheckinInput": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
         "FeedbackInput": { "type": "object", "required": ["rating"], "properties": { "rating": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" } } }
@@ -419,9 +432,127 @@ fn academy(spec: &mut Value) {
     merge(spec, paths, schemas);
 }
 
+/// The academy's desk: feedback (意见反馈) from workers and its answers, and
+/// the course categories an admin adds.
+fn academy_desk(spec: &mut Value) {
+    let id = param("id", "path", "integer", "record id");
+    let paths = json!({
+        "/api/v1/academy/messages": {
+            "post": { "summary": "Send feedback (意见反馈) to the academy of one's own union (a member account): body trimmed, 1–1000 characters",
+                      "requestBody": body("AcademyMessageInput"), "responses": with(json!({ "201": ok("AcademyMessage") }), errors(&["401", "403", "422"])) },
+            "get": { "summary": "Staff (roster right) see the messages of their subtree, unanswered first (the longest waiting on top); a member sees their own, newest first",
+                     "parameters": [param("org_id", "query", "integer", "subtree of (staff)"), param("unanswered", "query", "boolean", "only those not yet answered"),
+                                    param("page", "query", "integer", "page, from 1"), param("per_page", "query", "integer", "1–200, default 20")],
+                     "responses": with(json!({ "200": list_of("AcademyMessage") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/academy/messages/{id}/answer": {
+            "post": { "summary": "Answer a message (staff with the roster right over its union); answering again replaces the answer (answered_by/answered_at then name the last one; the audit log keeps the earlier answer)",
+                      "parameters": [id], "requestBody": body("AcademyAnswerInput"),
+                      "responses": with(json!({ "200": ok("AcademyMessage") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/academy/categories": {
+            "post": { "summary": "Add a course category at a union (admin over it); offered to the courses of its subtree. 409 for a built-in name or one the union or a union above has",
+                      "requestBody": body("CourseCategoryInput"), "responses": with(json!({ "201": ok("CourseCategory") }), errors(&["401", "403", "404", "409", "422"])) },
+            "get": { "summary": "The categories a course at org_id may have: the four built-ins, then those added at the union and above",
+                     "parameters": [param("org_id", "query", "integer", "the union (default: a member's own, or the caller's first staff union)")],
+                     "responses": with(json!({ "200": list_of("CourseCategory") }), errors(&["401", "404", "422"])) }
+        }
+    });
+    let schemas = json!({
+        "AcademyMessageInput": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 1000 } } },
+        "AcademyAnswerInput": { "type": "object", "required": ["answer"], "properties": { "answer": { "type": "string", "maxLength": 1000 } } },
+        "AcademyMessage": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" },
+            "member_id": { "type": "integer" }, "member_name": { "type": "string" }, "body": { "type": "string" }, "answer": { "type": ["string", "null"] },
+            "answered_by": { "type": ["integer", "null"], "description": "account (not shown to members)" }, "answered_by_name": { "type": ["string", "null"] },
+            "answered_at": { "type": ["integer", "null"] }, "created_at": { "type": "integer" },
+            "replaced": { "type": "boolean", "description": "in the answer's reply: an earlier answer was replaced" } } },
+        "CourseCategoryInput": { "type": "object", "required": ["org_id", "name"], "properties": { "org_id": { "type": "integer" }, "name": { "type": "string", "maxLength": 20 } } },
+        "CourseCategory": { "type": "object", "properties": { "id": { "type": ["integer", "null"] }, "name": { "type": "string" }, "builtin": { "type": "boolean" },
+            "org_id": { "type": ["integer", "null"] }, "org_name": { "type": ["string", "null"] } } }
+    });
+    merge(spec, paths, schemas);
+}
+
+/// Cadre points (工会干部积分制): cadres, rule items, entries with evidence, the yearly ranking.
+fn cadre(spec: &mut Value) {
+    let id = param("id", "path", "integer", "record id");
+    let year = param(
+        "year",
+        "query",
+        "string",
+        "YYYY (default: this year, Beijing time)",
+    );
+    let paths = json!({
+        "/api/v1/cadres": {
+            "post": { "summary": "Register a union cadre (roster right over org_id); a member is one cadre of a union (409 the second time)",
+                      "requestBody": body("CadreInput"), "responses": with(json!({ "201": ok("Cadre") }), errors(&["401", "403", "404", "409", "422"])) },
+            "get": { "summary": "The cadres of a subtree, with the year's points", "parameters": [param("org_id", "query", "integer", "subtree of (default: the caller's scope)"), year.clone(),
+                         param("page", "query", "integer", "page, from 1"), param("per_page", "query", "integer", "1–200, default 20")],
+                     "responses": with(json!({ "200": list_of("Cadre") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/cadres/{id}": {
+            "get": { "summary": "A cadre with this year's points", "parameters": [id.clone()], "responses": with(json!({ "200": ok("Cadre") }), errors(&["401", "403", "404"])) },
+            "patch": { "summary": "Rename, change the post, or deactivate (active: false; the entries stay)", "parameters": [id.clone()], "requestBody": body("CadrePatch"),
+                       "responses": with(json!({ "200": ok("Cadre") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/cadre-points/items": {
+            "post": { "summary": "A union's rule item (organisations right over org_id), e.g. 组织培训一次 +5, 未按时报送 −2; it applies to the cadres of the union's whole subtree",
+                      "requestBody": body("CadreItemInput"), "responses": with(json!({ "201": ok("CadreItem") }), errors(&["401", "403", "404", "409", "422"])) },
+            "get": { "summary": "The items that apply at a union: its own and its ancestors', the highest first",
+                     "parameters": [param("org_id", "query", "integer", "the union (default: the caller's)")],
+                     "responses": with(json!({ "200": list_of("CadreItem") }), errors(&["401", "403", "404"])) }
+        },
+        "/api/v1/cadre-points/items/{id}": {
+            "patch": { "summary": "Take an item out of use or back ({active}); past entries keep their points", "parameters": [id.clone()], "requestBody": body("CadreItemPatch"),
+                       "responses": with(json!({ "200": ok("CadreItem") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/cadre-points/entries": {
+            "post": { "summary": "Record points for a cadre by an active item that applies to the cadre's union; points and label are copied from the item",
+                      "requestBody": body("CadreEntryInput"), "responses": with(json!({ "201": ok("CadreEntry") }), errors(&["401", "403", "404", "422"])) },
+            "get": { "summary": "A cadre's entries, latest day first (one year, or all when year is left out)",
+                     "parameters": [param("cadre_id", "query", "integer", "the cadre (required)"), param("year", "query", "string", "YYYY (default: every year)")],
+                     "responses": with(json!({ "200": list_of("CadreEntry") }), errors(&["401", "403", "404", "422"])) }
+        },
+        "/api/v1/cadre-points/entries/{id}/reverse": {
+            "post": { "summary": "Reverse an entry once: a new entry of the opposite points on the same day, the reason as its evidence; 409 the second time or for a reversal",
+                      "parameters": [id], "requestBody": body("CadreReverseInput"), "responses": with(json!({ "201": ok("CadreEntry") }), errors(&["401", "403", "404", "409", "422"])) }
+        },
+        "/api/v1/cadre-points/ranking": {
+            "get": { "summary": "The year's ranking of a subtree's cadres by their total, most first; ties share a rank (1, 2, 2, 4)",
+                     "parameters": [param("org_id", "query", "integer", "subtree (default: the caller's)"), year, param("limit", "query", "integer", "1–5000, default 500")],
+                     "responses": with(json!({ "200": list_of("CadreStanding") }), errors(&["401", "403", "404", "422"])) }
+        }
+    });
+    let schemas = json!({
+        "CadreInput": { "type": "object", "required": ["org_id", "name"], "properties": { "org_id": { "type": "integer" }, "name": { "type": "string", "maxLength": 50 },
+            "title": { "type": "string", "maxLength": 50, "description": "post, e.g. 工会主席" }, "member_id": { "type": ["integer", "null"], "description": "a member on the roster of the union or below" } } },
+        "CadrePatch": { "type": "object", "properties": { "name": { "type": "string", "maxLength": 50 }, "title": { "type": "string", "maxLength": 50 }, "active": { "type": "boolean" } } },
+        "Cadre": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "name": { "type": "string" },
+            "title": { "type": "string" }, "member_id": { "type": ["integer", "null"] }, "active": { "type": "boolean" }, "year": { "type": "integer" },
+            "points": { "type": "integer", "description": "the year's total" }, "entries": { "type": "integer", "description": "the year's entries that stand (neither reversed nor reversals)" },
+            "created_at": { "type": "integer" }, "updated_at": { "type": "integer" } } },
+        "CadreItemInput": { "type": "object", "required": ["org_id", "label", "points"], "properties": { "org_id": { "type": "integer" },
+            "label": { "type": "string", "maxLength": 50, "example": "组织培训一次" }, "points": { "type": "integer", "minimum": -1000, "maximum": 1000, "description": "non-zero; negative deducts" } } },
+        "CadreItemPatch": { "type": "object", "required": ["active"], "properties": { "active": { "type": "boolean" } } },
+        "CadreItem": { "type": "object", "properties": { "id": { "type": "integer" }, "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "label": { "type": "string" },
+            "points": { "type": "integer" }, "active": { "type": "boolean" }, "created_at": { "type": "integer" } } },
+        "CadreEntryInput": { "type": "object", "required": ["cadre_id", "item_id", "evidence", "occurred_on"], "properties": { "cadre_id": { "type": "integer" }, "item_id": { "type": "integer" },
+            "evidence": { "type": "string", "maxLength": 500, "description": "what shows the work was done" }, "occurred_on": { "type": "string", "format": "date", "description": "YYYY-MM-DD, not after today; decides the year" } } },
+        "CadreReverseInput": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 200 } } },
+        "CadreEntry": { "type": "object", "properties": { "id": { "type": "integer" }, "cadre_id": { "type": "integer" }, "org_id": { "type": "integer" }, "item_id": { "type": ["integer", "null"] },
+            "points": { "type": "integer" }, "label": { "type": "string" }, "evidence": { "type": "string" }, "occurred_on": { "type": "string", "format": "date" },
+            "reverses_id": { "type": ["integer", "null"] }, "reversed_by": { "type": ["integer", "null"] }, "account_id": { "type": ["integer", "null"] }, "created_at": { "type": "integer" } } },
+        "CadreStanding": { "type": "object", "properties": { "rank": { "type": "integer" }, "cadre_id": { "type": "integer" }, "name": { "type": "string" }, "title": { "type": "string" },
+            "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "points": { "type": "integer" }, "entries": { "type": "integer" } } }
+    });
+    merge(spec, paths, schemas);
+}
+
 pub async fn document() -> Json<Value> {
     let mut spec = spec();
     points(&mut spec);
+    cadre(&mut spec);
     academy(&mut spec);
+    academy_desk(&mut spec);
     Json(spec)
 }

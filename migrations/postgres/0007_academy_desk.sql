@@ -27,6 +27,5 @@ CREATE INDEX academy_messages_member ON academy_messages(member_id, id);
 CREATE INDEX academy_messages_org ON academy_messages(org_id, id);
 
 -- Videos uploaded to the server's file store: the lesson keeps the stored
--- file's name (under the files directory) and its content type.
+-- file's name under the files directory (its extension gives its type).
 ALTER TABLE lessons ADD COLUMN video_file TEXT;
-ALTER TABLE lessons ADD COLUMN video_type TEXT;

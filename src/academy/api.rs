@@ -1,7 +1,7 @@
 //! `/api/v1/courses*` and `/api/v1/sessions*`.
 
 use super::store::{self, NewSession};
-use super::{CATEGORIES, SESSION};
+use super::SESSION;
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
@@ -17,7 +17,10 @@ use serde_json::{json, Value};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/courses", post(create_course).get(list_courses))
-        .route("/api/v1/courses/{id}", get(show_course))
+        .route(
+            "/api/v1/courses/{id}",
+            get(show_course).patch(update_course),
+        )
         .route("/api/v1/courses/{id}/sessions", post(create_session))
         .route(
             "/api/v1/courses/{id}/feedback",
@@ -41,12 +44,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Who may see a course: staff over its union, or a member of the union or one below it.
-enum Viewer {
+pub(super) enum Viewer {
     Staff { can_write: bool },
     Member,
 }
 
-async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Viewer> {
+pub(super) async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Viewer> {
     if c.scope(Right::Read).covers_path(&course.org_path) {
         return Ok(Viewer::Staff {
             can_write: c.scope(Right::Roster).covers_path(&course.org_path),
@@ -68,7 +71,7 @@ async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Vie
 }
 
 /// The member record of the caller, for what only a member does (enrol, check in, rate).
-async fn as_member(
+pub(super) async fn as_member(
     s: &AppState,
     c: &Caller,
     course: &store::Course,
@@ -113,12 +116,10 @@ async fn create_course(
         crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
     );
     let category = b.category.as_deref().unwrap_or("").trim().to_string();
-    if !CATEGORIES.contains(&category.as_str()) {
-        e.add(
-            "category",
-            format!("课程类别应为：{}", CATEGORIES.join("、")),
-        );
-    }
+    e.take(
+        "category",
+        super::categories::check(&s.db, org_id, &category).await?,
+    );
     if let Some(t) = b.teacher_member_id {
         if crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), t)
             .await
@@ -139,6 +140,92 @@ async fn create_course(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(store::course(&s.db, id).await?)))
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CourseChangesBody {
+    pub title: Option<String>,
+    pub category: Option<String>,
+    /// A member of the caller's subtree; `0` clears the teacher.
+    pub teacher_member_id: Option<i64>,
+    pub description: Option<String>,
+    pub watch_percent: Option<i64>,
+}
+
+/// Checks the changes to a course (what is left out stays as it is).
+pub(super) async fn check_changes(
+    s: &AppState,
+    c: &Caller,
+    course: &store::Course,
+    b: &CourseChangesBody,
+) -> AppResult<store::CourseChanges> {
+    let mut e = Errors::default();
+    let title = match &b.title {
+        Some(t) => e.take("title", crate::org::rules::parse_name(t)),
+        None => Some(course.title.clone()),
+    };
+    let category = match &b.category {
+        Some(cat) => {
+            let cat = cat.trim().to_string();
+            e.take(
+                "category",
+                super::categories::check(&s.db, course.org_id, &cat).await?,
+            );
+            cat
+        }
+        None => course.category.clone(),
+    };
+    let teacher = match b.teacher_member_id {
+        Some(0) => None,
+        Some(t) => {
+            if crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), t)
+                .await
+                .is_err()
+            {
+                e.add("teacher_member_id", "授课老师须是您管辖范围内的会员");
+            }
+            Some(t)
+        }
+        None => course.teacher_member_id,
+    };
+    let description = match &b.description {
+        Some(d) if d.trim().chars().count() > 2000 => {
+            e.add("description", "课程介绍不能超过2000个字");
+            String::new()
+        }
+        Some(d) => d.trim().to_string(),
+        None => course.description.clone(),
+    };
+    let watch_percent = match b.watch_percent {
+        Some(p) => e.take("watch_percent", super::rules::parse_watch_percent(p)),
+        None => Some(course.watch_percent),
+    };
+    e.finish()?;
+    Ok(store::CourseChanges {
+        title: title.unwrap_or_default(),
+        category,
+        teacher_member_id: teacher,
+        description,
+        watch_percent: watch_percent.unwrap_or(90),
+    })
+}
+
+/// `PATCH /api/v1/courses/{id}` (staff over the course's union).
+async fn update_course(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CourseChangesBody>,
+) -> AppResult<Json<store::Course>> {
+    let course = store::course(&s.db, id).await?;
+    match view(&s, &c, &course).await? {
+        Viewer::Staff { can_write: true } => {}
+        _ => return Err(AppError::forbidden()),
+    }
+    let changes = check_changes(&s, &c, &course, &b).await?;
+    Ok(Json(
+        store::update_course(&s.db, &Actor::of(&c), &course, &changes).await?,
+    ))
 }
 
 async fn list_courses(
@@ -452,10 +539,12 @@ async fn create_lesson(
         "title",
         crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
     );
+    // No link: the video is uploaded next (PUT /api/v1/lessons/{id}/video).
     let url = b.video_url.as_deref().unwrap_or("").trim().to_string();
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 500
-        || url.contains(char::is_whitespace)
+    if !url.is_empty()
+        && (!(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > 500
+            || url.contains(char::is_whitespace))
     {
         e.add("video_url", "视频地址应为 http(s):// 开头的链接");
     }
@@ -514,28 +603,34 @@ async fn progress(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ProgressBody>,
 ) -> AppResult<Json<Value>> {
-    let lesson = store::lesson(&s.db, id).await?;
-    let course = store::course(&s.db, lesson.course_id).await?;
-    let m = as_member(&s, &c, &course).await?;
     let position = b
         .position_ms
         .ok_or_else(|| AppError::invalid("position_ms", "请报告播放位置 position_ms（毫秒）"))?;
+    Ok(Json(watch(&s, &c, id, position).await?))
+}
+
+/// Credits a member's player report for a lesson and completes the course
+/// when every lesson is watched far enough (the API and the phone player).
+pub(super) async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> AppResult<Value> {
+    let lesson = store::lesson(&s.db, id).await?;
+    let course = store::course(&s.db, lesson.course_id).await?;
+    let m = as_member(s, c, &course).await?;
     let p = store::report_progress(&s.db, &lesson, m.id, position).await?;
     let mut points = 0;
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
         points = crate::points::store::pay_rule(
             &s.db,
-            &Actor::of(&c),
+            &Actor::of(c),
             &m,
             "course_completed",
             &format!("course:{}", course.id),
         )
         .await?;
     }
-    Ok(Json(
+    Ok(
         json!({ "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms, "duration_ms": lesson.duration_ms, "course_completed": done, "points_awarded": points }),
-    ))
+    )
 }
 
 #[derive(Deserialize)]
@@ -554,28 +649,36 @@ async fn create_academy(
     let org_id = b
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定设立学院的工会 org_id"))?;
-    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    let mut e = Errors::default();
-    let name = e.take(
-        "name",
-        crate::org::rules::parse_name(b.name.as_deref().unwrap_or("")),
-    );
-    let kind = b.kind.as_deref().unwrap_or("").trim().to_string();
-    e.take("kind", super::rules::check_campus(&kind, &org.kind));
-    e.finish()?;
-    let id = store::create_academy(
-        &s.db,
-        &Actor::of(&c),
-        &org,
-        &name.unwrap_or_default(),
-        &kind,
+    let id = create_academy_for(
+        &s,
+        &c,
+        org_id,
+        b.name.as_deref().unwrap_or(""),
+        b.kind.as_deref().unwrap_or(""),
     )
     .await?;
     Ok((
         StatusCode::CREATED,
         Json(store::academy(&s.db, id).await?.0),
     ))
+}
+
+/// A campus at a union the caller may change (the API and the console).
+pub(super) async fn create_academy_for(
+    s: &AppState,
+    c: &Caller,
+    org_id: i64,
+    name: &str,
+    kind: &str,
+) -> AppResult<i64> {
+    crate::enterprise::api::check_target_org(s, c, org_id).await?;
+    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
+    let mut e = Errors::default();
+    let name = e.take("name", crate::org::rules::parse_name(name));
+    let kind = kind.trim().to_string();
+    e.take("kind", super::rules::check_campus(&kind, &org.kind));
+    e.finish()?;
+    store::create_academy(&s.db, &Actor::of(c), &org, &name.unwrap_or_default(), &kind).await
 }
 
 async fn list_academies(
@@ -615,30 +718,41 @@ async fn add_staff(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<StaffBody>,
 ) -> AppResult<(StatusCode, Json<store::Academy>)> {
-    let (a, path) = visible_academy(&s, &c, id).await?;
-    if !c.scope(Right::Roster).covers_path(&path) {
-        return Err(AppError::forbidden());
-    }
     let mid = b
         .member_id
         .ok_or_else(|| AppError::invalid("member_id", "请指定会员 member_id"))?;
-    let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), mid).await?;
+    add_staff_for(&s, &c, id, mid, b.role.as_deref().unwrap_or("")).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::academy(&s.db, id).await?.0),
+    ))
+}
+
+/// Adds a member of the campus's own roster to its staff (the API and the console).
+pub(super) async fn add_staff_for(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    member_id: i64,
+    role: &str,
+) -> AppResult<()> {
+    let (a, path) = visible_academy(s, c, id).await?;
+    if !c.scope(Right::Roster).covers_path(&path) {
+        return Err(AppError::forbidden());
+    }
+    let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), member_id).await?;
     if !m.org_path.starts_with(&path) {
         return Err(AppError::invalid(
             "member_id",
             format!("{} 不在“{}”的会员名册中", m.name, a.org_name),
         ));
     }
-    let role = b.role.as_deref().unwrap_or("").trim().to_string();
+    let role = role.trim();
     if role.is_empty() || role.chars().count() > 20 {
         return Err(AppError::invalid(
             "role",
             "请填写职务（如 院长、教务、授课老师），不超过20个字",
         ));
     }
-    store::add_staff(&s.db, &Actor::of(&c), &a, m.id, &role).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::academy(&s.db, id).await?.0),
-    ))
+    store::add_staff(&s.db, &Actor::of(c), &a, m.id, role).await
 }

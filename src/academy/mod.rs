@@ -3,10 +3,14 @@
 //! (through the enrolment engine), completion paid in points once, feedback.
 
 pub mod api;
+pub mod campuses;
+pub mod categories;
+pub mod messages;
 pub mod pages;
 pub mod rules;
 pub mod staff;
 pub mod store;
+pub mod videos;
 
 /// The categories every academy starts with.
 pub const CATEGORIES: [&str; 4] = ["职业技能", "办公技能", "文化艺术", "思想政治"];

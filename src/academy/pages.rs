@@ -246,6 +246,8 @@ async fn checkin(
 struct CoursePage {
     m: MNav,
     course: store::Course,
+    /// The replays, each with the share of it the member has been credited.
+    lessons: Vec<(store::Lesson, i64)>,
     rating: i64,
     comment: String,
     notice: String,
@@ -273,11 +275,22 @@ async fn course_view(
     let (rating, comment) = mine
         .map(|f| (f.rating, f.comment))
         .unwrap_or((0, String::new()));
+    let mut lessons = vec![];
+    for l in store::lessons(&s.db, id).await.or_page(c)? {
+        let watched = store::progress(&s.db, l.id, member.id)
+            .await
+            .or_page(c)?
+            .map(|p| p.watched_ms)
+            .unwrap_or(0);
+        let percent = (watched * 100 / l.duration_ms.max(1)).min(100);
+        lessons.push((l, percent));
+    }
     Ok(render_with(
         status,
         &CoursePage {
             m,
             course,
+            lessons,
             rating,
             comment,
             notice,

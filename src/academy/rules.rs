@@ -39,6 +39,14 @@ pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i
 }
 
 /// Watched enough of a lesson: at least `percent` of its length.
+/// The share of each lesson a course asks to be watched: 10–100 %.
+pub fn parse_watch_percent(v: i64) -> Result<i64, String> {
+    if !(10..=100).contains(&v) {
+        return Err("完成所需观看比例应为 10–100（%）".into());
+    }
+    Ok(v)
+}
+
 pub fn completed(watched_ms: i64, duration_ms: i64, percent: i64) -> bool {
     watched_ms * 100 >= duration_ms * percent.clamp(1, 100)
 }
@@ -118,5 +126,75 @@ mod campus_tests {
             .unwrap_err()
             .contains("总院"));
         assert!(super::check_campus("college", "企业工会").is_err());
+    }
+}
+
+/// Longest feedback a worker may send, and longest answer, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 1000;
+/// Longest name of a course category an admin adds, in characters.
+pub const CATEGORY_MAX_CHARS: usize = 20;
+
+/// A worker's feedback (意见反馈) to the academy: trimmed, not empty, at most 1000 characters.
+pub fn parse_message(body: &str) -> Result<String, String> {
+    parse_text(body, "请填写意见或建议", "意见反馈")
+}
+
+/// Staff's answer to a worker's feedback: the same bounds as the feedback.
+pub fn parse_answer(answer: &str) -> Result<String, String> {
+    parse_text(answer, "请填写答复内容", "答复")
+}
+
+fn parse_text(v: &str, empty: &str, what: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(empty.to_string());
+    }
+    let n = v.chars().count();
+    if n > MESSAGE_MAX_CHARS {
+        return Err(format!(
+            "{what}不能超过{MESSAGE_MAX_CHARS}个字（现有{n}个字）"
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// The name of a course category an admin adds: trimmed, 1–20 characters, one line.
+pub fn parse_category(name: &str) -> Result<String, String> {
+    let v = name.trim();
+    if v.is_empty() {
+        return Err("请填写类别名称".into());
+    }
+    if v.chars().count() > CATEGORY_MAX_CHARS || v.chars().any(char::is_control) {
+        return Err(format!("类别名称应为一行、不超过{CATEGORY_MAX_CHARS}个字"));
+    }
+    Ok(v.to_string())
+}
+
+#[cfg(test)]
+mod desk_tests {
+    use super::*;
+
+    #[test]
+    fn feedback_and_answers_are_trimmed_and_bounded() {
+        assert_eq!(
+            parse_message("  食堂旁开个夜校班？ \n").unwrap(),
+            "食堂旁开个夜校班？"
+        );
+        assert!(parse_message(" \t\n ").is_err());
+        assert!(parse_message(&"字".repeat(1000)).is_ok());
+        assert!(parse_message(&"字".repeat(1001))
+            .unwrap_err()
+            .contains("1000"));
+        assert!(parse_answer("").is_err());
+        assert_eq!(parse_answer(" 已安排 ").unwrap(), "已安排");
+        assert!(parse_answer(&"a".repeat(1001)).is_err());
+    }
+
+    #[test]
+    fn category_names() {
+        assert_eq!(parse_category(" 安全生产 ").unwrap(), "安全生产");
+        assert!(parse_category("  ").is_err());
+        assert!(parse_category(&"类".repeat(21)).is_err());
+        assert!(parse_category("两\n行").is_err());
     }
 }

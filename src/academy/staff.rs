@@ -1,7 +1,7 @@
 //! The staff console for the academy: courses, their sessions and feedback,
 //! a session's roster and the QR code that workers scan to check in.
 
-use super::{store, CATEGORIES, SESSION};
+use super::{store, SESSION};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             get(course_page).post(create_session),
         )
         .route("/academy/sessions/{id}", get(session_page))
+        .route("/academy/courses/{id}/settings", post(update_course))
 }
 
 #[derive(Template)]
@@ -33,10 +34,12 @@ struct CoursesPage {
     nav: Option<Nav>,
     courses: Vec<store::Course>,
     orgs: Vec<OrgOption>,
-    categories: Vec<&'static str>,
+    categories: Vec<String>,
     home_org: i64,
     errors: FormErrors,
     can_write: bool,
+    /// An admin may add course categories (on /academy/categories).
+    can_categories: bool,
 }
 
 async fn courses_view(
@@ -56,10 +59,13 @@ async fn courses_view(
         nav: Some(Nav::new(c, "academy")),
         courses,
         orgs,
-        categories: CATEGORIES.to_vec(),
+        categories: super::categories::names_in_scope(&s.db, &c.scope(Right::Roster))
+            .await
+            .or_page(c)?,
         home_org: c.home_org().unwrap_or(0),
         errors,
         can_write: c.can(Right::Roster),
+        can_categories: c.can(Right::Orgs),
     };
     Ok(render_with(status, &page))
 }
@@ -92,12 +98,10 @@ async fn create_course(
         crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
         let mut e = Errors::default();
         let title = e.take("title", crate::org::rules::parse_name(&f.title));
-        if !CATEGORIES.contains(&f.category.trim()) {
-            e.add(
-                "category",
-                format!("课程类别应为：{}", CATEGORIES.join("、")),
-            );
-        }
+        e.take(
+            "category",
+            super::categories::check(&s.db, org_id, &f.category).await?,
+        );
         e.finish()?;
         store::create_course(
             &s.db,
@@ -126,8 +130,10 @@ struct CoursePage {
     nav: Option<Nav>,
     course: store::Course,
     sessions: Vec<store::Session>,
+    lessons: Vec<store::Lesson>,
     feedback: Vec<store::Feedback>,
     average: String,
+    categories: Vec<String>,
     errors: FormErrors,
     can_write: bool,
 }
@@ -135,6 +141,10 @@ struct CoursePage {
 impl CoursePage {
     fn when(&self, ms: &i64) -> String {
         format_ms(*ms)
+    }
+    fn minutes(&self, ms: &i64) -> String {
+        let s = *ms / 1000;
+        format!("{}:{:02}", s / 60, s % 60)
     }
 }
 
@@ -146,7 +156,7 @@ async fn visible_course(s: &AppState, c: &Caller, id: i64) -> AppResult<store::C
     Ok(course)
 }
 
-async fn course_view(
+pub(super) async fn course_view(
     s: &AppState,
     c: &Caller,
     id: i64,
@@ -155,6 +165,7 @@ async fn course_view(
 ) -> PageResult {
     let course = visible_course(s, c, id).await.or_page(c)?;
     let sessions = store::sessions(&s.db, id).await.or_page(c)?;
+    let lessons = store::lessons(&s.db, id).await.or_page(c)?;
     let feedback = store::feedback(&s.db, id).await.or_page(c)?;
     let average = if feedback.is_empty() {
         "暂无".to_string()
@@ -165,18 +176,89 @@ async fn course_view(
         )
     };
     let can_write = c.scope(Right::Roster).covers_path(&course.org_path);
+    let categories = super::categories::offered_on_path(&s.db, &course.org_path)
+        .await
+        .or_page(c)?
+        .into_iter()
+        .map(|cat| cat.name)
+        .collect();
     Ok(render_with(
         status,
         &CoursePage {
             nav: Some(Nav::new(c, "academy")),
             course,
             sessions,
+            lessons,
             feedback,
             average,
+            categories,
             errors,
             can_write,
         },
     ))
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    teacher: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    watch_percent: String,
+}
+
+/// The course's settings: title, category, teacher (a member's number),
+/// description and the share of each lesson to watch.
+async fn update_course(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<SettingsForm>,
+) -> PageResult {
+    let r: AppResult<()> = async {
+        let course = visible_course(&s, &c, id).await?;
+        if !c.scope(Right::Roster).covers_path(&course.org_path) {
+            return Err(AppError::forbidden());
+        }
+        let number = |field: &str, v: &str, message: &str| -> AppResult<Option<i64>> {
+            match v.trim() {
+                "" => Ok(None),
+                v => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| AppError::invalid(field, message)),
+            }
+        };
+        let body = super::api::CourseChangesBody {
+            title: Some(f.title.clone()),
+            category: Some(f.category.clone()),
+            teacher_member_id: Some(
+                number(
+                    "teacher_member_id",
+                    &f.teacher,
+                    "请填写老师的会员编号（数字）",
+                )?
+                .unwrap_or(0),
+            ),
+            description: Some(f.description.clone()),
+            watch_percent: number("watch_percent", &f.watch_percent, "观看比例应为整数")?,
+        };
+        let changes = super::api::check_changes(&s, &c, &course, &body).await?;
+        store::update_course(&s.db, &Actor::of(&c), &course, &changes).await?;
+        Ok(())
+    }
+    .await;
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/academy/courses/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
+            course_view(&s, &c, id, FormErrors::from_error(&e), e.status()).await
+        }
+        Err(e) => Err(e).or_page(&c),
+    }
 }
 
 async fn course_page(

@@ -19,6 +19,15 @@ pub struct Course {
     pub description: String,
     #[serde(skip)]
     pub org_path: String,
+    /// The share (%) of each lesson to watch to complete the course online.
+    pub watch_percent: i64,
+    pub teacher_name: Option<String>,
+    /// The teacher's skill level from the roster (their honours join it when
+    /// the honours program records them).
+    pub teacher_skill: Option<String>,
+    /// The campus (main academy or branch) at the course's union, if any.
+    pub academy_id: Option<i64>,
+    pub academy_name: Option<String>,
 }
 
 fn course_of(r: &AnyRow) -> Result<Course, sqlx::Error> {
@@ -31,15 +40,23 @@ fn course_of(r: &AnyRow) -> Result<Course, sqlx::Error> {
         teacher_member_id: r.try_get(5)?,
         description: r.try_get(6)?,
         org_path: r.try_get(7)?,
+        watch_percent: r.try_get(8)?,
+        teacher_name: r.try_get(9)?,
+        teacher_skill: r.try_get(10)?,
+        academy_id: r.try_get(11)?,
+        academy_name: r.try_get(12)?,
     })
 }
 
 const COURSE_COLS: &str =
-    "c.id, c.org_id, o.name, c.title, c.category, c.teacher_member_id, c.description, o.path";
+    "c.id, c.org_id, o.name, c.title, c.category, c.teacher_member_id, c.description, o.path, \
+     c.watch_percent, t.name, t.skill_level, c.academy_id, a.name";
+const COURSE_FROM: &str = "courses c JOIN orgs o ON o.id = c.org_id \
+     LEFT JOIN members t ON t.id = c.teacher_member_id LEFT JOIN academies a ON a.id = c.academy_id";
 
 pub async fn course(db: &Db, id: i64) -> AppResult<Course> {
     let row = sqlx::query(&format!(
-        "SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
+        "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE c.id = $1"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
@@ -61,7 +78,8 @@ pub async fn create_course(
     let now = now_ms();
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO courses (org_id, title, category, teacher_member_id, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO courses (org_id, title, category, teacher_member_id, description, created_at, updated_at, academy_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, (SELECT id FROM academies WHERE org_id = $1)) RETURNING id",
     )
     .bind(org_id)
     .bind(title)
@@ -84,6 +102,46 @@ pub async fn create_course(
     Ok(id)
 }
 
+/// What staff may change on a course after creating it.
+pub struct CourseChanges {
+    pub title: String,
+    pub category: String,
+    pub teacher_member_id: Option<i64>,
+    pub description: String,
+    pub watch_percent: i64,
+}
+
+pub async fn update_course(
+    db: &Db,
+    actor: &Actor,
+    course: &Course,
+    ch: &CourseChanges,
+) -> AppResult<Course> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE courses SET title = $1, category = $2, teacher_member_id = $3, description = $4, watch_percent = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&ch.title)
+    .bind(&ch.category)
+    .bind(ch.teacher_member_id)
+    .bind(&ch.description)
+    .bind(ch.watch_percent)
+    .bind(now_ms())
+    .bind(course.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.update", "course", course.id)
+            .org(course.org_id)
+            .detail(json!({ "title": ch.title, "category": ch.category, "teacher": ch.teacher_member_id, "watch_percent": ch.watch_percent })),
+    )
+    .await?;
+    tx.commit().await?;
+    self::course(db, course.id).await
+}
+
 /// Courses of the unions on a path (a member sees their union's and those above).
 pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
     let mut sql = crate::web::sql::Sql::new("");
@@ -91,7 +149,10 @@ pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
         .into_iter()
         .map(|p| sql.text(p))
         .collect();
-    sql.push(&format!("SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE o.path IN ({}) ORDER BY c.id DESC", prefixes.join(", ")));
+    sql.push(&format!(
+        "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE o.path IN ({}) ORDER BY c.id DESC",
+        prefixes.join(", ")
+    ));
     Ok(sql
         .fetch_all(&db.pool)
         .await?
@@ -103,7 +164,9 @@ pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
 pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Course>> {
     let mut sql = crate::web::sql::Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
-    sql.push(&format!("SELECT {COURSE_COLS} FROM courses c JOIN orgs o ON o.id = c.org_id WHERE {pred} ORDER BY c.id DESC"));
+    sql.push(&format!(
+        "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE {pred} ORDER BY c.id DESC"
+    ));
     Ok(sql
         .fetch_all(&db.pool)
         .await?
@@ -501,6 +564,12 @@ pub async fn create_academy(
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+    // The union's courses so far become the campus's courses.
+    sqlx::query("UPDATE courses SET academy_id = $1 WHERE org_id = $2")
+        .bind(id)
+        .bind(org.id)
+        .execute(&mut *tx)
+        .await?;
     audit::append(
         &mut tx,
         actor,
@@ -577,4 +646,61 @@ pub async fn add_staff(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Points a lesson at its uploaded video (stored as `file` in the file store)
+/// and returns the file it had before, for the caller to remove.
+pub async fn set_video(
+    db: &Db,
+    actor: &Actor,
+    lesson: &Lesson,
+    org_id: i64,
+    file: &str,
+    size: u64,
+) -> AppResult<Option<String>> {
+    let mut tx = db.begin().await?;
+    let old: Option<String> = sqlx::query("SELECT video_file FROM lessons WHERE id = $1")
+        .bind(lesson.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query("UPDATE lessons SET video_file = $1, video_url = $2 WHERE id = $3")
+        .bind(file)
+        .bind(format!("/files/lessons/{}", lesson.id))
+        .bind(lesson.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event::new("course.lesson_video", "lesson", lesson.id)
+            .org(org_id)
+            .detail(json!({ "course": lesson.course_id, "bytes": size })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(old)
+}
+
+/// The stored file of a lesson's uploaded video, if it has one.
+pub async fn video_file(db: &Db, lesson_id: i64) -> AppResult<Option<String>> {
+    let row = sqlx::query("SELECT video_file FROM lessons WHERE id = $1")
+        .bind(lesson_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get(0)?,
+        None => None,
+    })
+}
+
+/// The share of each lesson (%) a member must watch to complete the course.
+pub async fn watch_percent(db: &Db, course_id: i64) -> AppResult<i64> {
+    Ok(
+        sqlx::query("SELECT watch_percent FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?,
+    )
 }

@@ -37,6 +37,8 @@ pub enum AppError {
     },
     #[error("提交的内容有误")]
     Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("尝试次数过多，请 {retry_after_secs} 秒后再试")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("服务器内部错误")]
@@ -72,6 +74,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -193,6 +193,11 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether any of these fields has an error (to open the form that has it).
+    pub fn any(&self, fields: &[&str]) -> bool {
+        self.0.iter().any(|e| fields.contains(&e.field.as_str()))
+    }
 }
 
 /// The first millisecond of a Beijing-time day (`next`: of the day after), for date filters.

@@ -1,8 +1,11 @@
 //! One integration-test binary (linking is the slow part on 2 cores), a module per area.
 
 mod academy;
+mod academy_desk;
 mod audit;
 mod auth;
+mod browser;
+mod cadre;
 mod cli;
 mod imports;
 mod members;
@@ -10,6 +13,7 @@ mod orgs;
 mod pages;
 mod pii_at_rest;
 mod points;
+mod replays;
 mod roster_pages;
 mod scope;
 mod search;

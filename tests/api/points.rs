@@ -904,7 +904,10 @@ async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
     assert_eq!(s, StatusCode::CREATED, "{paid}");
     let week = paid["entry"]["expires_at"].as_i64().unwrap()
         - paid["entry"]["created_at"].as_i64().unwrap();
-    assert_eq!(week, 7 * 86_400_000);
+    assert!(
+        (week - 7 * 86_400_000).abs() < 5_000,
+        "valid for 7 days: {week}"
+    );
 
     let (_, lot) = app
         .post(

@@ -68,7 +68,7 @@ impl TestApp {
         let (db, keys) = config::open(&db_url, Some(&key_file))
             .await
             .expect("open database");
-        let state = AppState::new(db, keys);
+        let state = AppState::new(db, keys).with_files(dir.path().join("files"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
