@@ -261,6 +261,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
             let report = crate::seed::demo::load(&db, &keys).await?;
             println!("{report}");
+            println!("{}", crate::seed::showcase::load(&db).await?);
             Ok(())
         }
         Command::Demo { db: args, listen } => {
@@ -268,6 +269,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let files = config::files_dir(&args.db, args.key_file.as_deref())?;
             let report = crate::seed::demo::load(&db, &keys).await?;
             println!("{report}");
+            println!("{}", crate::seed::showcase::load(&db).await?);
             println!("{}", crate::seed::demo::LOGINS);
             println!("Open http://{listen} in a browser.");
             app::serve(AppState::new(db, keys).with_files(files), &listen).await

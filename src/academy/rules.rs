@@ -38,7 +38,6 @@ pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i
     }
 }
 
-/// Watched enough of a lesson: at least `percent` of its length.
 /// The share of each lesson a course asks to be watched: 10–100 %.
 pub fn parse_watch_percent(v: i64) -> Result<i64, String> {
     if !(10..=100).contains(&v) {
@@ -47,6 +46,7 @@ pub fn parse_watch_percent(v: i64) -> Result<i64, String> {
     Ok(v)
 }
 
+/// Watched enough of a lesson: at least `percent` of its length.
 pub fn completed(watched_ms: i64, duration_ms: i64, percent: i64) -> bool {
     watched_ms * 100 >= duration_ms * percent.clamp(1, 100)
 }

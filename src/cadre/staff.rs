@@ -112,7 +112,7 @@ async fn view(
     q: &ViewQuery,
     mut errors: FormErrors,
     notice: &str,
-    typed: Typed,
+    mut typed: Typed,
     status: StatusCode,
 ) -> PageResult {
     if !c.can(Right::Read) {
@@ -149,6 +149,10 @@ async fn view(
         },
         Err(_) => None,
     };
+    // The record form starts at the cadre being looked at.
+    if typed.entry_cadre == 0 {
+        typed.entry_cadre = selected.as_ref().map(|x| x.id).unwrap_or(0);
+    }
     let entries = match &selected {
         Some(cadre) => store::entries(&s.db, &scope, cadre.id, Some(year))
             .await

@@ -434,7 +434,7 @@ async fn org_id_by_code(db: &Db, code: &str) -> anyhow::Result<i64> {
         .with_context(|| format!("demo org {code}"))
 }
 
-fn app_err(e: crate::web::error::AppError) -> anyhow::Error {
+pub(crate) fn app_err(e: crate::web::error::AppError) -> anyhow::Error {
     match e {
         crate::web::error::AppError::Internal(inner) => inner,
         other => anyhow::anyhow!("{other}: {:?}", other.field_errors()),

@@ -2,4 +2,5 @@
 
 pub mod demo;
 pub mod people;
+pub mod showcase;
 pub mod synthetic;

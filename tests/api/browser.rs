@@ -287,9 +287,10 @@ impl Phone {
 // The worker's morning.
 // ---------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
-    let Some(bin) = find_chromedriver() else {
+/// chromedriver, or `None` to skip (where the browser tests are not required).
+fn chromedriver_or_skip() -> Option<PathBuf> {
+    let found = find_chromedriver();
+    if found.is_none() {
         assert!(
             !browser_required(),
             "the browser test needs chromedriver and Chromium (Debian: apt-get install chromium \
@@ -299,6 +300,195 @@ async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
         eprintln!(
             "skipped the browser test: no chromedriver (apt-get install chromium chromium-driver)"
         );
+    }
+    found
+}
+
+impl Phone {
+    async fn open(app: &TestApp, driver: &Chromedriver) -> Phone {
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-shots");
+        std::fs::create_dir_all(&shots).expect("target/browser-shots");
+        Phone {
+            c: phone_browser(driver).await,
+            base: app.url(""),
+            shots,
+            prefix: if app.db_url.starts_with("postgres") {
+                "postgres".into()
+            } else {
+                "sqlite".into()
+            },
+            step: 0,
+        }
+    }
+
+    /// Signs in through the login form and waits for the phone home page.
+    async fn login(&mut self, username: &str) {
+        self.goto("/login").await;
+        self.wait_css("#username")
+            .await
+            .send_keys(username)
+            .await
+            .unwrap();
+        self.wait_css("#password")
+            .await
+            .send_keys("gongjiang")
+            .await
+            .unwrap();
+        let login = self.wait_xpath("//button[normalize-space()='登录']").await;
+        self.tap(&login).await;
+        self.wait_css(".m-balance").await;
+        self.wait_path("/m").await;
+    }
+}
+
+/// The member's credited watch time of the course's first lesson, as the API shows it.
+async fn watched_ms(app: &TestApp, token: &str, course: i64) -> i64 {
+    let (_, l) = app
+        .get(token, &format!("/api/v1/courses/{course}/lessons"))
+        .await;
+    l["items"][0]["watched_ms"].as_i64().unwrap_or(-1)
+}
+
+/// The replay on the phone: the player plays a real video (a 10-second WebM,
+/// tests/fixtures/lesson.webm) and reports its position as it goes; the server
+/// credits only what was really played. A jump to the end counts for nothing;
+/// playing it through completes the course and pays its rule once.
+#[tokio::test]
+async fn a_worker_watches_a_replay_on_the_phone() {
+    let Some(bin) = chromedriver_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (s, r) = app
+        .post(
+            &staff,
+            "/api/v1/points/rules",
+            json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 30}),
+        )
+        .await;
+    assert!(s.is_success(), "{r}");
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let (_, course) = app
+        .post(
+            &staff,
+            "/api/v1/courses",
+            json!({"org_id": yizhou, "title": "数控车床对刀", "category": "职业技能"}),
+        )
+        .await;
+    let cid = course["id"].as_i64().expect("course id");
+    let (_, lesson) = app
+        .post(
+            &staff,
+            &format!("/api/v1/courses/{cid}/lessons"),
+            json!({"title": "第一讲 对刀", "duration_ms": 10_000}),
+        )
+        .await;
+    let lid = lesson["id"].as_i64().expect("lesson id");
+    let video =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lesson.webm"))
+            .expect("tests/fixtures/lesson.webm");
+    let up = app
+        .client
+        .put(app.url(&format!("/api/v1/lessons/{lid}/video")))
+        .bearer_auth(&staff)
+        .header("content-type", "video/webm")
+        .body(video)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), reqwest::StatusCode::OK);
+    let worker_id: i64 = sqlx::query("SELECT member_id FROM accounts WHERE username = 'worker'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let worker = crate::support::member_token(&app, worker_id).await;
+
+    let driver = Chromedriver::start(&bin).await;
+    let mut p = Phone::open(&app, &driver).await;
+    p.login("worker").await;
+    p.goto(&format!("/m/courses/{cid}")).await;
+    let link = p.wait_css(&format!("a[href='/m/lessons/{lid}']")).await;
+    p.tap(&link).await;
+    p.wait_path(&format!("/m/lessons/{lid}")).await;
+    p.wait_css("video#player").await;
+    p.check("replay").await;
+
+    // A script that jumps to the end and reports it: nothing is credited.
+    let jumped = p
+        .c
+        .execute_async(
+            "const [done] = arguments; const v = document.getElementById('player'); \
+             const go = () => { v.currentTime = 9.5; v.dispatchEvent(new Event('pause')); setTimeout(() => done(v.currentTime), 500); }; \
+             if (v.readyState >= 1) go(); else v.addEventListener('loadedmetadata', go, { once: true });",
+            vec![],
+        )
+        .await
+        .expect("seek");
+    assert!(
+        jumped.as_f64().unwrap_or(0.0) > 9.0,
+        "the video seeked: {jumped}"
+    );
+    // The report reached the server (its position is stored) and earned nothing.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let row = sqlx::query("SELECT position_ms, watched_ms FROM lesson_progress WHERE lesson_id = $1 AND member_id = $2")
+            .bind(lid)
+            .bind(worker_id)
+            .fetch_optional(&app.state.db.pool)
+            .await
+            .unwrap();
+        if let Some(r) = row {
+            let (position, credited): (i64, i64) = (r.get(0), r.get(1));
+            if position >= 9_000 {
+                assert_eq!(credited, 0, "a jump earns nothing");
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the player never reported the jump"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(watched_ms(&app, &worker, cid).await, 0);
+
+    // Played through (muted, as a phone in a pocket would not): the page
+    // reports as it plays, the server credits real time, the course completes.
+    let started = Instant::now();
+    p.c.execute(
+        "const v = document.getElementById('player'); v.muted = true; v.currentTime = 0; v.play();",
+        vec![],
+    )
+    .await
+    .expect("play");
+    p.wait_css("#done:not([hidden])").await;
+    let played = started.elapsed().as_millis() as i64;
+    let credited = watched_ms(&app, &worker, cid).await;
+    assert!(
+        (9_000..=10_000).contains(&credited) && credited <= played * 11 / 10 + 2_000,
+        "credited {credited} ms for {played} ms of playing"
+    );
+    let percent = p.text("#percent").await;
+    assert!(
+        percent.parse::<i64>().unwrap_or(0) >= 90,
+        "the page shows {percent}%"
+    );
+    p.check("replay-done").await;
+    let (_, b) = app
+        .get(
+            &staff,
+            &format!("/api/v1/points/balance?member_id={worker_id}"),
+        )
+        .await;
+    assert_eq!(b["balance"], 30, "the course_completed rule paid once: {b}");
+}
+
+#[tokio::test]
+async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
+    let Some(bin) = chromedriver_or_skip() else {
         return;
     };
     let started = Instant::now();

@@ -221,6 +221,15 @@ async fn migrate_creates_the_key_and_seeding_twice_adds_nothing() {
         s.count("accounts").await,
     );
     assert!(members > 0 && orgs > 0 && accounts > 0);
+    // The first look shows the academy at work: campuses, courses, a catalogue.
+    let (academies, courses, items, entries) = (
+        s.count("academies").await,
+        s.count("courses").await,
+        s.count("catalog_items").await,
+        s.count("point_entries").await,
+    );
+    assert_eq!(academies, 3, "{}", stdout(&first));
+    assert!(courses > 0 && items > 0 && entries > 0);
 
     let second = s.run(&["seed", "demo"], None).await;
     assert_ok(&second, "second seed");
@@ -229,9 +238,14 @@ async fn migrate_creates_the_key_and_seeding_twice_adds_nothing() {
         "second seed should add nothing: {}",
         stdout(&second)
     );
+    assert!(stdout(&second).contains("demo academy: already there"));
     assert_eq!(s.count("members").await, members);
     assert_eq!(s.count("orgs").await, orgs);
     assert_eq!(s.count("accounts").await, accounts);
+    assert_eq!(s.count("academies").await, academies);
+    assert_eq!(s.count("courses").await, courses);
+    assert_eq!(s.count("catalog_items").await, items);
+    assert_eq!(s.count("point_entries").await, entries);
     assert_eq!(
         std::fs::read_to_string(&s.key).unwrap(),
         key_text,

@@ -1,0 +1,186 @@
+//! The academy and the points catalogue of the demo (`gongjiang demo` and
+//! `seed demo`), so a first look shows 姜山金领学院 at work: a main academy
+//! with two enterprise branches, courses taught by members with sessions this
+//! week, the town's earning rules and catalogue, and some points for the demo
+//! worker. The test fixture (`demo::load`) leaves these out, so tests start
+//! from an academy with nothing in it. Added once: skipped when the town has
+//! its academy.
+
+use crate::academy::store as academy;
+use crate::auth::Scope;
+use crate::db::{now_ms, Db};
+use crate::points::rules::ItemFields;
+use crate::points::store as points;
+use anyhow::Context;
+use sqlx::Row;
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+pub async fn load(db: &Db) -> anyhow::Result<String> {
+    let actor = crate::audit::Actor {
+        account_id: None,
+        name: "seed:demo".into(),
+    };
+    let everything = Scope::everything();
+    let town = org(db, "ZJ-NB-YZ-JS").await?;
+    let had: i64 = sqlx::query("SELECT COUNT(*) FROM academies WHERE org_id = $1")
+        .bind(town)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    if had > 0 {
+        return Ok("demo academy: already there".into());
+    }
+    let err = super::demo::app_err;
+    for (code, name, kind) in [
+        ("ZJ-NB-YZ-JS", "姜山金领学院", "main"),
+        ("JS-YIZHOU", "姜山金领学院一舟分院", "branch"),
+        ("JS-HUARUI", "姜山金领学院华瑞分院", "branch"),
+    ] {
+        let o = crate::org::store::get(db, &everything, org(db, code).await?)
+            .await
+            .map_err(err)?;
+        academy::create_academy(db, &actor, &o, name, kind)
+            .await
+            .map_err(err)?;
+    }
+    for (code, label, pts, days) in [
+        ("course_completed", "完成课程", 20, Some(365)),
+        ("feedback", "提交课程评价", 5, Some(365)),
+    ] {
+        let f = points::RuleFields {
+            code: code.into(),
+            label: label.into(),
+            points: pts,
+            active: true,
+            valid_days: days,
+        };
+        points::set_rule(db, &actor, town, &f).await.map_err(err)?;
+    }
+    for (name, price, stock, limit) in [
+        ("劳保手套（10双）", 20, 200, 2),
+        ("不锈钢保温杯", 50, 30, 1),
+        ("《数控加工工艺》图书", 80, 20, 1),
+        ("体检套餐（职工专享）", 300, 10, 1),
+    ] {
+        let f = ItemFields {
+            name: Some(name.into()),
+            price: Some(price),
+            stock: Some(stock),
+            per_member_limit: Some(limit),
+            ..Default::default()
+        };
+        points::create_item(db, &actor, town, &f)
+            .await
+            .map_err(err)?;
+    }
+
+    // Courses, each taught by the most skilled member of its union.
+    let today = now_ms() / DAY * DAY - 8 * HOUR; // Beijing midnight
+    let courses = [
+        (
+            "JS-YIZHOU",
+            "数控车床操作与编程",
+            "职业技能",
+            "劳模工匠授课：对刀、编程与常见故障排除，现场实操。",
+            1,
+            14,
+        ),
+        (
+            "JS-HUARUI",
+            "电工安全与低压配电",
+            "职业技能",
+            "持证电工必修：安全规程、配电柜检修。",
+            3,
+            19,
+        ),
+        (
+            "ZJ-NB-YZ-JS",
+            "Excel 办公技巧",
+            "办公技能",
+            "排班表、工资条、数据透视表。",
+            2,
+            19,
+        ),
+        (
+            "ZJ-NB-YZ-JS",
+            "劳模工匠讲堂",
+            "思想政治",
+            "劳模精神、劳动精神、工匠精神。",
+            5,
+            9,
+        ),
+    ];
+    let mut n = 0;
+    for (code, title, category, description, in_days, at_hour) in courses {
+        let org_id = org(db, code).await?;
+        let path: String = sqlx::query("SELECT path FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+        let teacher: Option<i64> = sqlx::query(
+            "SELECT m.id FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.path >= $1 AND o.path < $2 ORDER BY \
+             CASE m.skill_level WHEN '高级技师' THEN 0 WHEN '技师' THEN 1 WHEN '高级' THEN 2 ELSE 3 END, m.id LIMIT 1",
+        )
+        .bind(&path)
+        .bind(crate::auth::scope::path_upper(&path))
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+        let id = academy::create_course(db, &actor, org_id, title, category, teacher, description)
+            .await
+            .map_err(err)?;
+        let course = academy::course(db, id).await.map_err(err)?;
+        let starts = today + in_days * DAY + at_hour * HOUR;
+        let session = academy::NewSession {
+            place: if code == "ZJ-NB-YZ-JS" {
+                "姜山镇职工服务中心 3 楼"
+            } else {
+                "企业职工学校教室"
+            },
+            starts_at: starts,
+            ends_at: starts + 2 * HOUR,
+            capacity: 30,
+            centralised: category == "职业技能",
+        };
+        academy::create_session(db, &actor, &course, &session)
+            .await
+            .map_err(err)?;
+        n += 1;
+    }
+
+    // The demo worker has points to spend (valid for a year).
+    let worker: Option<(i64, i64)> = sqlx::query(
+        "SELECT m.id, m.org_id FROM accounts a JOIN members m ON m.id = a.member_id WHERE a.username = 'worker'",
+    )
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()?;
+    if let Some((member_id, org_id)) = worker {
+        let e = points::NewEntry {
+            member_id,
+            org_id,
+            amount: 120,
+            reason: "参加 2026 年职工技能比武",
+            source: "manual",
+            source_id: None,
+            key: Some("demo:worker:welcome"),
+            expires_at: crate::points::rules::expiry(now_ms(), Some(365)),
+        };
+        points::add_entry(db, &actor, e).await.map_err(err)?;
+    }
+    Ok(format!(
+        "demo academy: 1 main academy, 2 branches, {n} courses with sessions this week, 4 catalogue items"
+    ))
+}
+
+async fn org(db: &Db, code: &str) -> anyhow::Result<i64> {
+    crate::org::store::get_by_code(db, code)
+        .await?
+        .map(|o| o.id)
+        .with_context(|| format!("demo org {code}"))
+}
