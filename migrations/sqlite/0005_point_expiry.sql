@@ -18,3 +18,7 @@ CREATE TABLE point_lot_uses (
     amount BIGINT NOT NULL CHECK (amount > 0),
     PRIMARY KEY (debit_id, lot_id)
 );
+
+-- A catalogue item may be redeemable only until a day (兑换截止): `valid_until`
+-- is the first moment it no longer is (Beijing midnight after that day).
+ALTER TABLE catalog_items ADD COLUMN valid_until BIGINT;

@@ -178,18 +178,27 @@ struct ItemBody {
     stock: Option<i64>,
     per_member_limit: Option<i64>,
     active: Option<bool>,
+    /// The last day it can be redeemed ("YYYY-MM-DD"); "" removes the end.
+    valid_until: Option<String>,
 }
 
 impl ItemBody {
-    fn fields(&self) -> ItemFields {
-        ItemFields {
+    fn fields(&self) -> AppResult<ItemFields> {
+        let valid_until = self
+            .valid_until
+            .as_deref()
+            .map(rules::parse_valid_until)
+            .transpose()
+            .map_err(|m| AppError::invalid("valid_until", m))?;
+        Ok(ItemFields {
             name: self.name.clone(),
             description: self.description.clone(),
             price: self.price,
             stock: self.stock,
             per_member_limit: self.per_member_limit,
             active: self.active,
-        }
+            valid_until,
+        })
     }
 }
 
@@ -202,7 +211,7 @@ async fn create_item(
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定物品所属工会 org_id"))?;
     crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
-    let f = b.fields();
+    let f = b.fields()?;
     rules::check_item(&f, true)?;
     let id = store::create_item(&s.db, &Actor::of(&c), org_id, &f).await?;
     Ok((StatusCode::CREATED, Json(store::item(&s.db, id).await?)))
@@ -255,7 +264,7 @@ async fn update_item(
     if !c.scope(Right::Roster).covers_path(&item.org_path) {
         return Err(AppError::forbidden());
     }
-    let f = b.fields();
+    let f = b.fields()?;
     rules::check_item(&f, false)?;
     store::update_item(&s.db, &Actor::of(&c), &item, &f).await?;
     Ok(Json(store::item(&s.db, id).await?))

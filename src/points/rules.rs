@@ -108,6 +108,20 @@ pub struct ItemFields {
     pub stock: Option<i64>,
     pub per_member_limit: Option<i64>,
     pub active: Option<bool>,
+    /// The last day it can be redeemed, as the first millisecond after it:
+    /// `Some(None)` clears it (no end), `None` leaves it as it is.
+    pub valid_until: Option<Option<i64>>,
+}
+
+/// "YYYY-MM-DD" (the last day an item can be redeemed, Beijing time) as the
+/// first millisecond after that day; "" for no end.
+pub fn parse_valid_until(v: &str) -> Result<Option<i64>, String> {
+    match v.trim() {
+        "" => Ok(None),
+        d => crate::web::date_start_ms(d, true)
+            .map(Some)
+            .map_err(|_| "兑换截止日期应为 YYYY-MM-DD".to_string()),
+    }
 }
 
 /// Checks a catalogue item; a new one needs a name, a price and its stock.

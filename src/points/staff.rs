@@ -135,6 +135,8 @@ struct ItemForm {
     per_member_limit: String,
     #[serde(default)]
     active: String,
+    #[serde(default)]
+    valid_until: String,
 }
 
 async fn create_item(
@@ -156,6 +158,7 @@ async fn create_item(
             stock: num("stock", &f.stock, &mut e),
             per_member_limit: num("per_member_limit", &f.per_member_limit, &mut e),
             active: None,
+            valid_until: e.take("valid_until", rules::parse_valid_until(&f.valid_until)),
         };
         e.finish()?;
         rules::check_item(&fields, true)?;
@@ -180,6 +183,7 @@ async fn update_item(
         let fields = rules::ItemFields {
             stock: num("stock", &f.stock, &mut e),
             active: Some(f.active == "1"),
+            valid_until: e.take("valid_until", rules::parse_valid_until(&f.valid_until)),
             ..Default::default()
         };
         e.finish()?;

@@ -387,11 +387,23 @@ pub struct Item {
     pub stock: i64,
     pub per_member_limit: i64,
     pub active: bool,
+    /// The last day it can be redeemed (YYYY-MM-DD, Beijing time), if it has one.
+    pub valid_until: Option<String>,
     #[serde(skip)]
     pub org_path: String,
+    /// `valid_until` as the first millisecond it can no longer be redeemed.
+    #[serde(skip)]
+    pub valid_until_ms: Option<i64>,
 }
 
-const ITEM_COLS: &str = "i.id, i.org_id, o.name, i.name, i.description, i.price, i.stock, i.per_member_limit, i.active, o.path";
+impl Item {
+    /// Past its last day of redemption at `now`.
+    pub fn ended(&self, now: i64) -> bool {
+        self.valid_until_ms.is_some_and(|end| end <= now)
+    }
+}
+
+const ITEM_COLS: &str = "i.id, i.org_id, o.name, i.name, i.description, i.price, i.stock, i.per_member_limit, i.active, o.path, i.valid_until";
 
 fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
     Ok(Item {
@@ -405,6 +417,10 @@ fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
         per_member_limit: r.try_get(7)?,
         active: r.try_get::<i64, _>(8)? != 0,
         org_path: r.try_get(9)?,
+        valid_until: r
+            .try_get::<Option<i64>, _>(10)?
+            .map(|end| crate::web::format_ms(end - 1).chars().take(10).collect()),
+        valid_until_ms: r.try_get(10)?,
     })
 }
 
@@ -436,7 +452,11 @@ pub async fn items(
                 .into_iter()
                 .map(|p| sql.text(p))
                 .collect();
-            format!("o.path IN ({}) AND i.active = 1", prefixes.join(", "))
+            let now = sql.int(now_ms());
+            format!(
+                "o.path IN ({}) AND i.active = 1 AND (i.valid_until IS NULL OR i.valid_until > {now})",
+                prefixes.join(", ")
+            )
         }
         None => scope.org_predicate(&mut sql, "o.path"),
     };
@@ -453,8 +473,8 @@ pub async fn create_item(db: &Db, actor: &Actor, org_id: i64, f: &ItemFields) ->
     let now = now_ms();
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO catalog_items (org_id, name, description, price, stock, per_member_limit, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+        "INSERT INTO catalog_items (org_id, name, description, price, stock, per_member_limit, active, created_at, updated_at, valid_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8) RETURNING id",
     )
     .bind(org_id)
     .bind(f.name.clone().unwrap_or_default())
@@ -463,6 +483,7 @@ pub async fn create_item(db: &Db, actor: &Actor, org_id: i64, f: &ItemFields) ->
     .bind(f.stock.unwrap_or(0))
     .bind(f.per_member_limit.unwrap_or(0))
     .bind(now)
+    .bind(f.valid_until.flatten())
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
@@ -479,7 +500,8 @@ pub async fn update_item(db: &Db, actor: &Actor, item: &Item, f: &ItemFields) ->
     sqlx::query(
         "UPDATE catalog_items SET name = COALESCE($1, name), description = COALESCE($2, description), \
          price = COALESCE($3, price), stock = COALESCE($4, stock), per_member_limit = COALESCE($5, per_member_limit), \
-         active = COALESCE($6, active), updated_at = $7 WHERE id = $8",
+         active = COALESCE($6, active), updated_at = $7, \
+         valid_until = CASE WHEN $9 = 1 THEN $10 ELSE valid_until END WHERE id = $8",
     )
     .bind(f.name.clone())
     .bind(f.description.clone())
@@ -489,11 +511,13 @@ pub async fn update_item(db: &Db, actor: &Actor, item: &Item, f: &ItemFields) ->
     .bind(f.active.map(|a| a as i64))
     .bind(now_ms())
     .bind(item.id)
+    .bind(f.valid_until.is_some() as i64)
+    .bind(f.valid_until.flatten())
     .execute(&mut *tx)
     .await?;
     let ev = Event::new("catalog.update", "catalog_item", item.id)
         .org(item.org_id)
-        .detail(json!({ "price": f.price, "stock": f.stock, "active": f.active }));
+        .detail(json!({ "price": f.price, "stock": f.stock, "active": f.active, "valid_until": f.valid_until }));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())
@@ -574,16 +598,20 @@ pub async fn redeem(
 ) -> AppResult<Order> {
     let now = now_ms();
     let mut tx = db.begin().await?;
-    let claimed = sqlx::query("UPDATE catalog_items SET stock = stock - 1, updated_at = $1 WHERE id = $2 AND active = 1 AND stock > 0 RETURNING price, per_member_limit")
-        .bind(now)
-        .bind(item.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let claimed = sqlx::query(
+        "UPDATE catalog_items SET stock = stock - 1, updated_at = $1 WHERE id = $2 AND active = 1 AND stock > 0 \
+         AND (valid_until IS NULL OR valid_until > $1) RETURNING price, per_member_limit",
+    )
+    .bind(now)
+    .bind(item.id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(claimed) = claimed else {
-        return Err(AppError::conflict(
-            None,
-            format!("“{}”已兑完或已下架", item.name),
-        ));
+        let why = match &item.valid_until {
+            Some(day) if item.ended(now) => format!("“{}”的兑换已于 {day} 截止", item.name),
+            _ => format!("“{}”已兑完或已下架", item.name),
+        };
+        return Err(AppError::conflict(None, why));
     };
     let (price, limit): (i64, i64) = (claimed.try_get(0)?, claimed.try_get(1)?);
     if limit > 0 {

@@ -1042,3 +1042,95 @@ async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
     let (_, audit) = app.get(&staff, "/api/v1/audit?action=points.expire").await;
     assert_eq!(audit["total"], 2, "{audit}");
 }
+
+/// An item redeemable until a day: after it, members no longer see it and a
+/// redemption is refused (409) with the date, changing nothing; staff can
+/// move or remove the end.
+#[tokio::test]
+async fn items_can_only_be_redeemed_until_their_last_day() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let m = town_members(&app, 1).await[0];
+    app.post(
+        &staff,
+        "/api/v1/points/entries",
+        json!({"member_id": m, "amount": 100, "reason": "技能比武"}),
+    )
+    .await;
+    let (s, e) = app
+        .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "月饼", "price": 10, "stock": 5, "valid_until": "2026-02-30"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "valid_until");
+    let (s, item) = app
+        .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "月饼", "price": 10, "stock": 5, "valid_until": "2020-09-30"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{item}");
+    assert_eq!(item["valid_until"], "2020-09-30");
+    let id = item["id"].as_i64().unwrap();
+
+    let worker = member_token(&app, m).await;
+    let (_, list) = app.get(&worker, "/api/v1/catalog/items").await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"] != id),
+        "an ended item is not offered: {list}"
+    );
+    let before = app.fingerprint().await;
+    let (s, e) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&worker),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["detail"].as_str().unwrap().contains("2020-09-30 截止"),
+        "{e}"
+    );
+    assert_eq!(before, app.fingerprint().await);
+
+    // Staff move the end into the future, then remove it.
+    let (s, moved) = app
+        .patch(
+            &staff,
+            &format!("/api/v1/catalog/items/{id}"),
+            json!({"valid_until": "2099-12-31"}),
+        )
+        .await;
+    assert_eq!(
+        (s, moved["valid_until"].as_str()),
+        (StatusCode::OK, Some("2099-12-31"))
+    );
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/catalog/items/{id}/redeem"),
+            Some(&worker),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, kept) = app
+        .patch(
+            &staff,
+            &format!("/api/v1/catalog/items/{id}"),
+            json!({"stock": 9}),
+        )
+        .await;
+    assert_eq!(kept["valid_until"], "2099-12-31", "what is left out stays");
+    let (_, open) = app
+        .patch(
+            &staff,
+            &format!("/api/v1/catalog/items/{id}"),
+            json!({"valid_until": ""}),
+        )
+        .await;
+    assert!(open["valid_until"].is_null(), "{open}");
+}
