@@ -64,7 +64,11 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
         .execute(&mut **tx)
         .await?;
     // Expired points leave before anything else moves, so they are never spent.
-    expire_member(tx, actor, e.member_id, now).await?;
+    let (due, live): (Vec<Lot>, Vec<Lot>) = open_lots(tx, e.member_id)
+        .await?
+        .into_iter()
+        .partition(|l| l.expires_at <= now);
+    expire_lots(tx, actor, e.member_id, &due, now).await?;
     let moved = sqlx::query(
         "UPDATE point_balances SET balance = balance + $1, lifetime = lifetime + $2 \
          WHERE member_id = $3 AND balance + $1 >= 0 RETURNING balance",
@@ -111,7 +115,7 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
     .await?;
     let entry = entry_of(&row)?;
     if e.amount < 0 {
-        take_from_lots(tx, &entry, now).await?;
+        take_from_lots(tx, &entry, &live).await?;
     }
     let ev = Event::new("points.entry", "point_entry", entry.id)
         .member(e.member_id)
@@ -121,21 +125,43 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
     Ok(entry)
 }
 
-/// A debit takes its points from the member's lots that expire soonest, and
-/// remembers which, so that a refund gives them back with their own expiry.
-async fn take_from_lots(tx: &mut Tx, debit: &Entry, now: i64) -> AppResult<()> {
+/// What is left of a member's earned points that expire.
+struct Lot {
+    id: i64,
+    remaining: i64,
+    org_id: i64,
+    earned_at: i64,
+    expires_at: i64,
+}
+
+/// The member's lots with points left, soonest expiry first (one read serves
+/// both the sweep of the due ones and a debit from the rest).
+async fn open_lots(tx: &mut Tx, member_id: i64) -> AppResult<Vec<Lot>> {
     let rows = sqlx::query(
-        "SELECT id, remaining FROM point_entries WHERE member_id = $1 AND remaining > 0 AND expires_at > $2 \
-         ORDER BY expires_at, id",
+        "SELECT id, remaining, org_id, created_at, expires_at FROM point_entries \
+         WHERE member_id = $1 AND remaining > 0 ORDER BY expires_at, id",
     )
-    .bind(debit.member_id)
-    .bind(now)
+    .bind(member_id)
     .fetch_all(&mut **tx)
     .await?;
-    let lots: Vec<(i64, i64)> = rows
+    Ok(rows
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+        .map(|r| {
+            Ok(Lot {
+                id: r.try_get(0)?,
+                remaining: r.try_get(1)?,
+                org_id: r.try_get(2)?,
+                earned_at: r.try_get(3)?,
+                expires_at: r.try_get(4)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// A debit takes its points from the member's lots that expire soonest, and
+/// remembers which, so that a refund gives them back with their own expiry.
+async fn take_from_lots(tx: &mut Tx, debit: &Entry, live: &[Lot]) -> AppResult<()> {
+    let lots: Vec<(i64, i64)> = live.iter().map(|l| (l.id, l.remaining)).collect();
     for (lot_id, take) in super::rules::take_from_lots(&lots, -debit.amount) {
         let taken = sqlx::query(
             "UPDATE point_entries SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1",
@@ -172,25 +198,19 @@ async fn give_back_to_lots(tx: &mut Tx, debit_key: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Appends an expiry debit for every lot of the member's that expired by `now`
-/// with points left. The member's balance row is already there.
-async fn expire_member(tx: &mut Tx, actor: &Actor, member_id: i64, now: i64) -> AppResult<i64> {
-    let due = sqlx::query(
-        "SELECT id, remaining, org_id, created_at FROM point_entries \
-         WHERE member_id = $1 AND remaining > 0 AND expires_at <= $2 ORDER BY expires_at, id",
-    )
-    .bind(member_id)
-    .bind(now)
-    .fetch_all(&mut **tx)
-    .await?;
+/// Appends an expiry debit for each of these lots (expired, with points left).
+/// The member's balance row is already there.
+async fn expire_lots(
+    tx: &mut Tx,
+    actor: &Actor,
+    member_id: i64,
+    due: &[Lot],
+    now: i64,
+) -> AppResult<i64> {
     let mut expired = 0;
     for lot in due {
-        let (lot_id, remaining, org_id, earned_at): (i64, i64, i64, i64) = (
-            lot.try_get(0)?,
-            lot.try_get(1)?,
-            lot.try_get(2)?,
-            lot.try_get(3)?,
-        );
+        let (lot_id, remaining, org_id, earned_at) =
+            (lot.id, lot.remaining, lot.org_id, lot.earned_at);
         // Conditional on what was read: a concurrent sweep of the same lot does nothing.
         let claimed =
             sqlx::query("UPDATE point_entries SET remaining = 0 WHERE id = $1 AND remaining = $2")
@@ -267,7 +287,12 @@ pub async fn expire_due(db: &Db, actor: &Actor, now: i64) -> AppResult<i64> {
                 .bind(member_id)
                 .execute(&mut *tx)
                 .await?;
-            total += expire_member(&mut tx, actor, member_id, now).await?;
+            let due: Vec<Lot> = open_lots(&mut tx, member_id)
+                .await?
+                .into_iter()
+                .filter(|l| l.expires_at <= now)
+                .collect();
+            total += expire_lots(&mut tx, actor, member_id, &due, now).await?;
             tx.commit().await?;
         }
     }
