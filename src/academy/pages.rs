@@ -188,7 +188,7 @@ async fn checkin_page(
     let session = store::session(&s.db, id).await.or_page(&c)?;
     let course = store::course(&s.db, session.course_id).await.or_page(&c)?;
     if !member.org_path.starts_with(&course.org_path) {
-        return Err(AppError::not_found("课程场次")).or_page(&c);
+        return Err(AppError::not_found("课程")).or_page(&c);
     }
     let page = CheckinPage {
         m,

@@ -218,7 +218,8 @@ pub async fn session(db: &Db, id: i64) -> AppResult<Session> {
     .await?;
     row.map(|r| session_of(&r))
         .transpose()?
-        .ok_or_else(|| AppError::not_found("课程场次"))
+        // The same answer as a course out of reach: ids of sessions elsewhere are not disclosed.
+        .ok_or_else(|| AppError::not_found("课程"))
 }
 
 pub async fn sessions(db: &Db, course_id: i64) -> AppResult<Vec<Session>> {
@@ -409,7 +410,8 @@ pub async fn lesson(db: &Db, id: i64) -> AppResult<Lesson> {
     .await?;
     row.map(|r| lesson_of(&r))
         .transpose()?
-        .ok_or_else(|| AppError::not_found("课程视频"))
+        // The same answer as a course out of reach (see `session`).
+        .ok_or_else(|| AppError::not_found("课程"))
 }
 
 pub async fn lessons(db: &Db, course_id: i64) -> AppResult<Vec<Lesson>> {

@@ -285,7 +285,7 @@ async fn player(
     let lesson = store::lesson(&s.db, id).await.or_page(&c)?;
     let course = store::course(&s.db, lesson.course_id).await.or_page(&c)?;
     if !member.org_path.starts_with(&course.org_path) {
-        return Err(AppError::not_found("课程视频")).or_page(&c);
+        return Err(AppError::not_found("课程")).or_page(&c);
     }
     let progress = store::progress(&s.db, id, member.id).await.or_page(&c)?;
     let percent = store::watch_percent(&s.db, course.id).await.or_page(&c)?;

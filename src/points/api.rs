@@ -257,10 +257,8 @@ async fn update_item(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ItemBody>,
 ) -> AppResult<Json<store::Item>> {
-    let item = store::item(&s.db, id).await?;
-    if !c.scope(Right::Read).covers_path(&item.org_path) {
-        return Err(AppError::not_found("兑换物品"));
-    }
+    // Who may see it but not change it (a viewer, a member) is refused (403).
+    let (item, _) = visible_item(&s, &c, id).await?;
     if !c.scope(Right::Roster).covers_path(&item.org_path) {
         return Err(AppError::forbidden());
     }

@@ -16,5 +16,6 @@ mod points;
 mod replays;
 mod roster_pages;
 mod scope;
+mod scope_programs;
 mod search;
 mod support;
