@@ -6,7 +6,7 @@
 pub mod pages;
 pub mod store;
 
-pub use store::{append, append_now, Actor, Event};
+pub use store::{append, append_all, append_now, Actor, Event};
 
 use sha2::{Digest, Sha256};
 

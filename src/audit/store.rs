@@ -73,55 +73,88 @@ impl Event {
     }
 }
 
-/// Appends an entry in the caller's transaction. Locking the head row first
-/// serialises appenders on both backends (on SQLite it takes the write lock).
+/// Appends an entry inside the caller's transaction, chained to the one before.
 pub async fn append(tx: &mut Tx, actor: &Actor, ev: Event) -> Result<i64, sqlx::Error> {
+    Ok(append_all(tx, actor, vec![ev]).await?[0])
+}
+
+/// Appends several entries in one go. The head row is the one lock every
+/// audited write in the system shares, so a transaction takes it last, just
+/// before it commits, and holds it for three statements however many entries
+/// it writes. Returns their ids.
+pub async fn append_all(
+    tx: &mut Tx,
+    actor: &Actor,
+    events: Vec<Event>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let n = events.len() as i64;
     let head =
-        sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+        sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, last_hash")
+            .bind(n)
             .fetch_one(&mut **tx)
             .await?;
-    let mut e = Entry {
-        id: head.try_get(0)?,
-        at: now_ms(),
-        account_id: actor.account_id,
-        actor: actor.name.clone(),
-        action: ev.action.to_string(),
-        entity: ev.entity.to_string(),
-        entity_id: ev.entity_id,
-        member_id: ev.member_id,
-        org_id: ev.org_id,
-        detail: if ev.detail.is_null() {
-            String::new()
-        } else {
-            ev.detail.to_string()
-        },
-        prev_hash: head.try_get(1)?,
-        hash: String::new(),
-    };
-    e.hash = entry_hash(&e);
-    sqlx::query(
-        "INSERT INTO audit_log (id, at, account_id, actor, action, entity, entity_id, member_id, org_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(e.id)
-    .bind(e.at)
-    .bind(e.account_id)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.entity)
-    .bind(e.entity_id)
-    .bind(e.member_id)
-    .bind(e.org_id)
-    .bind(&e.detail)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut **tx)
-    .await?;
+    let last: i64 = head.try_get(0)?;
+    let mut prev_hash: String = head.try_get(1)?;
+    let at = now_ms();
+    let mut entries = Vec::with_capacity(events.len());
+    for (i, ev) in events.into_iter().enumerate() {
+        let mut e = Entry {
+            id: last - n + 1 + i as i64,
+            at,
+            account_id: actor.account_id,
+            actor: actor.name.clone(),
+            action: ev.action.to_string(),
+            entity: ev.entity.to_string(),
+            entity_id: ev.entity_id,
+            member_id: ev.member_id,
+            org_id: ev.org_id,
+            detail: if ev.detail.is_null() {
+                String::new()
+            } else {
+                ev.detail.to_string()
+            },
+            prev_hash,
+            hash: String::new(),
+        };
+        e.hash = entry_hash(&e);
+        prev_hash = e.hash.clone();
+        entries.push(e);
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=12).map(|k| format!("${}", i * 12 + k)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (id, at, account_id, actor, action, entity, entity_id, member_id, org_id, detail, prev_hash, hash) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for e in &entries {
+        q = q
+            .bind(e.id)
+            .bind(e.at)
+            .bind(e.account_id)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.entity)
+            .bind(e.entity_id)
+            .bind(e.member_id)
+            .bind(e.org_id)
+            .bind(&e.detail)
+            .bind(&e.prev_hash)
+            .bind(&e.hash);
+    }
+    q.execute(&mut **tx).await?;
     sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&e.hash)
+        .bind(&prev_hash)
         .execute(&mut **tx)
         .await?;
-    Ok(e.id)
+    Ok(entries.iter().map(|e| e.id).collect())
 }
 
 /// Appends one entry in a transaction of its own (reveals, exports).

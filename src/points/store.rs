@@ -56,8 +56,14 @@ pub struct NewEntry<'a> {
 }
 
 /// Moves the balance and appends the entry inside `tx`; refuses (422) what
-/// would take the balance below zero.
-async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> {
+/// would take the balance below zero. Its audit events go into `events`, for
+/// the caller to append just before it commits (see `audit::append_all`).
+async fn post(
+    tx: &mut Tx,
+    actor: &Actor,
+    e: &NewEntry<'_>,
+    events: &mut Vec<Event>,
+) -> AppResult<Entry> {
     let now = now_ms();
     sqlx::query("INSERT INTO point_balances (member_id, balance, lifetime) VALUES ($1, 0, 0) ON CONFLICT (member_id) DO NOTHING")
         .bind(e.member_id)
@@ -68,7 +74,7 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
         .await?
         .into_iter()
         .partition(|l| l.expires_at <= now);
-    expire_lots(tx, actor, e.member_id, &due, now).await?;
+    expire_lots(tx, actor, e.member_id, &due, now, events).await?;
     let moved = sqlx::query(
         "UPDATE point_balances SET balance = balance + $1, lifetime = lifetime + $2 \
          WHERE member_id = $3 AND balance + $1 >= 0 RETURNING balance",
@@ -117,11 +123,12 @@ async fn post(tx: &mut Tx, actor: &Actor, e: &NewEntry<'_>) -> AppResult<Entry> 
     if e.amount < 0 {
         take_from_lots(tx, &entry, &live).await?;
     }
-    let ev = Event::new("points.entry", "point_entry", entry.id)
-        .member(e.member_id)
-        .org(e.org_id)
-        .detail(json!({ "amount": e.amount, "reason": e.reason, "source": e.source }));
-    audit::append(tx, actor, ev).await?;
+    events.push(
+        Event::new("points.entry", "point_entry", entry.id)
+            .member(e.member_id)
+            .org(e.org_id)
+            .detail(json!({ "amount": e.amount, "reason": e.reason, "source": e.source })),
+    );
     Ok(entry)
 }
 
@@ -206,6 +213,7 @@ async fn expire_lots(
     member_id: i64,
     due: &[Lot],
     now: i64,
+    events: &mut Vec<Event>,
 ) -> AppResult<i64> {
     let mut expired = 0;
     for lot in due {
@@ -252,11 +260,12 @@ async fn expire_lots(
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        let ev = Event::new("points.expire", "point_entry", id)
-            .member(member_id)
-            .org(org_id)
-            .detail(json!({ "amount": -remaining, "lot": lot_id }));
-        audit::append(tx, actor, ev).await?;
+        events.push(
+            Event::new("points.expire", "point_entry", id)
+                .member(member_id)
+                .org(org_id)
+                .detail(json!({ "amount": -remaining, "lot": lot_id })),
+        );
         expired += remaining;
     }
     Ok(expired)
@@ -292,7 +301,9 @@ pub async fn expire_due(db: &Db, actor: &Actor, now: i64) -> AppResult<i64> {
                 .into_iter()
                 .filter(|l| l.expires_at <= now)
                 .collect();
-            total += expire_lots(&mut tx, actor, member_id, &due, now).await?;
+            let mut events = vec![];
+            total += expire_lots(&mut tx, actor, member_id, &due, now, &mut events).await?;
+            audit::append_all(&mut tx, actor, events).await?;
             tx.commit().await?;
         }
     }
@@ -337,7 +348,15 @@ pub async fn add_entry(db: &Db, actor: &Actor, e: NewEntry<'_>) -> AppResult<(En
         }
     }
     let mut tx = db.begin().await?;
-    match post(&mut tx, actor, &e).await {
+    let mut events = vec![];
+    let posted = match post(&mut tx, actor, &e, &mut events).await {
+        Ok(entry) => audit::append_all(&mut tx, actor, events)
+            .await
+            .map(|_| entry)
+            .map_err(AppError::from),
+        Err(err) => Err(err),
+    };
+    match posted {
         Ok(entry) => match tx.commit().await {
             Ok(()) => Ok((entry, true)),
             Err(err) => Err(err.into()),
@@ -611,9 +630,52 @@ pub async fn orders(
         .collect::<Result<_, _>>()?)
 }
 
-/// Redeems one of an item for a member, in one transaction: claim a unit of
-/// stock (the conditional UPDATE is the lock: no oversell), check the member's
-/// limit, debit the points (never below zero), write the order and the entry.
+/// Why an item cannot be redeemed now, if it cannot.
+fn unavailable(item: &Item, now: i64) -> Option<String> {
+    match &item.valid_until {
+        Some(day) if item.ended(now) => Some(format!("“{}”的兑换已于 {day} 截止", item.name)),
+        _ if !item.active || item.stock <= 0 => Some(format!("“{}”已兑完或已下架", item.name)),
+        _ => None,
+    }
+}
+
+/// Refuses (409) when the member already has the item's limit of live orders
+/// (besides `this_order`).
+async fn limit_reached<'e, E>(
+    ex: E,
+    item: &Item,
+    member_id: i64,
+    this_order: Option<i64>,
+) -> AppResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let had: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM redemption_orders WHERE item_id = $1 AND member_id = $2 AND state <> 'cancelled' AND id <> $3",
+    )
+    .bind(item.id)
+    .bind(member_id)
+    .bind(this_order.unwrap_or(0))
+    .fetch_one(ex)
+    .await?
+    .try_get(0)?;
+    if had >= item.per_member_limit {
+        return Err(AppError::conflict(
+            None,
+            format!(
+                "“{}”每人限兑 {} 件，您已兑换 {had} 件",
+                item.name, item.per_member_limit
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Redeems one of an item for a member, in one transaction: the order, the
+/// debit (never below zero), the member's limit, then a unit of stock claimed
+/// by a conditional UPDATE (no oversell), then the audit entries. The two
+/// rows every buyer shares, the item's and the audit head, are taken last, so
+/// each is held for the few statements before the commit.
 pub async fn redeem(
     db: &Db,
     actor: &Actor,
@@ -622,37 +684,18 @@ pub async fn redeem(
     item: &Item,
 ) -> AppResult<Order> {
     let now = now_ms();
-    let mut tx = db.begin().await?;
-    let claimed = sqlx::query(
-        "UPDATE catalog_items SET stock = stock - 1, updated_at = $1 WHERE id = $2 AND active = 1 AND stock > 0 \
-         AND (valid_until IS NULL OR valid_until > $1) RETURNING price, per_member_limit",
-    )
-    .bind(now)
-    .bind(item.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(claimed) = claimed else {
-        let why = match &item.valid_until {
-            Some(day) if item.ended(now) => format!("“{}”的兑换已于 {day} 截止", item.name),
-            _ => format!("“{}”已兑完或已下架", item.name),
-        };
+    if let Some(why) = unavailable(item, now) {
         return Err(AppError::conflict(None, why));
-    };
-    let (price, limit): (i64, i64) = (claimed.try_get(0)?, claimed.try_get(1)?);
-    if limit > 0 {
-        let had: i64 = sqlx::query("SELECT COUNT(*) FROM redemption_orders WHERE item_id = $1 AND member_id = $2 AND state <> 'cancelled'")
-            .bind(item.id)
-            .bind(member_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        if had >= limit {
-            return Err(AppError::conflict(
-                None,
-                format!("“{}”每人限兑 {limit} 件，您已兑换 {had} 件", item.name),
-            ));
-        }
     }
+    let (price, limit) = (item.price, item.per_member_limit);
+    // Over the limit is said before "too few points" (earning more would not
+    // help); checked again below, in order with the member's other redemptions.
+    if limit > 0 {
+        limit_reached(&db.pool, item, member_id, None).await?;
+    }
+    let mut tx = db.begin().await?;
+    let mut events = vec![];
+    // A write first: on SQLite the transaction takes the write lock here.
     let order_id: i64 = sqlx::query(
         "INSERT INTO redemption_orders (item_id, member_id, org_id, points, state, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'placed', $5, $5) RETURNING id",
@@ -677,12 +720,38 @@ pub async fn redeem(
         key: Some(&key),
         expires_at: None,
     };
-    post(&mut tx, actor, &entry).await?;
-    let ev = Event::new("catalog.redeem", "order", order_id)
-        .member(member_id)
-        .org(member_org)
-        .detail(json!({ "item_id": item.id, "points": price }));
-    audit::append(&mut tx, actor, ev).await?;
+    // The member's balance row is locked from here to the commit, so one
+    // member's redemptions count their limit one after the other.
+    post(&mut tx, actor, &entry, &mut events).await?;
+    if limit > 0 {
+        limit_reached(&mut *tx, item, member_id, Some(order_id)).await?;
+    }
+    // The price and limit the member was charged and checked against must
+    // still be the item's: a change by staff meanwhile refuses the claim.
+    let claimed = sqlx::query(
+        "UPDATE catalog_items SET stock = stock - 1, updated_at = $1 WHERE id = $2 AND active = 1 AND stock > 0 \
+         AND (valid_until IS NULL OR valid_until > $1) AND price = $3 AND per_member_limit = $4",
+    )
+    .bind(now)
+    .bind(item.id)
+    .bind(price)
+    .bind(limit)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        drop(tx);
+        let fresh = self::item(db, item.id).await?;
+        let why = unavailable(&fresh, now)
+            .unwrap_or_else(|| format!("“{}”的积分或限兑数量刚刚调整，请刷新后重试", item.name));
+        return Err(AppError::conflict(None, why));
+    }
+    events.push(
+        Event::new("catalog.redeem", "order", order_id)
+            .member(member_id)
+            .org(member_org)
+            .detail(json!({ "item_id": item.id, "points": price })),
+    );
+    audit::append_all(&mut tx, actor, events).await?;
     tx.commit().await?;
     order(db, order_id).await
 }
@@ -703,11 +772,6 @@ pub async fn cancel(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
         ));
     };
     let org_id: i64 = row.try_get(0)?;
-    sqlx::query("UPDATE catalog_items SET stock = stock + 1, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(o.item_id)
-        .execute(&mut *tx)
-        .await?;
     let reason = format!("取消兑换 {}，退回积分", o.item_name);
     let key = format!("refund:{}", o.id);
     let entry = NewEntry {
@@ -720,8 +784,16 @@ pub async fn cancel(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
         key: Some(&key),
         expires_at: None,
     };
-    post(&mut tx, actor, &entry).await?;
+    let mut events = vec![];
+    post(&mut tx, actor, &entry, &mut events).await?;
     give_back_to_lots(&mut tx, &format!("redeem:{}", o.id)).await?;
+    // The rows every buyer shares come last (see `redeem`).
+    sqlx::query("UPDATE catalog_items SET stock = stock + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(o.item_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append_all(&mut tx, actor, events).await?;
     tx.commit().await?;
     order(db, o.id).await
 }

@@ -398,6 +398,14 @@ async fn two_hundred_buyers_fifty_in_stock() {
         .get(0);
     assert_eq!(total, 200 * 100 - 500, "points and stock add up");
     ledger_is_consistent(&app).await;
+    // Each redemption appended its two audit entries in one go: the chain
+    // holds, with one order entry and one ledger entry per redemption.
+    let verified = gongjiang::audit::store::verify(&app.state.db)
+        .await
+        .unwrap();
+    assert!(verified.is_ok(), "audit chain broken: {verified:?}");
+    let (_, redeemed) = app.get(&staff, "/api/v1/audit?action=catalog.redeem").await;
+    assert_eq!(redeemed["total"], 50, "{redeemed}");
 }
 
 #[derive(Debug, Clone)]
