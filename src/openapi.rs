@@ -406,7 +406,7 @@ fn academy(spec: &mut Value) {
                       "requestBody": body("AcademyStaffInput"), "responses": with(json!({ "201": ok_any.clone() }), errors(&["401", "403", "404", "422"])) }
         },
         "/api/v1/sessions/{id}/roster": {
-            "get": { "summary": "Enrolled, waiting, attended and cancelled (staff), with the check-in token and URL for the QR code", "parameters": [id],
+            "get": { "summary": "Enrolled, waiting, attended and cancelled (staff); staff with the roster right also get the check-in token and URL for the QR code (read-only accounts do not)", "parameters": [id],
                      "responses": with(json!({ "200": ok_any }), errors(&["401", "403", "404"])) }
         }
     });

@@ -425,16 +425,19 @@ async fn roster(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Value>> {
     let (session, course) = session_course(&s, id).await?;
-    match view(&s, &c, &course).await? {
-        Viewer::Staff { .. } => {}
+    let can_write = match view(&s, &c, &course).await? {
+        Viewer::Staff { can_write } => can_write,
         Viewer::Member => return Err(AppError::forbidden()),
-    }
+    };
     let items = crate::enrolment::store::roster(&s.db, SESSION, id).await?;
-    // What the session's QR code shows: the phone opens it and posts the token.
-    let checkin_url = format!("/m/checkin/{id}?token={}", session.checkin_token);
-    Ok(Json(
-        json!({ "session": session, "checkin_token": session.checkin_token, "checkin_url": checkin_url, "total": items.len(), "items": items }),
-    ))
+    let mut body = json!({ "session": session, "total": items.len(), "items": items });
+    // What the session's QR code shows (the phone opens it and posts the
+    // token): for staff who run the session, not for read-only accounts.
+    if can_write {
+        body["checkin_token"] = json!(session.checkin_token);
+        body["checkin_url"] = json!(format!("/m/checkin/{id}?token={}", session.checkin_token));
+    }
+    Ok(Json(body))
 }
 
 #[derive(Deserialize)]

@@ -378,18 +378,25 @@ async fn session_page(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
-    let checkin_url = format!(
-        "http://{host}/m/checkin/{id}?token={}",
-        session.checkin_token
-    );
-    let qr_svg = qrcode::QrCode::new(checkin_url.as_bytes())
-        .map(|q| {
-            q.render::<qrcode::render::svg::Color>()
-                .min_dimensions(260, 260)
-                .build()
-        })
-        .map_err(|e| anyhow::anyhow!("QR code: {e}"))
-        .or_page(&c)?;
+    // The QR code lets workers check in: shown to staff who run the session,
+    // not to read-only accounts.
+    let (checkin_url, qr_svg) = if c.scope(Right::Roster).covers_path(&course.org_path) {
+        let url = format!(
+            "http://{host}/m/checkin/{id}?token={}",
+            session.checkin_token
+        );
+        let svg = qrcode::QrCode::new(url.as_bytes())
+            .map(|q| {
+                q.render::<qrcode::render::svg::Color>()
+                    .min_dimensions(260, 260)
+                    .build()
+            })
+            .map_err(|e| anyhow::anyhow!("QR code: {e}"))
+            .or_page(&c)?;
+        (url, svg)
+    } else {
+        (String::new(), String::new())
+    };
     let page = SessionPage {
         nav: Some(Nav::new(&c, "academy")),
         course,

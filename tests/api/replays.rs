@@ -539,3 +539,47 @@ async fn campuses_are_set_up_on_the_console() {
         page.html
     );
 }
+
+/// The check-in QR code lets workers check in, so a read-only account sees a
+/// session's roster without it; the staff who run the session see it.
+#[tokio::test]
+async fn a_viewer_sees_the_roster_but_not_the_check_in_code() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (s, _) = app
+        .post(&staff, "/api/v1/accounts", json!({"username": "auditor1", "password": "gongjiang", "role": "viewer", "org_id": town}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let viewer = app.login("auditor1").await;
+    let (course, _) = course_with_lesson(&app, &staff).await;
+    let now = gongjiang::db::now_ms();
+    let (_, sess) = app
+        .post(
+            &staff,
+            &format!("/api/v1/courses/{course}/sessions"),
+            json!({"place": "201", "starts_at": now, "ends_at": now + 3_600_000, "capacity": 5}),
+        )
+        .await;
+    let sid = sess["session"]["id"].as_i64().unwrap();
+
+    let (s, r) = app
+        .get(&viewer, &format!("/api/v1/sessions/{sid}/roster"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        r.get("checkin_token").is_none() && r.get("checkin_url").is_none(),
+        "{r}"
+    );
+    let (_, r) = app
+        .get(&staff, &format!("/api/v1/sessions/{sid}/roster"))
+        .await;
+    assert_eq!(r["checkin_token"], sess["checkin_token"]);
+
+    let mut b = Browser::login(&app, "auditor1", "gongjiang").await;
+    let page = b.page(&format!("/academy/sessions/{sid}")).await;
+    assert!(page.html.contains("仅对负责本场的工作人员显示") && !page.html.contains("<svg"));
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    let page = b.page(&format!("/academy/sessions/{sid}")).await;
+    assert!(page.html.contains("<svg") && page.html.contains("/m/checkin/"));
+}
