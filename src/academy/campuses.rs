@@ -144,12 +144,12 @@ async fn add_staff(
     PageForm { caller: c, form: f }: PageForm<StaffForm>,
 ) -> PageResult {
     let r = async {
-        let member_id = f
-            .member_id
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("member_id", "请填写会员编号（数字）"))?;
-        api::add_staff_for(&s, &c, id, member_id, &f.role).await?;
+        // By name or member number, among the campus's own roster.
+        let (_, path) = store::academy(&s.db, id).await?;
+        let scope = c.scope(Right::Read).narrowed_to(&path);
+        let m = crate::member::store::resolve(&s.db, &s.keys, &scope, &f.member_id, "member_id")
+            .await?;
+        api::add_staff_for(&s, &c, id, m.id, &f.role).await?;
         Ok(format!("已加入工作人员：{}", f.role.trim()))
     }
     .await;

@@ -233,17 +233,25 @@ async fn update_course(
                     .map_err(|_| AppError::invalid(field, message)),
             }
         };
+        // The teacher by name or member number; blank: no teacher.
+        let teacher = match f.teacher.trim() {
+            "" => 0,
+            t => {
+                crate::member::store::resolve(
+                    &s.db,
+                    &s.keys,
+                    &c.scope(Right::Read),
+                    t,
+                    "teacher_member_id",
+                )
+                .await?
+                .id
+            }
+        };
         let body = super::api::CourseChangesBody {
             title: Some(f.title.clone()),
             category: Some(f.category.clone()),
-            teacher_member_id: Some(
-                number(
-                    "teacher_member_id",
-                    &f.teacher,
-                    "请填写老师的会员编号（数字）",
-                )?
-                .unwrap_or(0),
-            ),
+            teacher_member_id: Some(teacher),
             description: Some(f.description.clone()),
             watch_percent: number("watch_percent", &f.watch_percent, "观看比例应为整数")?,
         };

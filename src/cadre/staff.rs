@@ -298,7 +298,21 @@ async fn create_cadre(
     PageForm { caller: c, form: f }: PageForm<CadreForm>,
 ) -> PageResult {
     let r = async {
-        let member_id = number("member_id", &f.member_id)?;
+        // A cadre who is on a roster: by name or member number (optional).
+        let member_id = match f.member_id.trim() {
+            "" => None,
+            m => Some(
+                crate::member::store::resolve(
+                    &s.db,
+                    &s.keys,
+                    &c.scope(Right::Read),
+                    m,
+                    "member_id",
+                )
+                .await?
+                .id,
+            ),
+        };
         api::add_cadre(&s, &c, id_of(&f.org), &f.name, &f.title, member_id).await?;
         Ok(format!("已登记干部“{}”", f.name.trim()))
     }

@@ -315,9 +315,90 @@ pub fn parse(raw: &RawMember, is_new: bool) -> AppResult<MemberFields> {
     Ok(f)
 }
 
+/// How staff name a member in a form: a member number (digits), or a name
+/// as it is on the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberRef {
+    Number(i64),
+    Name(String),
+}
+
+/// Reads what staff typed for a member; `None` when it is blank.
+pub fn member_ref(input: &str) -> Option<MemberRef> {
+    let v = input.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.len() <= 12 && v.chars().all(|c| c.is_ascii_digit()) {
+        if let Ok(n) = v.parse() {
+            return Some(MemberRef::Number(n));
+        }
+    }
+    Some(MemberRef::Name(v.to_string()))
+}
+
+/// Which of the matches of a name is meant: the one whose name is exactly
+/// it, or else the message that lists them (name, union, number) so staff can
+/// type the number instead.
+pub fn pick_by_name<'a, M>(
+    name: &str,
+    matches: &'a [M],
+    name_of: impl Fn(&M) -> &str,
+    describe: impl Fn(&M) -> String,
+) -> Result<&'a M, String> {
+    let exact: Vec<&M> = matches.iter().filter(|m| name_of(m) == name).collect();
+    match exact.as_slice() {
+        [one] => Ok(one),
+        [] if matches.is_empty() => Err(format!("没有找到会员“{name}”，请核对姓名或填写会员编号")),
+        [] => Err(format!(
+            "没有姓名正是“{name}”的会员；相近的有：{}。请填写会员编号",
+            matches.iter().map(&describe).collect::<Vec<_>>().join("、")
+        )),
+        many => Err(format!(
+            "“{name}”有 {} 位：{}。请填写会员编号",
+            many.len(),
+            many.iter()
+                .map(|m| describe(m))
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_name_a_member_by_number_or_name() {
+        assert_eq!(member_ref(" 42 "), Some(MemberRef::Number(42)));
+        assert_eq!(member_ref("张伟"), Some(MemberRef::Name("张伟".into())));
+        // An ID number is not a member number.
+        assert!(matches!(
+            member_ref("330203199001011234"),
+            Some(MemberRef::Name(_))
+        ));
+        assert_eq!(member_ref("  "), None);
+        let people = [("张伟", 1), ("张伟", 2), ("张伟华", 3)];
+        fn name<'a>(p: &'a (&'static str, i64)) -> &'a str {
+            p.0
+        }
+        fn describe(p: &(&'static str, i64)) -> String {
+            format!("{}（编号 {}）", p.0, p.1)
+        }
+        let two = pick_by_name("张伟", &people, name, describe).unwrap_err();
+        assert!(two.contains("有 2 位") && two.contains("编号 2"), "{two}");
+        assert_eq!(
+            pick_by_name("张伟华", &people, name, describe).unwrap().1,
+            3
+        );
+        let near = pick_by_name("张", &people, name, describe).unwrap_err();
+        assert!(near.contains("相近的有"), "{near}");
+        let none: [(&str, i64); 0] = [];
+        assert!(pick_by_name("李四", &none, name, describe)
+            .unwrap_err()
+            .contains("没有找到"));
+    }
 
     #[test]
     fn skill_levels_in_many_spellings() {

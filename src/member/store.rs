@@ -99,6 +99,51 @@ pub async fn get(db: &Db, keys: &Keyring, scope: &Scope, id: i64) -> AppResult<M
     }
 }
 
+/// The member staff mean by what they typed in a form (a member number, or a
+/// name as on the roster), among the members `scope` covers. `field` names
+/// the form field for the error (422) that says what was not found or which
+/// people share the name.
+pub async fn resolve(
+    db: &Db,
+    keys: &Keyring,
+    scope: &Scope,
+    input: &str,
+    field: &str,
+) -> AppResult<Member> {
+    use super::rules::{member_ref, pick_by_name, MemberRef};
+    match member_ref(input) {
+        None => Err(AppError::invalid(field, "请填写会员姓名或会员编号")),
+        Some(MemberRef::Number(id)) => get(db, keys, scope, id).await.map_err(|_| {
+            AppError::invalid(
+                field,
+                format!("没有编号为 {id} 的会员（或不在您的管辖范围内）"),
+            )
+        }),
+        Some(MemberRef::Name(name)) => {
+            let f = Filter {
+                q: Some(name.clone()),
+                ..Default::default()
+            };
+            let found = list(
+                db,
+                keys,
+                scope,
+                &f,
+                crate::web::Paging::new(Some(1), Some(8)),
+            )
+            .await?;
+            pick_by_name(
+                &name,
+                &found.items,
+                |m| m.name.as_str(),
+                |m| format!("{}（{}，编号 {}）", m.name, m.org_name, m.id),
+            )
+            .cloned()
+            .map_err(|message| AppError::invalid(field, message))
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub q: Option<String>,

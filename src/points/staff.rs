@@ -284,12 +284,14 @@ async fn grant(
     PageForm { caller: c, form: f }: PageForm<GrantForm>,
 ) -> PageResult {
     let r = async {
-        let mid: i64 = f
-            .member_id
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("member_id", "会员编号应为数字"))?;
-        let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), mid).await?;
+        let m = crate::member::store::resolve(
+            &s.db,
+            &s.keys,
+            &c.scope(Right::Read),
+            &f.member_id,
+            "member_id",
+        )
+        .await?;
         if !c.scope(Right::Roster).covers_path(&m.org_path) {
             return Err(AppError::forbidden());
         }

@@ -1142,3 +1142,82 @@ async fn items_can_only_be_redeemed_until_their_last_day() {
         .await;
     assert!(open["valid_until"].is_null(), "{open}");
 }
+
+/// Staff grant points to a member named as they know them: by name when the
+/// name is unique, and when two people share it the form lists both (union,
+/// member number) and grants nothing.
+#[tokio::test]
+async fn staff_grant_points_by_name_or_number() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let huarui = app.org_id("JS-HUARUI").await;
+    let mut ids = vec![];
+    for (n, org) in [(901, yizhou), (902, huarui)] {
+        let (s, m) = app
+            .post(&staff, "/api/v1/members", json!({"name": "欧阳同名", "id_number": crate::support::id_number(n), "org_id": org}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        ids.push(m["id"].as_i64().unwrap());
+    }
+    let (_, one) = app
+        .post(&staff, "/api/v1/members", json!({"name": "司马独一", "id_number": crate::support::id_number(903), "org_id": yizhou}))
+        .await;
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    let page = b.page("/points").await;
+    let csrf = csrf_of(&page.html);
+
+    let before = app.fingerprint().await;
+    let twice = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", &csrf),
+                ("member_id", "欧阳同名"),
+                ("amount", "10"),
+                ("reason", "技能比武"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice.html.contains("有 2 位")
+            && twice.html.contains(&format!("编号 {}", ids[0]))
+            && twice.html.contains(&format!("编号 {}", ids[1])),
+        "{}",
+        twice.html
+    );
+    assert_eq!(before, app.fingerprint().await);
+
+    let by_name = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", &csrf),
+                ("member_id", "司马独一"),
+                ("amount", "10"),
+                ("reason", "技能比武"),
+            ],
+        )
+        .await;
+    assert!(
+        by_name.status.is_success() || by_name.status == StatusCode::SEE_OTHER,
+        "{}",
+        by_name.html
+    );
+    assert_eq!(balance(&app, &staff, one["id"].as_i64().unwrap()).await, 10);
+    let by_number = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", &csrf),
+                ("member_id", &ids[1].to_string()),
+                ("amount", "7"),
+                ("reason", "技能比武"),
+            ],
+        )
+        .await;
+    assert!(by_number.status.is_success() || by_number.status == StatusCode::SEE_OTHER);
+    assert_eq!(balance(&app, &staff, ids[1]).await, 7);
+}

@@ -8,6 +8,7 @@ use crate::pages::{csrf_of, Browser};
 use crate::support::{member_token, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Row;
 
 /// Bytes that stand for a video: the server stores and serves them as given.
 fn fake_video(n: usize) -> Vec<u8> {
@@ -509,7 +510,13 @@ async fn campuses_are_set_up_on_the_console() {
         .unwrap();
 
     let outsider = app.member_of("ZJ-HZ").await.to_string();
-    let own = app.member_of("JS-YIZHOU").await.to_string();
+    let own = app.member_of("JS-YIZHOU").await;
+    let own_name: String = sqlx::query("SELECT name FROM members WHERE id = $1")
+        .bind(own)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
     let before = app.fingerprint().await;
     let refused = b
         .post(
@@ -519,14 +526,34 @@ async fn campuses_are_set_up_on_the_console() {
         .await;
     assert_eq!(
         refused.status,
-        StatusCode::NOT_FOUND,
-        "a member outside the town is not there to add"
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a member outside the branch is not there to add"
+    );
+    assert!(
+        refused
+            .html
+            .contains(&format!("没有编号为 {outsider} 的会员")),
+        "{}",
+        refused.html
+    );
+    let unknown = b
+        .post(
+            &format!("/academy/campuses/{branch}/staff"),
+            &[("csrf", &csrf), ("member_id", "查无此人"), ("role", "教务")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown.html.contains("没有找到会员“查无此人”"),
+        "{}",
+        unknown.html
     );
     assert_eq!(before, app.fingerprint().await);
+    // Staff name people as they know them: by name.
     let added = b
         .post(
             &format!("/academy/campuses/{branch}/staff"),
-            &[("csrf", &csrf), ("member_id", &own), ("role", "教务")],
+            &[("csrf", &csrf), ("member_id", &own_name), ("role", "教务")],
         )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.html);
