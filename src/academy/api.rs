@@ -543,21 +543,18 @@ async fn create_lesson(
         crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
     );
     // No link: the video is uploaded next (PUT /api/v1/lessons/{id}/video).
-    let url = b.video_url.as_deref().unwrap_or("").trim().to_string();
-    if !url.is_empty()
-        && (!(url.starts_with("https://") || url.starts_with("http://"))
-            || url.len() > 500
-            || url.contains(char::is_whitespace))
-    {
-        e.add("video_url", "视频地址应为 http(s):// 开头的链接");
-    }
-    let duration = b.duration_ms.unwrap_or(0);
-    if !(1_000..=12 * 3_600_000).contains(&duration) {
-        e.add(
+    let url = e
+        .take(
+            "video_url",
+            super::rules::parse_video_url(b.video_url.as_deref().unwrap_or("")),
+        )
+        .unwrap_or_default();
+    let duration = e
+        .take(
             "duration_ms",
-            "视频时长 duration_ms 应为 1 秒到 12 小时（毫秒）",
-        );
-    }
+            super::rules::check_duration_ms(b.duration_ms.unwrap_or(0)),
+        )
+        .unwrap_or(0);
     e.finish()?;
     let lesson = store::create_lesson(
         &s.db,

@@ -38,6 +38,48 @@ pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i
     }
 }
 
+/// The longest lesson video: 12 hours.
+const MAX_VIDEO_MS: i64 = 12 * 3_600_000;
+
+/// A video's length in milliseconds: 1 second to 12 hours.
+pub fn check_duration_ms(ms: i64) -> Result<i64, String> {
+    if !(1_000..=MAX_VIDEO_MS).contains(&ms) {
+        return Err("视频时长 duration_ms 应为 1 秒到 12 小时（毫秒）".into());
+    }
+    Ok(ms)
+}
+
+/// "mm:ss", "h:mm:ss" or whole minutes, as the staff form takes a video's length.
+pub fn parse_duration(v: &str) -> Result<i64, String> {
+    let parts: Vec<&str> = v.trim().split([':', '：']).collect();
+    let nums: Option<Vec<i64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    let secs = match nums.as_deref() {
+        Some([m]) => Some(m * 60),
+        Some([m, s]) if *s < 60 => Some(m * 60 + s),
+        Some([h, m, s]) if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
+        _ => None,
+    };
+    secs.and_then(|s| s.checked_mul(1000))
+        .and_then(|ms| check_duration_ms(ms).ok())
+        .ok_or_else(|| "时长写作 分:秒（如 12:30），或整分钟数；不超过 12 小时".into())
+}
+
+/// A lesson's video link: empty (the video is uploaded instead) or an
+/// http(s) URL of at most 500 characters without spaces.
+pub fn parse_video_url(v: &str) -> Result<String, String> {
+    let url = v.trim();
+    if url.is_empty() {
+        return Ok(String::new());
+    }
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 500
+        || url.contains(char::is_whitespace)
+    {
+        return Err("视频地址应为 http(s):// 开头的链接".into());
+    }
+    Ok(url.to_string())
+}
+
 /// The share of each lesson a course asks to be watched: 10–100 %.
 pub fn parse_watch_percent(v: i64) -> Result<i64, String> {
     if !(10..=100).contains(&v) {
@@ -54,6 +96,28 @@ pub fn completed(watched_ms: i64, duration_ms: i64, percent: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_lengths_and_links_as_staff_write_them() {
+        assert_eq!(parse_duration("12:30"), Ok(750_000));
+        assert_eq!(parse_duration("1:02:03"), Ok(3_723_000));
+        assert_eq!(parse_duration("45"), Ok(2_700_000));
+        assert_eq!(parse_duration("12：30"), Ok(750_000));
+        assert!(parse_duration("12:70").is_err());
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("abc").is_err());
+        assert!(parse_duration("13:00:00").is_err());
+        assert!(parse_duration("99999999999999999").is_err());
+        assert_eq!(check_duration_ms(1_000), Ok(1_000));
+        assert!(check_duration_ms(999).is_err());
+        assert_eq!(parse_video_url(" "), Ok(String::new()));
+        assert_eq!(
+            parse_video_url(" https://v.example/a.mp4 "),
+            Ok("https://v.example/a.mp4".into())
+        );
+        assert!(parse_video_url("ftp://x").is_err());
+        assert!(parse_video_url("https://a b").is_err());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -3,7 +3,7 @@
 //! player that reports its position so the server can credit watch time.
 
 use super::api::{self, Viewer};
-use super::store;
+use super::{rules, store};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, PageCaller};
@@ -141,23 +141,6 @@ async fn video(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> 
     served.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// "mm:ss", "h:mm:ss" or whole minutes, as the staff form takes a video's length.
-fn parse_duration(v: &str) -> Result<i64, String> {
-    let v = v.trim();
-    let parts: Vec<&str> = v.split([':', '：']).collect();
-    let nums: Option<Vec<i64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
-    let secs = match nums.as_deref() {
-        Some([m]) => Some(m * 60),
-        Some([m, s]) if *s < 60 => Some(m * 60 + s),
-        Some([h, m, s]) if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
-        _ => None,
-    };
-    match secs {
-        Some(s) if (1..=12 * 3600).contains(&s) => Ok(s * 1000),
-        _ => Err("时长写作 分:秒（如 12:30），或整分钟数；不超过 12 小时".into()),
-    }
-}
-
 /// The staff form on a course page: a lesson with a link or an uploaded file
 /// (multipart, so its CSRF token is checked here, before the file is read).
 async fn create_lesson_page(
@@ -213,13 +196,13 @@ async fn create_lesson_page(
         }
         let mut e = Errors::default();
         let title = e.take("title", crate::org::rules::parse_name(&title));
-        let duration = e.take("duration", parse_duration(&duration));
+        let duration = e.take("duration", rules::parse_duration(&duration));
         if upload.is_none() && url.is_empty() {
             e.add("file", "请选择视频文件，或填写视频链接");
         }
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            e.add("video_url", "视频地址应为 http(s):// 开头的链接");
-        }
+        let url = e
+            .take("video_url", rules::parse_video_url(&url))
+            .unwrap_or_default();
         e.finish()?;
         let lesson = store::create_lesson(
             &s.db,
@@ -324,21 +307,4 @@ async fn player_progress(
         .parse()
         .map_err(|_| AppError::invalid("position_ms", "播放位置应为毫秒数"))?;
     Ok(Json(api::watch(&s, &c, id, position).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_as_staff_write_them() {
-        assert_eq!(parse_duration("12:30"), Ok(750_000));
-        assert_eq!(parse_duration("1:02:03"), Ok(3_723_000));
-        assert_eq!(parse_duration("45"), Ok(2_700_000));
-        assert_eq!(parse_duration("12：30"), Ok(750_000));
-        assert!(parse_duration("12:70").is_err());
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("abc").is_err());
-        assert!(parse_duration("13:00:00").is_err());
-    }
 }
