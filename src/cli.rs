@@ -258,10 +258,12 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Seed {
             what: SeedCommand::Demo { db },
         } => {
+            let files = config::files_dir(&db.db, db.key_file.as_deref())?;
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
             let report = crate::seed::demo::load(&db, &keys).await?;
             println!("{report}");
-            println!("{}", crate::seed::showcase::load(&db).await?);
+            let files = crate::files::FileStore::new(files);
+            println!("{}", crate::seed::showcase::load(&db, &files).await?);
             Ok(())
         }
         Command::Demo { db: args, listen } => {
@@ -269,7 +271,8 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let files = config::files_dir(&args.db, args.key_file.as_deref())?;
             let report = crate::seed::demo::load(&db, &keys).await?;
             println!("{report}");
-            println!("{}", crate::seed::showcase::load(&db).await?);
+            let store = crate::files::FileStore::new(files.clone());
+            println!("{}", crate::seed::showcase::load(&db, &store).await?);
             println!("{}", crate::seed::demo::LOGINS);
             println!("Open http://{listen} in a browser.");
             app::serve(AppState::new(db, keys).with_files(files), &listen).await

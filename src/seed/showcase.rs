@@ -17,7 +17,13 @@ use sqlx::Row;
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
-pub async fn load(db: &Db) -> anyhow::Result<String> {
+/// A 10-second test-pattern video (WebM), the demo's first replay; the
+/// browser test plays the same file.
+const DEMO_VIDEO: &[u8] = include_bytes!("../../static/demo/lesson.webm");
+
+/// Loads the academy part of the demo; the demo replay's video goes into
+/// `files` (the server's file store).
+pub async fn load(db: &Db, files: &crate::files::FileStore) -> anyhow::Result<String> {
     let actor = crate::audit::Actor {
         account_id: None,
         name: "seed:demo".into(),
@@ -149,6 +155,20 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         academy::create_session(db, &actor, &course, &session)
             .await
             .map_err(err)?;
+        if n == 0 {
+            // One replay with its video in the file store, so the phone player can be tried.
+            let lesson =
+                academy::create_lesson(db, &actor, &course, "第一讲 示例视频（10 秒）", "", 10_000)
+                    .await
+                    .map_err(err)?;
+            let mut upload = files.create("lessons", "webm").await.map_err(err)?;
+            upload.write(DEMO_VIDEO).await.map_err(err)?;
+            let size = upload.size;
+            let name = upload.finish(files).await.map_err(err)?;
+            academy::set_video(db, &actor, &lesson, org_id, &name, size)
+                .await
+                .map_err(err)?;
+        }
         n += 1;
     }
 
@@ -174,7 +194,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         points::add_entry(db, &actor, e).await.map_err(err)?;
     }
     Ok(format!(
-        "demo academy: 1 main academy, 2 branches, {n} courses with sessions this week, 4 catalogue items"
+        "demo academy: 1 main academy, 2 branches, {n} courses with sessions this week (one with a replay), 4 catalogue items"
     ))
 }
 

@@ -350,7 +350,7 @@ async fn watched_ms(app: &TestApp, token: &str, course: i64) -> i64 {
 }
 
 /// The replay on the phone: the player plays a real video (a 10-second WebM,
-/// tests/fixtures/lesson.webm) and reports its position as it goes; the server
+/// static/demo/lesson.webm) and reports its position as it goes; the server
 /// credits only what was really played. A jump to the end counts for nothing;
 /// playing it through completes the course and pays its rule once.
 #[tokio::test]
@@ -387,8 +387,8 @@ async fn a_worker_watches_a_replay_on_the_phone() {
         .await;
     let lid = lesson["id"].as_i64().expect("lesson id");
     let video =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lesson.webm"))
-            .expect("tests/fixtures/lesson.webm");
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("static/demo/lesson.webm"))
+            .expect("static/demo/lesson.webm");
     let up = app
         .client
         .put(app.url(&format!("/api/v1/lessons/{lid}/video")))

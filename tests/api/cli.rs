@@ -230,6 +230,15 @@ async fn migrate_creates_the_key_and_seeding_twice_adds_nothing() {
     );
     assert_eq!(academies, 3, "{}", stdout(&first));
     assert!(courses > 0 && items > 0 && entries > 0);
+    // One replay, its video in the file store beside the database.
+    let files = gongjiang::config::files_dir(&s.url, Some(&s.key)).unwrap();
+    let stored = || {
+        std::fs::read_dir(files.join("lessons"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(s.count("lessons").await, 1);
+    assert_eq!(stored(), 1, "{}", files.display());
 
     let second = s.run(&["seed", "demo"], None).await;
     assert_ok(&second, "second seed");
@@ -246,6 +255,7 @@ async fn migrate_creates_the_key_and_seeding_twice_adds_nothing() {
     assert_eq!(s.count("courses").await, courses);
     assert_eq!(s.count("catalog_items").await, items);
     assert_eq!(s.count("point_entries").await, entries);
+    assert_eq!((s.count("lessons").await, stored()), (1, 1));
     assert_eq!(
         std::fs::read_to_string(&s.key).unwrap(),
         key_text,
