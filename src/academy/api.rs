@@ -121,13 +121,14 @@ async fn create_course(
         super::categories::check(&s.db, org_id, &category).await?,
     );
     if let Some(t) = b.teacher_member_id {
-        if crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), t)
-            .await
-            .is_err()
-        {
-            e.add("teacher_member_id", "授课老师须是您管辖范围内的会员");
-        }
+        e.take("teacher_member_id", teacher_in_scope(&s, &c, t).await);
     }
+    let description = e
+        .take(
+            "description",
+            super::rules::parse_description(b.description.as_deref().unwrap_or("")),
+        )
+        .unwrap_or_default();
     e.finish()?;
     let id = store::create_course(
         &s.db,
@@ -136,10 +137,18 @@ async fn create_course(
         &title.unwrap_or_default(),
         &category,
         b.teacher_member_id,
-        b.description.as_deref().unwrap_or("").trim(),
+        &description,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(store::course(&s.db, id).await?)))
+}
+
+/// A course's teacher is a member the caller can see.
+async fn teacher_in_scope(s: &AppState, c: &Caller, member_id: i64) -> Result<(), String> {
+    crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), member_id)
+        .await
+        .map(|_| ())
+        .map_err(|_| "授课老师须是您管辖范围内的会员".to_string())
 }
 
 #[derive(Deserialize, Default)]
@@ -178,22 +187,15 @@ pub(super) async fn check_changes(
     let teacher = match b.teacher_member_id {
         Some(0) => None,
         Some(t) => {
-            if crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), t)
-                .await
-                .is_err()
-            {
-                e.add("teacher_member_id", "授课老师须是您管辖范围内的会员");
-            }
+            e.take("teacher_member_id", teacher_in_scope(s, c, t).await);
             Some(t)
         }
         None => course.teacher_member_id,
     };
     let description = match &b.description {
-        Some(d) if d.trim().chars().count() > 2000 => {
-            e.add("description", "课程介绍不能超过2000个字");
-            String::new()
-        }
-        Some(d) => d.trim().to_string(),
+        Some(d) => e
+            .take("description", super::rules::parse_description(d))
+            .unwrap_or_default(),
         None => course.description.clone(),
     };
     let watch_percent = match b.watch_percent {

@@ -80,6 +80,15 @@ pub fn parse_video_url(v: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
+/// A course's description: trimmed, at most 2000 characters.
+pub fn parse_description(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.chars().count() > 2000 {
+        return Err("课程介绍不能超过2000个字".into());
+    }
+    Ok(v.to_string())
+}
+
 /// The share of each lesson a course asks to be watched: 10–100 %.
 pub fn parse_watch_percent(v: i64) -> Result<i64, String> {
     if !(10..=100).contains(&v) {
@@ -109,6 +118,8 @@ mod tests {
         assert!(parse_duration("13:00:00").is_err());
         assert!(parse_duration("99999999999999999").is_err());
         assert_eq!(check_duration_ms(1_000), Ok(1_000));
+        assert_eq!(parse_description(" 焊接 "), Ok("焊接".into()));
+        assert!(parse_description(&"字".repeat(2001)).is_err());
         assert!(check_duration_ms(999).is_err());
         assert_eq!(parse_video_url(" "), Ok(String::new()));
         assert_eq!(

@@ -102,6 +102,12 @@ async fn create_course(
             "category",
             super::categories::check(&s.db, org_id, &f.category).await?,
         );
+        let description = e
+            .take(
+                "description",
+                super::rules::parse_description(&f.description),
+            )
+            .unwrap_or_default();
         e.finish()?;
         store::create_course(
             &s.db,
@@ -110,7 +116,7 @@ async fn create_course(
             &title.unwrap_or_default(),
             f.category.trim(),
             None,
-            f.description.trim(),
+            &description,
         )
         .await
     }

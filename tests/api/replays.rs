@@ -321,6 +321,22 @@ async fn course_settings_and_campus() {
     let outsider = app.member_of("ZJ-HZ").await;
 
     let before = app.fingerprint().await;
+    // Creating and changing a course check the same rules.
+    let (s, e) = app
+        .post(
+            &staff,
+            "/api/v1/courses",
+            json!({"org_id": app.org_id("JS-YIZHOU").await, "title": "长介绍", "category": "职业技能", "description": "字".repeat(2001), "teacher_member_id": outsider}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["teacher_member_id", "description"]);
     let (s, e) = app
         .call(
             Method::PATCH,
