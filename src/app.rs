@@ -21,6 +21,8 @@ pub struct AppState {
     pub imports: Arc<crate::roster::Running>,
     /// Where uploads go; `None` refuses uploads (a state built without one).
     pub files: Option<Arc<crate::files::FileStore>>,
+    /// How uploaded workbooks are parsed: in a child process of this binary.
+    pub parser: Arc<crate::roster::isolate::Parser>,
 }
 
 impl AppState {
@@ -31,7 +33,15 @@ impl AppState {
             limiter: Arc::new(LoginLimiter::default()),
             imports: Arc::new(crate::roster::Running::default()),
             files: None,
+            parser: Arc::new(crate::roster::isolate::Parser::current_exe()),
         }
+    }
+
+    /// The state with another gongjiang binary as the sheet parser (tests and
+    /// benchmarks, whose own executable is not gongjiang).
+    pub fn with_parser(mut self, parser: crate::roster::isolate::Parser) -> AppState {
+        self.parser = Arc::new(parser);
+        self
     }
 
     /// The state with its file store (the server sets it from `config::files_dir`).

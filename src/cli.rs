@@ -199,6 +199,11 @@ enum UserCommand {
 }
 
 pub fn main() -> ExitCode {
+    // The sheet parser child starts here, before any runtime or logging.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(crate::roster::isolate::SUBCOMMAND) {
+        return crate::roster::isolate::child_main(&args[2..]);
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -528,8 +533,9 @@ async fn import_members(
     let result = import::run(
         &db,
         std::sync::Arc::new(keys),
+        &crate::roster::isolate::Parser::current_exe(),
         &job,
-        crate::roster::read::Source::Path(file.clone()),
+        &file,
         progress,
     )
     .await;

@@ -68,18 +68,28 @@ impl FileStore {
         &self.dir
     }
 
-    /// Starts writing `folder/<random>.<ext>`.
+    /// Starts writing `folder/<random>.<ext>`. The store's folders are the
+    /// owner's alone (0700) and so are its files (0600): uploads carry
+    /// personal data.
     pub async fn create(&self, folder: &str, ext: &str) -> AppResult<Upload> {
         let dir = self.dir.join(folder);
-        tokio::fs::create_dir_all(&dir).await.map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
-        })?;
+        private_dir(&self.dir)
+            .and_then(|_| private_dir(&dir))
+            .map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
+            })?;
         let random: u64 = rand::thread_rng().gen();
         let name = format!("{folder}/{random:016x}.{ext}");
         let part = self.dir.join(format!("{name}.part"));
-        let file = tokio::fs::File::create(&part).await.map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("cannot write {}: {e}", part.display()))
-        })?;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&part)
+            .await
+            .map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("cannot write {}: {e}", part.display()))
+            })?;
         Ok(Upload {
             file,
             part,
@@ -131,7 +141,54 @@ impl FileStore {
     }
 }
 
+/// Creates `dir` (and its parents) for its owner alone, or makes an existing one so.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// An upload kept only while it is worked on (a roster being imported): the
+/// file is removed when this is dropped.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 impl Upload {
+    /// The same upload with a lower size limit.
+    pub fn with_limit(mut self, bytes: u64) -> Upload {
+        self.limit = self.limit.min(bytes);
+        self
+    }
+
+    /// Keeps the written file as a temporary one, removed when the `TempFile` goes.
+    pub async fn into_temp(mut self) -> AppResult<TempFile> {
+        self.file
+            .flush()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing an upload: {e}")))?;
+        self.done = true;
+        Ok(TempFile {
+            path: self.part.clone(),
+        })
+    }
+
     /// Appends a chunk; refuses (413) beyond the upload limit.
     pub async fn write(&mut self, chunk: &[u8]) -> AppResult<()> {
         self.size += chunk.len() as u64;

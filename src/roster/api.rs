@@ -2,12 +2,11 @@
 //! `/api/v1/members/template.xlsx`.
 
 use super::import::{self, Mode, Progress};
-use super::read::Source;
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
+use crate::files::{FileStore, Upload};
 use crate::web::error::{AppError, AppResult};
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,22 +57,37 @@ pub fn xlsx_response(bytes: Vec<u8>, filename: &str) -> Response {
         .into_response()
 }
 
-/// Starts an import of `data` into `org_id`'s subtree; runs in the background.
+/// A new upload for a roster: written to a temporary file as it arrives,
+/// never held in memory, refused (413) past `MAX_UPLOAD`.
+pub async fn new_upload(s: &AppState) -> AppResult<Upload> {
+    let store = match &s.files {
+        Some(f) => (**f).clone(),
+        None => FileStore::new(std::env::temp_dir().join("gongjiang-uploads")),
+    };
+    Ok(store
+        .create("imports", "upload")
+        .await?
+        .with_limit(MAX_UPLOAD as u64))
+}
+
+/// Starts an import of the uploaded `file` into `org_id`'s subtree; it runs in
+/// the background, waiting for a free slot when others are running.
 pub async fn start(
     s: &AppState,
     c: &Caller,
     org_id: Option<i64>,
     mode: &str,
     filename: &str,
-    data: Vec<u8>,
+    file: Upload,
 ) -> AppResult<i64> {
     let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请选择导入到哪个组织"))?;
     crate::enterprise::api::check_target_org(s, c, org_id).await?;
     let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
     let mode = Mode::parse(mode).map_err(|m| AppError::invalid("mode", m))?;
-    if data.is_empty() {
+    if file.size == 0 {
         return Err(AppError::invalid("file", "上传的文件是空的"));
     }
+    let file = file.into_temp().await?;
     let filename = if filename.trim().is_empty() {
         "roster.xlsx".to_string()
     } else {
@@ -85,6 +99,8 @@ pub async fn start(
     s.imports.insert(id, progress.clone());
     let s = s.clone();
     tokio::spawn(async move {
+        // One slot per running import: the rest wait here, costing nothing but their file on disk.
+        let slot = s.imports.slots.clone().acquire_owned().await;
         let job = import::Job {
             id,
             actor,
@@ -92,7 +108,17 @@ pub async fn start(
             mode,
             filename,
         };
-        let result = import::run(&s.db, s.keys.clone(), &job, Source::Bytes(data), progress).await;
+        let result = import::run(
+            &s.db,
+            s.keys.clone(),
+            &s.parser,
+            &job,
+            file.path(),
+            progress,
+        )
+        .await;
+        drop(slot);
+        drop(file);
         if let Err(e) = result {
             tracing::error!("import {id} failed: {e:#}");
             let _ = sqlx::query(
@@ -109,6 +135,15 @@ pub async fn start(
     Ok(id)
 }
 
+/// Why a multipart body could not be read: too large (413) or cut off (422).
+pub fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge(format!("文件超过 {} MB 的上限", MAX_UPLOAD / 1024 / 1024))
+    } else {
+        AppError::invalid("file", format!("无法读取上传内容：{}", e.body_text()))
+    }
+}
+
 #[derive(Deserialize)]
 struct CreateQuery {
     org_id: Option<i64>,
@@ -117,7 +152,8 @@ struct CreateQuery {
 }
 
 /// `POST /api/v1/imports?org_id=&mode=&filename=` with the file as the body,
-/// or a multipart form with `file`, `org_id` and `mode` fields.
+/// or a multipart form with `file`, `org_id` and `mode` fields. Either way the
+/// file goes to disk as it arrives.
 async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -125,34 +161,28 @@ async fn create(
     headers: HeaderMap,
     req: Request,
 ) -> AppResult<(StatusCode, Json<Value>)> {
+    use futures_util::StreamExt;
     let is_multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (mut org_id, mut mode, mut filename, data) = (
+    let (mut org_id, mut mode, mut filename) = (
         q.org_id,
         q.mode.unwrap_or_default(),
         q.filename.unwrap_or_default(),
-        Vec::new(),
     );
-    let data = if is_multipart {
+    let mut upload = new_upload(&s).await?;
+    if is_multipart {
         let mut mp = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &s)
             .await
             .map_err(|e| AppError::invalid("file", format!("无法读取上传内容：{e}")))?;
-        let mut file = data;
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| AppError::invalid("file", format!("无法读取上传内容：{e}")))?
-        {
+        while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
             let name = field.name().unwrap_or("").to_string();
             if name == "file" {
                 filename = field.file_name().unwrap_or(&filename).to_string();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::invalid("file", e.to_string()))?
-                    .to_vec();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    upload.write(&chunk).await?;
+                }
             } else {
                 let text = field.text().await.unwrap_or_default();
                 match name.as_str() {
@@ -162,14 +192,15 @@ async fn create(
                 }
             }
         }
-        file
     } else {
-        <Bytes as axum::extract::FromRequest<AppState>>::from_request(req, &s)
-            .await
-            .map_err(|e| AppError::invalid("file", format!("无法读取上传内容：{e}")))?
-            .to_vec()
-    };
-    let id = start(&s, &c, org_id, &mode, &filename, data).await?;
+        let mut body = req.into_body().into_data_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::invalid("file", format!("上传中断：{}", e.into_inner())))?;
+            upload.write(&chunk).await?;
+        }
+    }
+    let id = start(&s, &c, org_id, &mode, &filename, upload).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": id, "state": "running" })),

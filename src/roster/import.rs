@@ -5,7 +5,8 @@
 //! leaves no row behind: the transaction never committed.
 
 use super::columns::{detect_header, Column, Header, HEADER_SEARCH_ROWS};
-use super::read::{self, RowSink, Source};
+use super::isolate::Parser;
+use super::read::RowSink;
 use super::rules::{read_row, Cell, Lookup};
 use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db};
@@ -408,8 +409,9 @@ pub struct Job {
 pub async fn run(
     db: &Db,
     keys: Arc<Keyring>,
+    parser: &Parser,
     job: &Job,
-    source: Source,
+    path: &std::path::Path,
     progress: Arc<Progress>,
 ) -> anyhow::Result<Outcome> {
     let (actor, job_id, org, mode, filename) = (
@@ -422,11 +424,13 @@ pub async fn run(
     let lookup = Arc::new(lookup(db, org).await?);
     let (tx_batches, mut rx) = tokio::sync::mpsc::channel::<Vec<Prepared>>(4);
     let reader = {
-        let (keys, lookup, progress, filename) = (
+        let (keys, lookup, progress, filename, parser, path) = (
             keys.clone(),
             lookup.clone(),
             progress.clone(),
             filename.to_string(),
+            parser.clone(),
+            path.to_path_buf(),
         );
         tokio::task::spawn_blocking(move || {
             let mut v = Validator {
@@ -446,7 +450,8 @@ pub async fn run(
                 bad: vec![],
                 writer_gone: false,
             };
-            let fatal = read::read(&source, &filename, &mut v)
+            let fatal = parser
+                .read(&path, &filename, &mut v)
                 .err()
                 .map(|e| e.to_string());
             if v.header.is_none() {
@@ -764,11 +769,12 @@ fn report_workbook(
                 .find(|(col, _)| col == c)
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("");
-            // Written as text, so Excel keeps the whole ID number this time.
-            ws.write_string_with_format(r, i as u16, v, &text)?;
+            // Written as text, so Excel keeps the whole ID number this time
+            // (and cut to what a cell holds: the reason says it was longer).
+            ws.write_string_with_format(r, i as u16, excel_cell(v), &text)?;
         }
         let base = cols.len() as u16;
-        ws.write_string_with_format(r, base, b.reasons.join("；"), &red)?;
+        ws.write_string_with_format(r, base, excel_cell(&b.reasons.join("；")), &red)?;
         ws.write_string(
             r,
             base + 1,
@@ -777,6 +783,14 @@ fn report_workbook(
         ws.write_number(r, base + 2, b.row as f64)?;
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// Text cut to the characters one Excel cell holds.
+fn excel_cell(s: &str) -> &str {
+    match s.char_indices().nth(super::rules::MAX_CELL_CHARS) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
 }
 
 /// The state of a job as stored (for jobs not running in this process).

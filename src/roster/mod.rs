@@ -5,6 +5,7 @@ pub mod api;
 pub mod columns;
 pub mod export;
 pub mod import;
+pub mod isolate;
 pub mod pages;
 pub mod read;
 pub mod rules;
@@ -12,20 +13,38 @@ pub mod rules;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Imports running in this process, by job id, for live progress.
-#[derive(Default)]
-pub struct Running(Mutex<HashMap<i64, Arc<import::Progress>>>);
+/// Imports running in this process, by job id, for live progress; and the
+/// slots that bound how many run at once (the others wait their turn).
+pub struct Running {
+    jobs: Mutex<HashMap<i64, Arc<import::Progress>>>,
+    pub slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Running {
+    fn default() -> Self {
+        // `GONGJIANG_IMPORTS_AT_ONCE` (default 2): each holds a parser child and a writer.
+        let at_once = std::env::var("GONGJIANG_IMPORTS_AT_ONCE")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| (1..=64).contains(n))
+            .unwrap_or(2);
+        Running {
+            jobs: Mutex::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(at_once)),
+        }
+    }
+}
 
 impl Running {
     pub fn insert(&self, id: i64, p: Arc<import::Progress>) {
-        self.0
+        self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, p);
     }
 
     pub fn get(&self, id: i64) -> Option<Arc<import::Progress>> {
-        self.0
+        self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
@@ -33,6 +52,9 @@ impl Running {
     }
 
     pub fn remove(&self, id: i64) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
     }
 }

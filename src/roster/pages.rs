@@ -126,44 +126,33 @@ async fn upload(
     PageCaller(c): PageCaller,
     mut mp: Multipart,
 ) -> PageResult {
-    let (mut csrf, mut org_id, mut mode, mut filename, mut data) = (
-        String::new(),
-        None,
-        String::from("all"),
-        String::new(),
-        vec![],
-    );
+    let (mut csrf, mut org_id, mut mode, mut filename) =
+        (String::new(), None, String::from("all"), String::new());
+    let mut upload = roster_api::new_upload(&s).await.or_page(&c)?;
     loop {
-        let field = match mp.next_field().await {
+        let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                return view(
-                    &s,
-                    &c,
-                    0,
-                    mode,
-                    format!("上传失败：{e}"),
-                    StatusCode::BAD_REQUEST,
-                )
-                .await
+                let e = roster_api::multipart_error(e);
+                return view(&s, &c, 0, mode, format!("上传失败：{e}"), e.status()).await;
             }
         };
         match field.name().unwrap_or("") {
             "file" => {
                 filename = field.file_name().unwrap_or("").to_string();
-                match field.bytes().await {
-                    Ok(b) => data = b.to_vec(),
-                    Err(e) => {
-                        return view(
-                            &s,
-                            &c,
-                            0,
-                            mode,
-                            format!("上传失败：{e}"),
-                            StatusCode::BAD_REQUEST,
-                        )
-                        .await
+                loop {
+                    let written = match field.chunk().await {
+                        Ok(Some(chunk)) => upload.write(&chunk).await,
+                        Ok(None) => break,
+                        Err(e) => Err(roster_api::multipart_error(e)),
+                    };
+                    if let Err(e) = written {
+                        let msg = match &e {
+                            AppError::Invalid(_) => e.field_errors()[0].message.clone(),
+                            other => other.to_string(),
+                        };
+                        return view(&s, &c, 0, mode, format!("上传失败：{msg}"), e.status()).await;
                     }
                 }
             }
@@ -179,7 +168,7 @@ async fn upload(
         ))
         .or_page(&c);
     }
-    match roster_api::start(&s, &c, org_id, &mode, &filename, data).await {
+    match roster_api::start(&s, &c, org_id, &mode, &filename, upload).await {
         Ok(id) => Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
             let msg = e

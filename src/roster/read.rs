@@ -1,6 +1,10 @@
 //! Reading rosters: .xlsx streamed cell by cell (bounded memory), .xls, and
 //! .csv in UTF-8 or GBK (what Excel in China saves). Every reader hands out
 //! rows with their sheet and 1-based row number, as Excel numbers them.
+//!
+//! The server never calls these readers itself: it runs them in a child
+//! process (see `isolate`), and `check_bounds` refuses a file whose declared
+//! sizes would make the parser reserve more than a roster can need.
 
 use super::rules::Cell;
 use anyhow::{bail, Context};
@@ -47,6 +51,20 @@ pub trait RowSink {
     fn row(&mut self, row_number: u32, cells: Vec<Cell>) -> bool;
 }
 
+/// Cells beyond this column are not read (a roster has a few dozen columns).
+pub const MAX_COLUMNS: usize = 512;
+/// Excel's own last row; a sheet claiming more is not a workbook Excel wrote.
+pub const MAX_ROW: u32 = 1_048_576;
+/// Unzipped size of an .xlsx's shared strings (held in memory while reading).
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 256 * 1024 * 1024;
+/// Unzipped size of any other part read whole (workbook, styles, relationships).
+pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+/// Cells an .xls sheet may span (its reader holds a sheet as a full rectangle):
+/// 65,536 rows × 60 columns.
+pub const MAX_XLS_CELLS: u64 = 65_536 * 60;
+
+/// Reads a roster in this process. Only the parser child (and unit tests) call
+/// this; the server goes through `isolate::Parser::read`.
 pub fn read(source: &Source, filename: &str, sink: &mut dyn RowSink) -> anyhow::Result<()> {
     let mut head = [0u8; 8];
     let format = match source {
@@ -59,6 +77,7 @@ pub fn read(source: &Source, filename: &str, sink: &mut dyn RowSink) -> anyhow::
         }
         Source::Bytes(b) => detect_format(&b[..b.len().min(8)], filename),
     };
+    check_bounds(format, source, filename)?;
     match (format, source) {
         (Format::Xlsx, Source::Path(p)) => {
             let wb: Xlsx<_> = calamine::open_workbook(p).map_err(|e| unreadable(filename, e))?;
@@ -82,6 +101,188 @@ pub fn read(source: &Source, filename: &str, sink: &mut dyn RowSink) -> anyhow::
         (Format::Csv, Source::Path(p)) => read_csv(&std::fs::read(p)?, filename, sink),
         (Format::Csv, Source::Bytes(b)) => read_csv(b, filename, sink),
     }
+}
+
+/// Refuses a file whose declared sizes exceed what a roster can need, before
+/// any parser reserves memory for them: the unzipped size of every part an
+/// .xlsx reader holds whole (counted while inflating, so a lying header does
+/// not help), and the rectangle every .xls sheet claims or its cells span.
+pub fn check_bounds(format: Format, source: &Source, filename: &str) -> anyhow::Result<()> {
+    match (format, source) {
+        (Format::Xlsx, Source::Path(p)) => check_xlsx(std::fs::File::open(p)?, filename),
+        (Format::Xlsx, Source::Bytes(b)) => check_xlsx(Cursor::new(b.as_slice()), filename),
+        (Format::Xls, Source::Path(p)) => check_xls(std::fs::File::open(p)?, filename),
+        (Format::Xls, Source::Bytes(b)) => check_xls(Cursor::new(b.as_slice()), filename),
+        (Format::Csv, _) => Ok(()),
+    }
+}
+
+fn check_xlsx<R: Read + Seek>(reader: R, filename: &str) -> anyhow::Result<()> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| unreadable(filename, e))?;
+    if zip.len() > 10_000 {
+        bail!(
+            "文件“{filename}”包含的部件过多（{} 个），不是正常的 Excel 文件",
+            zip.len()
+        );
+    }
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| unreadable(filename, e))?;
+        let full_name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let name = full_name.to_ascii_lowercase();
+        let cap = if name.ends_with("sharedstrings.xml") {
+            MAX_SHARED_STRINGS_BYTES
+        } else if name.contains("worksheets/") || name.contains("media/") || part.is_dir() {
+            // Sheets are read as a stream, cell by cell; pictures are never read.
+            continue;
+        } else {
+            MAX_PART_BYTES
+        };
+        let inflated = std::io::copy(&mut (&mut part).take(cap + 1), &mut std::io::sink())
+            .map_err(|e| unreadable(filename, e))?;
+        if inflated > cap {
+            let what = if cap == MAX_SHARED_STRINGS_BYTES {
+                "文字内容（共享字符串）"
+            } else {
+                "部件"
+            };
+            bail!(
+                "文件“{filename}”中的{what}“{}”解压后超过 {} MB，超出名册文件的合理大小：文件可能经过特殊构造或已损坏",
+                full_name,
+                cap / 1024 / 1024
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A sheet's bounding box, as the .xls reader will size it.
+#[derive(Default)]
+struct Span {
+    rows: Option<(u32, u32)>,
+    cols: Option<(u32, u32)>,
+}
+
+impl Span {
+    fn add(&mut self, row: u32, col: u32) {
+        let grow = |v: &mut Option<(u32, u32)>, x: u32| {
+            *v = Some(match *v {
+                None => (x, x),
+                Some((lo, hi)) => (lo.min(x), hi.max(x)),
+            })
+        };
+        grow(&mut self.rows, row);
+        grow(&mut self.cols, col);
+    }
+
+    fn cells(&self) -> u64 {
+        match (self.rows, self.cols) {
+            (Some((r0, r1)), Some((c0, c1))) => (r1 - r0 + 1) as u64 * (c1 - c0 + 1) as u64,
+            _ => 0,
+        }
+    }
+}
+
+fn check_xls<R: Read + Seek>(reader: R, filename: &str) -> anyhow::Result<()> {
+    let mut cfb = cfb::CompoundFile::open(reader).map_err(|e| unreadable(filename, e))?;
+    let stream = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|s| cfb.is_stream(s));
+    let Some(stream) = stream else {
+        // No workbook stream: the reader says so itself.
+        return Ok(());
+    };
+    let mut s = std::io::BufReader::new(cfb.open_stream(stream)?);
+    let too_big = |what: String| {
+        anyhow::anyhow!(
+            "文件“{filename}”的工作表{what}，超出 .xls 名册的合理范围（最多 {MAX_XLS_CELLS} 个单元格）：文件可能经过特殊构造或已损坏；请在 Excel 中另存为 .xlsx 后重试"
+        )
+    };
+    let (mut span, mut total, mut depth) = (Span::default(), 0u64, 0usize);
+    let mut head = [0u8; 4];
+    let mut data = vec![0u8; 65_536];
+    loop {
+        match s.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(unreadable(filename, e)),
+        }
+        let typ = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let d = &mut data[..len];
+        if s.read_exact(d).is_err() {
+            break;
+        }
+        let u16_at = |i: usize| {
+            d.get(i..i + 2)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]) as u32)
+        };
+        let u32_at = |i: usize| {
+            d.get(i..i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        match typ {
+            // BOF: a sheet (or a substream inside one) begins.
+            0x0809 => {
+                depth += 1;
+                if depth == 1 {
+                    span = Span::default();
+                }
+            }
+            // EOF: the sheet ends; what it spans is what the reader will hold.
+            0x000A => {
+                if depth <= 1 {
+                    total += span.cells();
+                    if span.cells() > MAX_XLS_CELLS || total > 2 * MAX_XLS_CELLS {
+                        let (r, c) = (span.rows.unwrap_or((0, 0)), span.cols.unwrap_or((0, 0)));
+                        return Err(too_big(format!(
+                            "中的数据分布在 {} 行 × {} 列的范围内",
+                            r.1 - r.0 + 1,
+                            c.1 - c.0 + 1
+                        )));
+                    }
+                    span = Span::default();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            // DIMENSIONS: the rectangle the sheet claims (the reader reserves it).
+            0x0200 if depth <= 1 => {
+                let (rf, rl, cf, cl) = match len {
+                    10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+                    14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+                    _ => continue,
+                };
+                let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) else {
+                    continue;
+                };
+                let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+                if rl >= 1 && cl >= 1 {
+                    let rows = (rl as i64 - 1) - rf as i64 + 1;
+                    let cols = (cl as i64 - 1) - cf as i64 + 1;
+                    if rows < 1 || cols < 1 || (rows as u64) * (cols as u64) > MAX_XLS_CELLS {
+                        return Err(too_big(format!("声明了 {rows} 行 × {cols} 列")));
+                    }
+                }
+            }
+            // Cells: Number, Label, RString, BoolErr, Rk, LabelSst, Formula.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if depth <= 1 => {
+                if let (Some(r), Some(c)) = (u16_at(0), u16_at(2)) {
+                    span.add(r, c);
+                }
+            }
+            // MulRk: one row, a run of columns.
+            0x00BD if depth <= 1 && len >= 6 => {
+                if let (Some(r), Some(c0), Some(c1)) = (u16_at(0), u16_at(2), u16_at(len - 2)) {
+                    span.add(r, c0);
+                    span.add(r, c1.max(c0));
+                }
+            }
+            _ => {}
+        }
+    }
+    if span.cells() > MAX_XLS_CELLS {
+        return Err(too_big("的范围过大".into()));
+    }
+    Ok(())
 }
 
 fn unreadable(filename: &str, e: impl std::fmt::Display) -> anyhow::Error {
@@ -130,6 +331,12 @@ fn read_xlsx<RS: Read + Seek>(mut wb: Xlsx<RS>, sink: &mut dyn RowSink) -> anyho
             .map_err(|e| anyhow::anyhow!("工作表“{name}”读取出错：{e}"))?
         {
             let (r, c) = cell.get_position();
+            if r >= MAX_ROW {
+                bail!("工作表“{name}”的行号超过 Excel 的上限 {MAX_ROW} 行：文件已损坏");
+            }
+            if c as usize >= MAX_COLUMNS {
+                continue;
+            }
             if current != Some(r) {
                 if let Some(prev) = current {
                     if !is_blank(&row) && !sink.row(prev + 1, std::mem::take(&mut row)) {

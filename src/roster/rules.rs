@@ -7,6 +7,9 @@ use crate::member::rules::{self as member_rules, MemberFields, RawMember};
 use crate::pii::{to_half_width, IdNumber};
 use std::collections::HashMap;
 
+/// The most characters an Excel cell holds.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
 /// A cell as read from any format.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -163,6 +166,23 @@ pub fn read_row(
     };
     let text = |col: Column| cell(col).text();
     let mut errors = vec![];
+    // A cell Excel itself could not hold: refused by name, never passed on.
+    for (col, i) in &header.columns {
+        if let Some(Cell::Text(s)) = cells.get(*i) {
+            let n = s.chars().count();
+            if n > MAX_CELL_CHARS {
+                errors.push(err(
+                    *col,
+                    format!(
+                        "内容过长（{n} 个字符），超过 Excel 单元格的上限 {MAX_CELL_CHARS} 个字符"
+                    ),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
 
     // ID numbers first: Excel's damage is the commonest problem and needs its own words.
     let id_cell = cell(Column::IdNumber);

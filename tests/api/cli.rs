@@ -148,7 +148,10 @@ impl Setup {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        app::spawn(AppState::new(db, keys), listener);
+        let state = AppState::new(db, keys).with_parser(
+            gongjiang::roster::isolate::Parser::with_exe(env!("CARGO_BIN_EXE_gongjiang")),
+        );
+        app::spawn(state, listener);
         Api {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),

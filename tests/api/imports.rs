@@ -15,7 +15,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Uploads a file as an import; returns the job id.
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     token: &str,
     org: i64,
@@ -38,7 +38,7 @@ async fn upload(
 }
 
 /// Waits for a job to leave `running` (bounded: a test must end).
-async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
+pub async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..1200 {
         let (s, job) = app.get(token, &format!("/api/v1/imports/{id}")).await;
         assert_eq!(s, StatusCode::OK, "{job}");
@@ -50,7 +50,7 @@ async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     panic!("import {id} did not finish");
 }
 
-async fn import(
+pub async fn import(
     app: &TestApp,
     token: &str,
     org: i64,

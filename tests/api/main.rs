@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cadre;
 mod cli;
+mod hostile_files;
 mod imports;
 mod members;
 mod orgs;

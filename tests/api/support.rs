@@ -68,7 +68,11 @@ impl TestApp {
         let (db, keys) = config::open(&db_url, Some(&key_file))
             .await
             .expect("open database");
-        let state = AppState::new(db, keys).with_files(dir.path().join("files"));
+        let state = AppState::new(db, keys)
+            .with_files(dir.path().join("files"))
+            .with_parser(gongjiang::roster::isolate::Parser::with_exe(env!(
+                "CARGO_BIN_EXE_gongjiang"
+            )));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
