@@ -61,10 +61,7 @@ async fn main() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let actor = gongjiang::audit::Actor {
-        account_id: None,
-        name: "bench".into(),
-    };
+    let actor = gongjiang::audit::Actor::system("bench");
     let root = gongjiang::org::store::get_by_code(&db, gongjiang::seed::synthetic::ROOT_CODE)
         .await
         .unwrap()

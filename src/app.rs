@@ -189,10 +189,7 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
 
 /// Points whose validity ran out leave the balances at start-up and every hour after.
 async fn expire_points_hourly(db: crate::db::Db) {
-    let actor = crate::audit::Actor {
-        account_id: None,
-        name: "system:points-expiry".into(),
-    };
+    let actor = crate::audit::Actor::system("system:points-expiry");
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;

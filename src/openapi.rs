@@ -184,7 +184,7 @@ pub fn spec() -> Value {
                     "name": { "type": "string" }, "industry": { "type": "string" }, "size": { "type": "string", "enum": crate::enterprise::rules::SIZES }, "org_id": { "type": "integer" } } },
                 "Member": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "name": { "type": "string" }, "gender": { "type": "string" }, "birth_date": { "type": "string" },
-                    "id_number_masked": { "type": "string", "example": "330203**********1X" }, "phone_masked": { "type": ["string", "null"], "example": "138****5678" },
+                    "id_number_masked": { "type": "string", "example": "330203************" }, "phone_masked": { "type": ["string", "null"], "example": "138****5678" },
                     "org_id": { "type": "integer" }, "org_name": { "type": "string" }, "enterprise_id": { "type": ["integer", "null"] }, "enterprise_name": { "type": ["string", "null"] },
                     "ethnicity": { "type": "string" }, "education": { "type": "string" }, "political_status": { "type": "string" }, "occupation": { "type": "string" },
                     "skill_level": { "type": "string", "enum": ["", "初级工", "中级工", "高级工", "技师", "高级技师"] }, "card_no": { "type": "string" }, "join_date": { "type": "string" },

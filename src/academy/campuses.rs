@@ -147,8 +147,15 @@ async fn add_staff(
         // By name or member number, among the campus's own roster.
         let (_, path) = store::academy(&s.db, id).await?;
         let scope = c.scope(Right::Read).narrowed_to(&path);
-        let m = crate::member::store::resolve(&s.db, &s.keys, &scope, &f.member_id, "member_id")
-            .await?;
+        let m = crate::member::store::resolve(
+            &s.db,
+            &s.keys,
+            &crate::audit::Actor::of(&c),
+            &scope,
+            &f.member_id,
+            "member_id",
+        )
+        .await?;
         api::add_staff_for(&s, &c, id, m.id, &f.role).await?;
         Ok(format!("已加入工作人员：{}", f.role.trim()))
     }

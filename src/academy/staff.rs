@@ -246,6 +246,7 @@ async fn update_course(
                 crate::member::store::resolve(
                     &s.db,
                     &s.keys,
+                    &crate::audit::Actor::of(&c),
                     &c.scope(Right::Read),
                     t,
                     "teacher_member_id",

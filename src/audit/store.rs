@@ -12,6 +12,9 @@ use sqlx::Row;
 pub struct Actor {
     pub account_id: Option<i64>,
     pub name: String,
+    /// The account's own union: where an entry about the account's own doing
+    /// (a search, a refused attempt) is filed.
+    pub org_id: Option<i64>,
 }
 
 impl Actor {
@@ -19,6 +22,16 @@ impl Actor {
         Actor {
             account_id: Some(c.account_id),
             name: c.username.clone(),
+            org_id: c.assignments.first().map(|a| a.org_id),
+        }
+    }
+
+    /// The server or a loader acting on its own (`system:points-expiry`, `seed:demo`).
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            account_id: None,
+            name: name.to_string(),
+            org_id: None,
         }
     }
 
@@ -27,10 +40,7 @@ impl Actor {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "?".into());
-        Actor {
-            account_id: None,
-            name: format!("cli:{user}"),
-        }
+        Actor::system(&format!("cli:{user}"))
     }
 }
 

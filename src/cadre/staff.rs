@@ -305,6 +305,7 @@ async fn create_cadre(
                 crate::member::store::resolve(
                     &s.db,
                     &s.keys,
+                    &crate::audit::Actor::of(&c),
                     &c.scope(Right::Read),
                     m,
                     "member_id",

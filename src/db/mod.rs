@@ -239,6 +239,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_point_expiry"),
     migration!(6, "0006_cadre_points"),
     migration!(7, "0007_academy_desk"),
+    migration!(8, "0008_security"),
 ];
 
 #[cfg(test)]

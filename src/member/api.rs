@@ -56,7 +56,15 @@ async fn list(
         status: q.status,
         enterprise_id: q.enterprise_id,
     };
-    let l = store::list(&s.db, &s.keys, &scope, &filter, paging).await?;
+    let l = store::list(
+        &s.db,
+        &s.keys,
+        &crate::audit::Actor::of(&c),
+        &scope,
+        &filter,
+        paging,
+    )
+    .await?;
     Ok(Json(json!({
         "items": l.items, "total": l.total, "total_is_exact": l.total_is_exact,
         "page": paging.page, "per_page": paging.per_page,

@@ -82,9 +82,16 @@ async fn list_page(
         status: non_empty(&q.status).map(str::to_string),
         enterprise_id,
     };
-    let listing = store::list(&s.db, &s.keys, &scope, &filter, paging)
-        .await
-        .or_page(&c)?;
+    let listing = store::list(
+        &s.db,
+        &s.keys,
+        &crate::audit::Actor::of(&c),
+        &scope,
+        &filter,
+        paging,
+    )
+    .await
+    .or_page(&c)?;
     let (items, total, total_is_exact) = (listing.items, listing.total, listing.total_is_exact);
     let orgs = org_options(&s, &c.scope(Right::Read)).await.or_page(&c)?;
     let query_base = serde_urlencoded::to_string([

@@ -106,6 +106,7 @@ pub async fn get(db: &Db, keys: &Keyring, scope: &Scope, id: i64) -> AppResult<M
 pub async fn resolve(
     db: &Db,
     keys: &Keyring,
+    actor: &Actor,
     scope: &Scope,
     input: &str,
     field: &str,
@@ -127,6 +128,7 @@ pub async fn resolve(
             let found = list(
                 db,
                 keys,
+                actor,
                 scope,
                 &f,
                 crate::web::Paging::new(Some(1), Some(8)),
@@ -190,12 +192,13 @@ fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
 pub async fn list(
     db: &Db,
     keys: &Keyring,
+    actor: &Actor,
     scope: &Scope,
     f: &Filter,
     paging: Paging,
 ) -> AppResult<Listing> {
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        return search(db, keys, scope, f, q, paging).await;
+        return search(db, keys, actor, scope, f, q, paging).await;
     }
     let mut sql = Sql::new("");
     let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
@@ -312,12 +315,23 @@ fn tier_from(
 async fn search(
     db: &Db,
     keys: &Keyring,
+    actor: &Actor,
     scope: &Scope,
     f: &Filter,
     q: &str,
     paging: Paging,
 ) -> AppResult<Listing> {
     let tiers = super::rules::search_keys_for(q);
+    // A whole ID number or phone is a lookup of personal data: limited and audited.
+    let whole_number = match tiers.first() {
+        Some(SearchKey::IdNumber(_)) => Some(super::lookups::Kind::IdNumber),
+        Some(SearchKey::Phone(_)) => Some(super::lookups::Kind::Phone),
+        _ => None,
+    };
+    if let Some(kind) = whole_number {
+        super::lookups::admit(db, actor, kind).await?;
+    }
+    let mut found_whole = false;
     let (mut total, mut exact) = (0i64, true);
     let (mut skip, mut need) = (paging.offset(), paging.per_page);
     let mut ids: Vec<i64> = vec![];
@@ -327,6 +341,7 @@ async fn search(
         let cap = count.int(SEARCH_COUNT_CAP);
         count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
         let n = count.fetch_count(&db.pool).await?;
+        found_whole |= i == 0 && n > 0;
         total += n;
         exact &= n < SEARCH_COUNT_CAP;
         if need == 0 || n == 0 {
@@ -362,6 +377,9 @@ async fn search(
             by_id.insert(m.id, m);
         }
         items = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    }
+    if let Some(kind) = whole_number {
+        super::lookups::record(db, actor, kind, found_whole).await?;
     }
     Ok(Listing {
         items,
@@ -622,7 +640,20 @@ pub async fn update(
     enterprise_id: Option<Option<i64>>,
 ) -> AppResult<()> {
     if let Some(idn) = &f.id_number {
-        check_id_free(db, keys, read, idn, id).await?;
+        // Changing a member's ID number answers whether another member holds
+        // the new one: a whole-number lookup like a search, limited the same way.
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT id_number_hash FROM members WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&db.pool)
+                .await?;
+        if current.as_deref() != Some(keys.lookup_hash(ID_HASH, idn.as_str()).as_str()) {
+            super::lookups::admit(db, actor, super::lookups::Kind::IdNumber).await?;
+            let free = check_id_free(db, keys, read, idn, id).await;
+            let taken = matches!(free, Err(AppError::Conflict { .. }));
+            super::lookups::record(db, actor, super::lookups::Kind::IdNumber, taken).await?;
+            free?;
+        }
     }
     let mut sql = Sql::new("UPDATE members SET updated_at = ");
     let now = sql.int(now_ms());

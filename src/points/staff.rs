@@ -287,6 +287,7 @@ async fn grant(
         let m = crate::member::store::resolve(
             &s.db,
             &s.keys,
+            &crate::audit::Actor::of(&c),
             &c.scope(Right::Read),
             &f.member_id,
             "member_id",

@@ -158,10 +158,7 @@ fn enterprise_name(union_name: &str) -> String {
 /// Loads the demo world; returns a one-line summary of what was added.
 pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
     let everything = Scope::everything();
-    let actor = crate::audit::Actor {
-        account_id: None,
-        name: "seed:demo".into(),
-    };
+    let actor = crate::audit::Actor::system("seed:demo");
     let (mut n_orgs, mut n_ents, mut n_members, mut n_accounts) = (0, 0, 0, 0);
     let mut maker = PersonMaker::new(20_180_501);
     let mut worker_member = None;

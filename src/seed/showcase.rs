@@ -24,10 +24,7 @@ const DEMO_VIDEO: &[u8] = include_bytes!("../../static/demo/lesson.webm");
 /// Loads the academy part of the demo; the demo replay's video goes into
 /// `files` (the server's file store).
 pub async fn load(db: &Db, files: &crate::files::FileStore) -> anyhow::Result<String> {
-    let actor = crate::audit::Actor {
-        account_id: None,
-        name: "seed:demo".into(),
-    };
+    let actor = crate::audit::Actor::system("seed:demo");
     let everything = Scope::everything();
     let town = org(db, "ZJ-NB-YZ-JS").await?;
     let had: i64 = sqlx::query("SELECT COUNT(*) FROM academies WHERE org_id = $1")

@@ -102,10 +102,7 @@ pub async fn build(
     if orgs::get_by_code(db, ROOT_CODE).await?.is_some() {
         anyhow::bail!("this database already has a synthetic city (organisation code {ROOT_CODE}); use a new database");
     }
-    let actor = Actor {
-        account_id: None,
-        name: "seed:synthetic".into(),
-    };
+    let actor = Actor::system("seed:synthetic");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut people = UniquePeople {
         maker: PersonMaker::new(seed ^ 0x5EED),

@@ -41,6 +41,12 @@ pub enum AppError {
     TooLarge(String),
     #[error("尝试次数过多，请 {retry_after_secs} 秒后再试")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A limit of its own kind reached, said in its own words (429).
+    #[error("{message}")]
+    Limited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("服务器内部错误")]
     Internal(#[from] anyhow::Error),
 }
@@ -75,7 +81,9 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::Limited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -137,7 +145,11 @@ impl IntoResponse for AppError {
             body,
         )
             .into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self {
+        if let AppError::TooManyRequests { retry_after_secs }
+        | AppError::Limited {
+            retry_after_secs, ..
+        } = self
+        {
             if let Ok(v) = retry_after_secs.to_string().parse() {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }

@@ -41,7 +41,7 @@ pub fn error_page(caller: Option<&Caller>, err: &AppError) -> Response {
         AppError::Forbidden(_) => "无权操作",
         AppError::Conflict { .. } => "记录冲突",
         AppError::Invalid(_) => "提交的内容有误",
-        AppError::TooManyRequests { .. } => "请稍后再试",
+        AppError::TooManyRequests { .. } | AppError::Limited { .. } => "请稍后再试",
         _ => "出错了",
     };
     let mut message = err.to_string();

@@ -20,3 +20,4 @@ mod scope;
 mod scope_programs;
 mod search;
 mod support;
+mod unmask;

@@ -21,7 +21,7 @@ async fn create_derives_birth_and_gender_and_masks() {
     assert_eq!(s, StatusCode::CREATED, "{m}");
     assert_eq!(m["birth_date"], "1949-12-31");
     assert_eq!(m["gender"], "女");
-    assert_eq!(m["id_number_masked"], "110105**********2X");
+    assert_eq!(m["id_number_masked"], "110105************");
     assert_eq!(m["phone_masked"], "138****5678");
     assert_eq!(m["skill_level"], "高级工");
     assert_eq!(m["political_status"], "中共党员");

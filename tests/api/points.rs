@@ -430,10 +430,7 @@ fn random_interleavings_keep_the_ledger_consistent() {
     let (app, members, items, staff) = rt.block_on(async {
         let app = TestApp::spawn().await;
         let members = town_members(&app, 4).await;
-        let staff = gongjiang::audit::Actor {
-            account_id: None,
-            name: "proptest".into(),
-        };
+        let staff = gongjiang::audit::Actor::system("proptest");
         let town = app.org_id("ZJ-NB-YZ-JS").await;
         let mut items = vec![];
         for (name, price, stock) in [("水杯", 7, 5), ("雨伞", 23, 3)] {
@@ -991,10 +988,7 @@ async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
     assert_eq!(after_item, app.fingerprint().await);
 
     // The hourly sweep writes the expiry as a debit entry, once.
-    let actor = gongjiang::audit::Actor {
-        account_id: None,
-        name: "test".into(),
-    };
+    let actor = gongjiang::audit::Actor::system("test");
     let now = gongjiang::db::now_ms();
     assert_eq!(
         gongjiang::points::store::expire_due(&app.state.db, &actor, now)

@@ -217,6 +217,7 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
         let l = gongjiang::member::store::list(
             &db,
             &keys,
+            &gongjiang::audit::Actor::system("test"),
             &scope,
             &f,
             gongjiang::web::Paging::new(None, None),
@@ -251,6 +252,7 @@ async fn a_broad_search_stops_counting_and_stays_in_order() {
         gongjiang::member::store::list(
             &app.state.db,
             &app.state.keys,
+            &gongjiang::audit::Actor::system("test"),
             &scope,
             &f,
             gongjiang::web::Paging::new(Some(page), Some(50)),
