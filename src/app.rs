@@ -176,6 +176,7 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
     tracing::info!("serving on http://{addr}");
     eprintln!("Gongjiang is serving on http://{addr}  (Ctrl-C stops it)");
     tokio::spawn(expire_points_hourly(state.db.clone()));
+    tokio::spawn(checkpoint_audit_log(state.db.clone()));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -197,6 +198,18 @@ async fn expire_points_hourly(db: crate::db::Db) {
             Ok(0) => {}
             Ok(n) => tracing::info!("{n} points expired"),
             Err(e) => tracing::warn!("points expiry run failed: {e}"),
+        }
+    }
+}
+
+/// Writes the audit log's checkpoint at start-up and every five minutes (only
+/// when the log moved): deleting entries older than the last checkpoint shows.
+async fn checkpoint_audit_log(db: crate::db::Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::audit::store::checkpoint(&db).await {
+            tracing::warn!("audit checkpoint failed: {e:#}");
         }
     }
 }

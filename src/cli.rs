@@ -136,8 +136,13 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exits non-zero and names the first broken entry if it is broken
+    /// Check the sealed chain and its checkpoints; exits non-zero and names the
+    /// first broken entry if it is broken, else prints a new checkpoint line
     Verify {
+        /// A checkpoint line printed earlier (kept elsewhere): the log must still
+        /// hold what it counted. Repeatable.
+        #[arg(long)]
+        checkpoint: Vec<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -427,12 +432,17 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit {
-            what: AuditCommand::Verify { db },
+            what: AuditCommand::Verify { checkpoint, db },
         } => {
             let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
-            match crate::audit::store::verify(&db).await? {
+            match crate::audit::store::verify_with(&db, &checkpoint).await? {
                 Ok(n) => {
-                    println!("audit log intact: {n} entries, every hash and link checked");
+                    println!(
+                        "audit log intact: {n} entries, every seal, link and checkpoint checked"
+                    );
+                    let line = crate::audit::store::checkpoint(&db).await?;
+                    println!("checkpoint (keep a copy elsewhere; `audit verify --checkpoint` checks against it):");
+                    println!("{line}");
                     Ok(())
                 }
                 Err(b) => bail!("audit log BROKEN at entry {}: {}", b.id, b.reason),

@@ -27,6 +27,12 @@ pub fn key_path(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBuf
     }
 }
 
+/// Where the audit log's checkpoints are kept: beside the key file, outside
+/// the database (`gongjiang.key` → `gongjiang.audit-checkpoints`).
+pub fn checkpoint_path(key_path: &Path) -> PathBuf {
+    key_path.with_extension("audit-checkpoints")
+}
+
 /// Where uploaded files go: `GONGJIANG_FILES` if set, else beside the SQLite
 /// file (`gongjiang.files/`), else beside the key file (PostgreSQL).
 pub fn files_dir(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -66,6 +72,11 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
         Some(_) => {}
         None => db.set_setting(FINGERPRINT_KEY, &keys.fingerprint()).await?,
     }
+    let db = db.sealed(crate::db::Seal {
+        audit_key: keys.audit_key(),
+        checkpoint_file: Some(checkpoint_path(&key_path)),
+    });
+    crate::audit::store::seal_chain(&db).await?;
     crate::roster::import::mark_interrupted(&db).await?;
     let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
     if filled > 0 {

@@ -13,6 +13,8 @@ CREATE INDEX pii_lookups_account ON pii_lookups(account_id, at);
 -- When a member first opened a lesson: credited watch time never exceeds the
 -- wall time since then.
 ALTER TABLE lesson_progress ADD COLUMN opened_at BIGINT NOT NULL DEFAULT 0;
+-- Progress kept before: opened no later than its credited time allows.
+UPDATE lesson_progress SET opened_at = reported_at - watched_ms WHERE reported_at > 0;
 
 -- A request by one admin to grant the reveal right, waiting for a second admin
 -- of the same union (an admin of a union above grants at once).

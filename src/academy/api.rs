@@ -618,21 +618,23 @@ pub(super) async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> A
     let course = store::course(&s.db, lesson.course_id).await?;
     let m = as_member(s, c, &course).await?;
     let p = store::report_progress(&s.db, &lesson, m.id, position).await?;
-    let mut points = 0;
+    let (mut points, mut course_points) = (0, 0);
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
-        points = crate::points::store::pay_rule(
-            &s.db,
-            &Actor::of(c),
-            &m,
-            "course_completed",
-            &format!("course:{}", course.id),
-        )
-        .await?;
+        let event = format!("course:{}", course.id);
+        points =
+            crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, "course_completed", &event)
+                .await?;
+        course_points =
+            crate::points::store::paid_by_rule(&s.db, "course_completed", m.id, &event).await?;
     }
-    Ok(
-        json!({ "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms, "duration_ms": lesson.duration_ms, "course_completed": done, "points_awarded": points }),
-    )
+    // `points_awarded`: paid by this report; `course_points`: what completing the
+    // course has paid in all (by this report or an earlier one).
+    Ok(json!({
+        "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms,
+        "duration_ms": lesson.duration_ms, "course_completed": done,
+        "points_awarded": points, "course_points": course_points,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -424,7 +424,7 @@ pub async fn progress(
     lesson_id: i64,
     member_id: i64,
 ) -> AppResult<Option<super::rules::Progress>> {
-    let row = sqlx::query("SELECT watched_ms, position_ms, reported_at FROM lesson_progress WHERE lesson_id = $1 AND member_id = $2")
+    let row = sqlx::query("SELECT watched_ms, position_ms, reported_at, opened_at FROM lesson_progress WHERE lesson_id = $1 AND member_id = $2")
         .bind(lesson_id)
         .bind(member_id)
         .fetch_optional(&db.pool)
@@ -434,6 +434,7 @@ pub async fn progress(
             watched_ms: r.try_get(0)?,
             position_ms: r.try_get(1)?,
             reported_at: r.try_get(2)?,
+            opened_at: r.try_get(3)?,
         }),
         None => None,
     })
@@ -453,7 +454,7 @@ pub async fn report_progress(
         .bind(member_id)
         .execute(&mut *tx)
         .await?;
-    let row = sqlx::query("UPDATE lesson_progress SET watched_ms = watched_ms WHERE lesson_id = $1 AND member_id = $2 RETURNING watched_ms, position_ms, reported_at")
+    let row = sqlx::query("UPDATE lesson_progress SET watched_ms = watched_ms WHERE lesson_id = $1 AND member_id = $2 RETURNING watched_ms, position_ms, reported_at, opened_at")
         .bind(lesson.id)
         .bind(member_id)
         .fetch_one(&mut *tx)
@@ -462,15 +463,17 @@ pub async fn report_progress(
         watched_ms: row.try_get(0)?,
         position_ms: row.try_get(1)?,
         reported_at: row.try_get(2)?,
+        opened_at: row.try_get(3)?,
     };
     let prev = (prev.reported_at > 0).then_some(prev);
     let next = super::rules::credit(prev, now_ms(), position_ms, lesson.duration_ms);
-    sqlx::query("UPDATE lesson_progress SET watched_ms = $1, position_ms = $2, reported_at = $3 WHERE lesson_id = $4 AND member_id = $5")
+    sqlx::query("UPDATE lesson_progress SET watched_ms = $1, position_ms = $2, reported_at = $3, opened_at = $6 WHERE lesson_id = $4 AND member_id = $5")
         .bind(next.watched_ms)
         .bind(next.position_ms)
         .bind(next.reported_at)
         .bind(lesson.id)
         .bind(member_id)
+        .bind(next.opened_at)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

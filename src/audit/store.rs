@@ -1,6 +1,6 @@
 //! SQL for the audit log.
 
-use super::{entry_hash, Break, ChainCheck, Entry};
+use super::{entry_mac, Break, ChainCheck, Checkpoint, Entry};
 use crate::db::{now_ms, Db, Tx};
 use crate::web::sql::Sql;
 use serde_json::Value;
@@ -100,6 +100,14 @@ pub async fn append_all(
     if events.is_empty() {
         return Ok(vec![]);
     }
+    let Some(seal) = tx.seal.clone() else {
+        // A database opened without its key file cannot seal an entry: refuse
+        // the write rather than leave a hole anyone could fill.
+        return Err(sqlx::Error::Protocol(
+            "the audit log cannot be written without the key file (database opened unsealed)"
+                .into(),
+        ));
+    };
     let n = events.len() as i64;
     let head =
         sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, last_hash")
@@ -129,7 +137,7 @@ pub async fn append_all(
             prev_hash,
             hash: String::new(),
         };
-        e.hash = entry_hash(&e);
+        e.hash = entry_mac(&seal.audit_key, &e);
         prev_hash = e.hash.clone();
         entries.push(e);
     }
@@ -194,9 +202,73 @@ fn from_row(r: &AnyRow) -> Result<Entry, sqlx::Error> {
     })
 }
 
-/// Walks the whole chain in pages; `Ok(n)` is the number of entries checked.
-pub async fn verify(db: &Db) -> anyhow::Result<Result<i64, Break>> {
-    let mut check = ChainCheck::default();
+/// Where the keyed chain begins, kept sealed in the settings (an attacker who
+/// moved it forward could rewrite the keyed part as plain SHA-256).
+const KEYED_FROM: &str = "audit_keyed_from";
+/// What the one check of the plain chain found on upgrade, if it was broken.
+const LEGACY_BREAK: &str = "audit_legacy_break";
+
+fn seal_of(db: &Db) -> anyhow::Result<&crate::db::Seal> {
+    db.seal
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("the database was opened without its key file"))
+}
+
+fn keyed_from_value(key: &[u8; 32], from: i64) -> String {
+    let tag = hex::encode(super::mac(key, format!("{KEYED_FROM}={from}").as_bytes()));
+    format!("{from}:{tag}")
+}
+
+/// Upgrades a database to the keyed chain once: the plain SHA-256 chain so far
+/// is verified (a break is remembered and reported by every verify after), and
+/// entries from the next one on are sealed with the key. Runs in one
+/// transaction holding the head row, so no entry slips in between.
+pub async fn seal_chain(db: &Db) -> anyhow::Result<()> {
+    if db.setting(KEYED_FROM).await?.is_some() {
+        return Ok(());
+    }
+    let key = seal_of(db)?.audit_key;
+    let legacy = verify_plain(db).await?;
+    let mut tx = db.begin().await?;
+    let head: i64 = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(KEYED_FROM)
+        .bind(keyed_from_value(&key, head + 1))
+        .execute(&mut *tx)
+        .await?;
+    if let Err(b) = &legacy {
+        tracing::warn!(
+            "the audit log written before this version is broken at entry {}: {}",
+            b.id,
+            b.reason
+        );
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(LEGACY_BREAK)
+        .bind(format!("{}:{}", b.id, b.reason))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The plain chain as it was before the keyed one (checked once, on upgrade).
+async fn verify_plain(db: &Db) -> anyhow::Result<Result<i64, Break>> {
+    let mut check = ChainCheck::new([0; 32], i64::MAX);
+    walk(db, &mut check, &mut |_| {}).await
+}
+
+/// Walks the chain in pages, then checks the head.
+async fn walk(
+    db: &Db,
+    check: &mut ChainCheck,
+    seen: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<Result<i64, Break>> {
     let mut after = 0i64;
     loop {
         let rows = sqlx::query(&format!(
@@ -214,6 +286,7 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<i64, Break>> {
             if let Err(b) = check.push(&e) {
                 return Ok(Err(b));
             }
+            seen(&e);
         }
     }
     let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1")
@@ -222,6 +295,153 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<i64, Break>> {
     Ok(check
         .finish(head.try_get(0)?, &head.try_get::<String, _>(1)?)
         .map(|_| check.checked))
+}
+
+/// The checkpoints kept for this database (its file beside the key file), and
+/// `extra` lines given by the caller; a line whose seal is wrong is an error.
+fn checkpoints(db: &Db, extra: &[String]) -> anyhow::Result<Result<Vec<Checkpoint>, Break>> {
+    let seal = seal_of(db)?;
+    let mut lines: Vec<String> = extra.to_vec();
+    if let Some(f) = &seal.checkpoint_file {
+        if let Ok(text) = std::fs::read_to_string(f) {
+            lines.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    let mut out = vec![];
+    for (i, l) in lines.iter().enumerate() {
+        match Checkpoint::parse(l, &seal.audit_key) {
+            Ok(cp) => out.push(cp),
+            Err(why) => {
+                return Ok(Err(Break {
+                    id: 0,
+                    reason: format!("checkpoint {} is not valid: {why}", i + 1),
+                }))
+            }
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// Walks the whole chain: `Ok(n)` is the number of entries checked. Checked
+/// besides the links and seals: where the keyed part begins (sealed), the
+/// plain part's one check on upgrade, and every checkpoint kept outside the
+/// database (and any given in `extra`) — the log must still hold at least the
+/// entries a checkpoint counted, the last of them unchanged.
+pub async fn verify_with(db: &Db, extra: &[String]) -> anyhow::Result<Result<i64, Break>> {
+    let key = seal_of(db)?.audit_key;
+    let any: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    let keyed_from = match db.setting(KEYED_FROM).await? {
+        Some(v) => {
+            let from = v.split(':').next().and_then(|n| n.parse::<i64>().ok());
+            match from {
+                Some(n) if keyed_from_value(&key, n) == v => n,
+                _ => {
+                    return Ok(Err(Break {
+                        id: 1,
+                        reason: "the record of where the sealed chain begins was changed".into(),
+                    }))
+                }
+            }
+        }
+        None if any == 0 => 1,
+        None => {
+            return Ok(Err(Break {
+                id: 1,
+                reason: "the record of where the sealed chain begins is missing".into(),
+            }))
+        }
+    };
+    if let Some(b) = db.setting(LEGACY_BREAK).await? {
+        let (id, reason) = b.split_once(':').unwrap_or(("1", &b));
+        return Ok(Err(Break {
+            id: id.parse().unwrap_or(1),
+            reason: format!("{reason} (found when this database was upgraded to the sealed chain)"),
+        }));
+    }
+    let cps = match checkpoints(db, extra)? {
+        Ok(c) => c,
+        Err(b) => return Ok(Err(b)),
+    };
+    let wanted: std::collections::HashSet<i64> = cps.iter().map(|c| c.entries).collect();
+    let mut hashes = std::collections::HashMap::new();
+    let mut check = ChainCheck::new(key, keyed_from);
+    let result = walk(db, &mut check, &mut |e| {
+        if wanted.contains(&e.id) {
+            hashes.insert(e.id, e.hash.clone());
+        }
+    })
+    .await?;
+    let n = match result {
+        Ok(n) => n,
+        Err(b) => return Ok(Err(b)),
+    };
+    for cp in &cps {
+        let day = crate::web::format_ms(cp.at);
+        if cp.entries > n {
+            return Ok(Err(Break {
+                id: n + 1,
+                reason: format!(
+                    "entries {}–{} were removed: the checkpoint of {day} counted {} entries, the log now holds {n}",
+                    n + 1,
+                    cp.entries,
+                    cp.entries
+                ),
+            }));
+        }
+        if cp.entries > 0 && hashes.get(&cp.entries) != Some(&cp.head) {
+            return Ok(Err(Break {
+                id: cp.entries,
+                reason: format!("it is not the entry the checkpoint of {day} recorded"),
+            }));
+        }
+    }
+    Ok(Ok(n))
+}
+
+/// `verify_with` and the checkpoints kept beside the key file.
+pub async fn verify(db: &Db) -> anyhow::Result<Result<i64, Break>> {
+    verify_with(db, &[]).await
+}
+
+/// The log's head now as a sealed checkpoint line; appended to the checkpoint
+/// file (when it differs from the last one there). Written by `audit verify`,
+/// by every export, and by the server every few minutes.
+pub async fn checkpoint(db: &Db) -> anyhow::Result<String> {
+    let seal = seal_of(db)?;
+    let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await?;
+    let cp = Checkpoint {
+        entries: head.try_get(0)?,
+        head: head.try_get(1)?,
+        at: now_ms(),
+    };
+    let line = cp.line(&seal.audit_key);
+    if let Some(file) = &seal.checkpoint_file {
+        let last = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.lines().last().map(str::to_string))
+            .and_then(|l| Checkpoint::parse(&l, &seal.audit_key).ok());
+        if last.is_none_or(|l| l.entries != cp.entries || l.head != cp.head) {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(file)?;
+            writeln!(f, "{line}")?;
+            f.sync_all()?;
+        }
+    }
+    Ok(line)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,9 +19,49 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// What the audit chain is sealed with; set once the key file is loaded
+    /// (`config::open`). Without it, nothing can be audited, so nothing written.
+    pub seal: Option<Arc<Seal>>,
 }
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// The key that seals the audit chain, and where its checkpoints are kept:
+/// both outside the database.
+#[derive(Debug)]
+pub struct Seal {
+    pub audit_key: [u8; 32],
+    pub checkpoint_file: Option<PathBuf>,
+}
+
+/// A transaction, carrying the seal so that an audit entry appended inside it
+/// is sealed. It derefs to the connection, as sqlx's own transaction does:
+/// `&mut *tx` is an executor.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    pub seal: Option<Arc<Seal>>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
 
 /// Which backend a URL names, with a clear error for anything else.
 pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
@@ -94,11 +135,24 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("cannot open database {}", redact(&url)))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            seal: None,
+        })
+    }
+
+    /// The same database with its audit seal.
+    pub fn sealed(mut self, seal: Seal) -> Db {
+        self.seal = Some(Arc::new(seal));
+        self
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        Ok(Tx {
+            inner: self.pool.begin().await?,
+            seal: self.seal.clone(),
+        })
     }
 
     /// Applies the embedded migrations that this database has not seen yet.

@@ -802,10 +802,23 @@ pub async fn transfer(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    // The member's own account moves with them: the new union administers it,
+    // and the old one no longer sees it (accounts are scoped by assignment).
+    let moved = sqlx::query(
+        "UPDATE assignments SET org_id = $1 WHERE role = 'member' \
+         AND account_id IN (SELECT id FROM accounts WHERE member_id = $2)",
+    )
+    .bind(to_org_id)
+    .bind(member_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     let ev = Event::new("member.transfer", "member", member_id)
         .member(member_id)
         .org(to_org_id)
-        .detail(json!({ "from_org_id": from_org_id, "to_org_id": to_org_id, "reason": reason }));
+        .detail(json!({
+            "from_org_id": from_org_id, "to_org_id": to_org_id, "reason": reason, "accounts_moved": moved,
+        }));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())

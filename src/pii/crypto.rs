@@ -132,6 +132,15 @@ impl Keyring {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// The key the audit chain is sealed with: derived from the lookup key, so
+    /// it lives only in the key file, and never equal to any lookup hash.
+    pub fn audit_key(&self) -> [u8; 32] {
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        mac.update(b"gongjiang audit chain v1");
+        mac.finalize().into_bytes().into()
+    }
+
     /// Identifies the key without revealing it; kept in the database so a
     /// wrong key file is refused instead of writing unreadable data.
     pub fn fingerprint(&self) -> String {

@@ -959,8 +959,9 @@ pub struct Standing {
     pub points: i64,
 }
 
-/// Points earned in a period by members of a subtree, most first (rankings
-/// use what was earned, never what is left to spend).
+/// Points earned in a period by the members of a subtree as it is now (a
+/// member transferred out ranks at their new union, with what they earned
+/// before), most first. Rankings use what was earned, never what is left.
 pub async fn leaderboard(
     db: &Db,
     path: &str,
@@ -970,8 +971,8 @@ pub async fn leaderboard(
 ) -> AppResult<Vec<Standing>> {
     let rows = sqlx::query(
         "SELECT e.member_id, m.name, mo.name, CAST(SUM(e.amount) AS BIGINT) AS earned FROM point_entries e \
-         JOIN orgs o ON o.id = e.org_id JOIN members m ON m.id = e.member_id JOIN orgs mo ON mo.id = m.org_id \
-         WHERE o.path >= $1 AND o.path < $2 AND e.amount > 0 AND e.source <> 'refund' AND e.created_at >= $3 AND e.created_at < $4 \
+         JOIN members m ON m.id = e.member_id JOIN orgs mo ON mo.id = m.org_id \
+         WHERE mo.path >= $1 AND mo.path < $2 AND e.amount > 0 AND e.source <> 'refund' AND e.created_at >= $3 AND e.created_at < $4 \
          GROUP BY e.member_id, m.name, mo.name ORDER BY earned DESC, e.member_id LIMIT $5",
     )
     .bind(path)
@@ -998,6 +999,12 @@ pub async fn leaderboard(
         });
     }
     Ok(out)
+}
+
+/// What a rule has paid a member for one event, now or before (0: nothing).
+pub async fn paid_by_rule(db: &Db, code: &str, member_id: i64, event: &str) -> AppResult<i64> {
+    let key = format!("rule:{code}:{member_id}:{event}");
+    Ok(by_key(db, &key).await?.map(|e| e.amount).unwrap_or(0))
 }
 
 /// Pays a rule once for an event and says how much was paid now: 0 when it was
