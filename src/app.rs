@@ -23,6 +23,9 @@ pub struct AppState {
     pub files: Option<Arc<crate::files::FileStore>>,
     /// How uploaded workbooks are parsed: in a child process of this binary.
     pub parser: Arc<crate::roster::isolate::Parser>,
+    /// Served behind an HTTPS proxy (`--behind-https`): cookies are `Secure`,
+    /// HSTS is sent, and the client's address is the proxy's `X-Forwarded-For`.
+    pub behind_https: bool,
 }
 
 impl AppState {
@@ -34,7 +37,14 @@ impl AppState {
             imports: Arc::new(crate::roster::Running::default()),
             files: None,
             parser: Arc::new(crate::roster::isolate::Parser::current_exe()),
+            behind_https: false,
         }
+    }
+
+    /// The state as served behind an HTTPS proxy.
+    pub fn behind_https(mut self, on: bool) -> AppState {
+        self.behind_https = on;
+        self
     }
 
     /// The state with another gongjiang binary as the sheet parser (tests and
@@ -61,6 +71,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
+        .route(
+            "/static/lesson.js",
+            get(|| script(include_str!("../static/lesson.js"))),
+        )
+        .route(
+            "/static/import-job.js",
+            get(|| script(include_str!("../static/import-job.js"))),
+        )
         .route("/api/v1/openapi.json", get(crate::openapi::document))
         .merge(crate::auth::api::router())
         .merge(crate::auth::pages::router())
@@ -86,7 +104,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::academy::categories::router())
         .merge(crate::roster::pages::router())
         .layer(middleware::from_fn(api_errors_as_problems))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.behind_https,
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -115,7 +136,29 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+/// What the pages may load: scripts only from this server (no inline script
+/// anywhere), styles from here and inline attributes, images inline (the QR
+/// codes), lesson videos from here or the links staff gave.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; media-src 'self' https: http:; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'; form-action 'self'";
+
+async fn script(body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn security_headers(
+    axum::extract::State(behind_https): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(
@@ -124,6 +167,16 @@ async fn security_headers(req: Request, next: Next) -> Response {
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    if behind_https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         // Pages and answers carry personal data: never keep them in a shared cache.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -42,6 +42,10 @@ enum Command {
         /// Address to listen on
         #[arg(long, env = "GONGJIANG_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: String,
+        /// Served behind an HTTPS reverse proxy: Secure cookies, HSTS, and the
+        /// client address taken from the proxy's X-Forwarded-For
+        #[arg(long, env = "GONGJIANG_BEHIND_HTTPS")]
+        behind_https: bool,
     },
     /// Create or upgrade the database schema
     Migrate {
@@ -59,6 +63,9 @@ enum Command {
         db: DbArgs,
         #[arg(long, env = "GONGJIANG_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: String,
+        /// As for `serve`
+        #[arg(long, env = "GONGJIANG_BEHIND_HTTPS")]
+        behind_https: bool,
     },
     /// Manage accounts
     User {
@@ -253,10 +260,17 @@ fn read_password(flag: bool) -> anyhow::Result<String> {
 
 async fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
-        Command::Serve { db: args, listen } => {
+        Command::Serve {
+            db: args,
+            listen,
+            behind_https,
+        } => {
             let (db, keys) = config::open(&args.db, args.key_file.as_deref()).await?;
             let files = config::files_dir(&args.db, args.key_file.as_deref())?;
-            app::serve(AppState::new(db, keys).with_files(files), &listen).await
+            let state = AppState::new(db, keys)
+                .with_files(files)
+                .behind_https(behind_https);
+            app::serve(state, &listen).await
         }
         Command::Migrate { db } => {
             let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
@@ -276,7 +290,11 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{}", crate::seed::showcase::load(&db, &files).await?);
             Ok(())
         }
-        Command::Demo { db: args, listen } => {
+        Command::Demo {
+            db: args,
+            listen,
+            behind_https,
+        } => {
             let (db, keys) = config::open(&args.db, args.key_file.as_deref()).await?;
             let files = config::files_dir(&args.db, args.key_file.as_deref())?;
             let report = crate::seed::demo::load(&db, &keys).await?;
@@ -285,7 +303,10 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{}", crate::seed::showcase::load(&db, &store).await?);
             println!("{}", crate::seed::demo::LOGINS);
             println!("Open http://{listen} in a browser.");
-            app::serve(AppState::new(db, keys).with_files(files), &listen).await
+            let state = AppState::new(db, keys)
+                .with_files(files)
+                .behind_https(behind_https);
+            app::serve(state, &listen).await
         }
         Command::User {
             what:

@@ -49,6 +49,31 @@ pub fn files_dir(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<PathBu
         .unwrap_or_else(|| PathBuf::from("gongjiang-files")))
 }
 
+/// The database file is its owner's alone (0600): created so before SQLite
+/// opens it, and tightened if it was not. SQLite gives its WAL and shared-memory
+/// files the database file's permissions.
+fn private_sqlite_files(file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !file.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file)
+            .with_context(|| format!("cannot create {}", file.display()))?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Connects, applies migrations, and loads the key (creating it only for a
 /// database that has never had one).
 pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, Keyring)> {
@@ -58,6 +83,7 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        private_sqlite_files(&file)?;
     }
     let db = Db::connect(db_url).await?;
     db.migrate().await?;

@@ -1,18 +1,17 @@
 //! `/api/v1/session` (tokens) and `/api/v1/accounts`.
 
 use super::store::{self, NewAccount};
-use super::{session, ApiCaller, Caller, Right, Role};
+use super::{session, ApiCaller, Caller, ClientAddr, Right, Role};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 use crate::web::ApiJson;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,17 +29,10 @@ struct LoginBody {
 
 async fn login(
     State(s): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(b): ApiJson<LoginBody>,
 ) -> AppResult<Json<Value>> {
-    let id = store::authenticate(
-        &s.db,
-        &s.limiter,
-        &b.username,
-        &b.password,
-        &addr.ip().to_string(),
-    )
-    .await?;
+    let id = store::authenticate(&s.db, &s.limiter, &b.username, &b.password, &addr).await?;
     let token = session::create(&s.db, id, session::API).await?;
     Ok(Json(
         json!({ "token": token, "token_type": "Bearer", "expires_in": session::API_TTL_MS / 1000 }),
@@ -177,55 +169,132 @@ async fn create(
 #[derive(Deserialize)]
 pub struct PatchBody {
     password: Option<String>,
+    /// Required when changing one's own password.
+    current_password: Option<String>,
     disabled: Option<bool>,
     /// Grant or withdraw the right to reveal whole ID numbers and phones.
     can_reveal: Option<bool>,
 }
 
-/// Grants or withdraws the reveal right over the account's own organisation.
+/// What asking for the reveal right did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevealOutcome {
+    Granted,
+    /// Waiting for a second admin of the same union.
+    Requested,
+    Revoked,
+}
+
+/// Grants or withdraws the reveal right over the account's own union. An admin
+/// of a union above grants at once; an admin of the same union asks, and a
+/// second admin there confirms; nobody grants it to themself.
 pub async fn set_reveal(
     s: &AppState,
     c: &Caller,
     account: &store::Account,
     on: bool,
-) -> AppResult<()> {
-    let Some(org_id) = account
+) -> AppResult<RevealOutcome> {
+    let Some(union) = account
         .assignments
         .iter()
         .find(|a| a.role != Role::Reveal && a.role != Role::Member)
-        .map(|a| a.org_id)
     else {
         return Err(AppError::invalid(
             "can_reveal",
             "会员账号不能授予查看完整证件号的权限",
         ));
     };
-    store::set_reveal(&s.db, &Actor::of(c), account.id, org_id, on).await
+    let actor = Actor::of(c);
+    if !on {
+        store::set_reveal(&s.db, &actor, account.id, union.org_id, false).await?;
+        return Ok(RevealOutcome::Revoked);
+    }
+    let org = crate::org::store::get(&s.db, &c.scope(Right::Accounts), union.org_id).await?;
+    let admin_paths: Vec<String> = c
+        .assignments
+        .iter()
+        .filter(|a| a.role == Role::Admin)
+        .map(|a| a.org_path.clone())
+        .collect();
+    use super::rules::{reveal_grant, RevealGrant};
+    match reveal_grant(&admin_paths, account.id == c.account_id, &org.path) {
+        RevealGrant::SelfGrant => Err(AppError::invalid(
+            "can_reveal",
+            "不能给自己授予查看完整证件号的权限：请由上级工会的管理员授予，或由本工会另一位管理员确认",
+        )),
+        RevealGrant::NoRight => Err(AppError::forbidden()),
+        RevealGrant::Above => {
+            store::set_reveal(&s.db, &actor, account.id, union.org_id, true).await?;
+            Ok(RevealOutcome::Granted)
+        }
+        RevealGrant::SameUnion => {
+            if store::confirm_reveal(&s.db, &actor, account.id, union.org_id).await? {
+                Ok(RevealOutcome::Granted)
+            } else {
+                Ok(RevealOutcome::Requested)
+            }
+        }
+    }
 }
 
 async fn update(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    ClientAddr(addr): ClientAddr,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PatchBody>,
 ) -> AppResult<Json<store::Account>> {
     require_accounts_right(&c)?;
     let scope = c.scope(Right::Accounts);
     let account = store::get(&s.db, &scope, id).await?;
+    // Every field is checked before anything is written: a refused request changes nothing.
+    let mut e = crate::web::error::Errors::default();
     if let Some(p) = &b.password {
-        super::password::validate_new(p).map_err(|m| AppError::invalid("password", m))?;
+        e.take("password", super::password::validate_new(p));
     }
     if b.disabled == Some(true) && id == c.account_id {
-        return Err(AppError::invalid("disabled", "不能停用自己的账号"));
+        e.add("disabled", "不能停用自己的账号");
     }
-    if let Some(p) = &b.password {
-        store::set_password(&s.db, &Actor::of(&c), id, p).await?;
+    let is_member_account = !account
+        .assignments
+        .iter()
+        .any(|a| a.role != Role::Reveal && a.role != Role::Member);
+    if b.can_reveal.is_some() && is_member_account {
+        e.add("can_reveal", "会员账号不能授予查看完整证件号的权限");
+    }
+    if b.can_reveal == Some(true) && id == c.account_id {
+        e.add(
+            "can_reveal",
+            "不能给自己授予查看完整证件号的权限：请由上级工会的管理员授予，或由本工会另一位管理员确认",
+        );
+    }
+    if b.password.is_some() && id == c.account_id && b.current_password.is_none() {
+        e.add(
+            "current_password",
+            "修改自己的密码需要填写当前密码 current_password",
+        );
+    }
+    e.finish()?;
+    if let (Some(_), Some(current)) = (&b.password, &b.current_password) {
+        if id == c.account_id {
+            store::authenticate(&s.db, &s.limiter, &c.username, current, &addr)
+                .await
+                .map_err(|e| match e {
+                    AppError::LoginFailed => {
+                        AppError::invalid("current_password", "当前密码不正确")
+                    }
+                    other => other,
+                })?;
+        }
+    }
+    if let Some(on) = b.can_reveal {
+        set_reveal(&s, &c, &account, on).await?;
     }
     if let Some(d) = b.disabled {
         store::set_disabled(&s.db, &Actor::of(&c), id, d).await?;
     }
-    if let Some(on) = b.can_reveal {
-        set_reveal(&s, &c, &account, on).await?;
+    if let Some(p) = &b.password {
+        store::set_password(&s.db, &Actor::of(&c), id, p).await?;
     }
     Ok(Json(store::get(&s.db, &scope, id).await?))
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod limit;
 pub mod pages;
 pub mod password;
+pub mod rules;
 pub mod scope;
 pub mod session;
 pub mod store;
@@ -99,7 +100,51 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// The client's address for login throttling: the peer, or behind an HTTPS
+/// proxy (`--behind-https`) the address the proxy appended to `X-Forwarded-For`.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        if state.behind_https {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(",")
+                .rsplit(',')
+                .map(str::trim)
+                .find(|v| !v.is_empty())
+                .map(str::to_string);
+            if let Some(addr) = forwarded {
+                return Ok(ClientAddr(addr));
+            }
+        }
+        Ok(ClientAddr(peer))
+    }
+}
+
 pub const SESSION_COOKIE: &str = "gj_session";
+
+/// The session cookie: HttpOnly, SameSite, and `Secure` behind HTTPS.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    )
+}
 
 pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     parts
@@ -137,7 +182,7 @@ impl FromRequestParts<AppState> for PageCaller {
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
-        let next = if next.starts_with('/') && !next.starts_with("//") {
+        let next = if rules::is_local_path(next) {
             next
         } else {
             "/"

@@ -1,20 +1,19 @@
 //! Login, logout, one's own password, and the accounts console.
 
 use super::store;
-use super::{session, PageCaller, Right, Role, SESSION_COOKIE};
+use super::{session, session_cookie, ClientAddr, PageCaller, Right, Role, SESSION_COOKIE};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::web::error::AppError;
 use crate::web::pages::{render, render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, FormErrors, Nav, PageForm};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,10 +29,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const LOGIN_CSRF_COOKIE: &str = "gj_login_csrf";
-
-fn session_cookie(token: &str, max_age_secs: i64) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
-}
 
 async fn home(PageCaller(c): PageCaller) -> Redirect {
     match (c.can(Right::Read), c.member_id) {
@@ -60,14 +55,18 @@ struct NextQuery {
 
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if super::rules::is_local_path(n) => n.to_string(),
         _ => "/".into(),
     }
 }
 
-fn login_form(status: StatusCode, username: &str, next: &str, error: &str) -> Response {
+fn login_form(
+    status: StatusCode,
+    username: &str,
+    next: &str,
+    error: &str,
+    secure: bool,
+) -> Response {
     // Before there is a session, the form is protected by a double-submit cookie.
     let csrf = session::random_token();
     let page = LoginPage {
@@ -78,16 +77,24 @@ fn login_form(status: StatusCode, username: &str, next: &str, error: &str) -> Re
         error: error.into(),
     };
     let mut resp = render_with(status, &page);
+    let secure = if secure { "; Secure" } else { "" };
     if let Ok(v) =
-        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict").parse()
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}")
+            .parse()
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> Response {
-    login_form(StatusCode::OK, "", &safe_next(q.next.as_deref()), "")
+async fn login_page(State(s): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    login_form(
+        StatusCode::OK,
+        "",
+        &safe_next(q.next.as_deref()),
+        "",
+        s.behind_https,
+    )
 }
 
 #[derive(Deserialize)]
@@ -103,7 +110,7 @@ struct LoginForm {
 
 async fn login_submit(
     State(s): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -123,21 +130,15 @@ async fn login_submit(
             &f.username,
             &next,
             "登录页面已过期，请重新输入",
+            s.behind_https,
         );
     }
-    match store::authenticate(
-        &s.db,
-        &s.limiter,
-        &f.username,
-        &f.password,
-        &addr.ip().to_string(),
-    )
-    .await
-    {
+    match store::authenticate(&s.db, &s.limiter, &f.username, &f.password, &addr).await {
         Ok(id) => match session::create(&s.db, id, session::WEB).await {
             Ok(token) => {
                 let mut resp = Redirect::to(&next).into_response();
-                if let Ok(v) = session_cookie(&token, session::WEB_TTL_MS / 1000).parse() {
+                let cookie = session_cookie(&token, session::WEB_TTL_MS / 1000, s.behind_https);
+                if let Ok(v) = cookie.parse() {
                     resp.headers_mut().append(header::SET_COOKIE, v);
                 }
                 resp
@@ -146,7 +147,7 @@ async fn login_submit(
         },
         Err(e) => {
             let status = e.status();
-            login_form(status, &f.username, &next, &e.to_string())
+            login_form(status, &f.username, &next, &e.to_string(), s.behind_https)
         }
     }
 }
@@ -170,7 +171,7 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap, form: PageForm<Em
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = session_cookie("", 0).parse() {
+    if let Ok(v) = session_cookie("", 0, s.behind_https).parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
@@ -202,25 +203,19 @@ struct PasswordForm {
 
 async fn password_submit(
     State(s): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     PageForm { caller: c, form: f }: PageForm<PasswordForm>,
 ) -> Response {
     let result = async {
         if f.new_password != f.confirm {
             return Err(AppError::invalid("confirm", "两次输入的新密码不一致"));
         }
-        store::authenticate(
-            &s.db,
-            &s.limiter,
-            &c.username,
-            &f.current,
-            &addr.ip().to_string(),
-        )
-        .await
-        .map_err(|e| match e {
-            AppError::LoginFailed => AppError::invalid("current", "当前密码不正确"),
-            other => other,
-        })?;
+        store::authenticate(&s.db, &s.limiter, &c.username, &f.current, &addr)
+            .await
+            .map_err(|e| match e {
+                AppError::LoginFailed => AppError::invalid("current", "当前密码不正确"),
+                other => other,
+            })?;
         store::set_password(&s.db, &Actor::of(&c), c.account_id, &f.new_password)
             .await
             .map_err(|e| match e {
@@ -458,11 +453,16 @@ async fn account_reveal(
         .or_page(&c)?;
     let on = f.can_reveal == "1";
     match super::api::set_reveal(&s, &c, &account, on).await {
-        Ok(()) => {
-            let notice = if on {
-                "已授予查看完整身份证号和手机号的权限（每次查看都会记录）"
-            } else {
-                "已收回查看完整证件号的权限"
+        Ok(outcome) => {
+            use super::api::RevealOutcome;
+            let notice = match outcome {
+                RevealOutcome::Granted => {
+                    "已授予查看完整身份证号和手机号的权限（每次查看都会记录）"
+                }
+                RevealOutcome::Requested => {
+                    "已提交授权申请：需本工会另一位管理员确认，或由上级工会管理员授予"
+                }
+                RevealOutcome::Revoked => "已收回查看完整证件号的权限",
             };
             account_view(&s, &c, id, FormErrors::default(), notice, StatusCode::OK).await
         }

@@ -23,6 +23,9 @@ pub struct Account {
     pub member_id: Option<i64>,
     pub disabled: bool,
     pub can_reveal: bool,
+    /// An admin of the account's union asked for the reveal right; a second
+    /// admin there (or one above) confirms it.
+    pub reveal_pending: bool,
     pub assignments: Vec<AccountAssignment>,
 }
 
@@ -69,7 +72,7 @@ pub async fn authenticate(
         limiter.record_failure(username, addr);
         return Err(AppError::LoginFailed);
     }
-    limiter.record_success(username);
+    limiter.record_success(username, addr);
     Ok(id)
 }
 
@@ -204,7 +207,8 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Grants or withdraws the right to reveal ID numbers and phones in `org_id`'s subtree.
+/// Grants (from above, or the command line) or withdraws the right to reveal ID
+/// numbers and phones in `org_id`'s subtree; a withdrawal also drops a pending request.
 pub async fn set_reveal(
     db: &Db,
     actor: &Actor,
@@ -212,34 +216,91 @@ pub async fn set_reveal(
     org_id: i64,
     on: bool,
 ) -> AppResult<()> {
-    let mut tx = db.begin().await?;
     if on {
-        sqlx::query(
-            "INSERT INTO assignments (account_id, role, org_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (account_id, role, org_id) DO NOTHING",
-        )
+        return grant_reveal(db, actor, account_id, org_id, json!({ "by": "above" })).await;
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM assignments WHERE account_id = $1 AND role = $2")
         .bind(account_id)
         .bind(Role::Reveal.as_str())
-        .bind(org_id)
         .execute(&mut *tx)
         .await?;
-    } else {
-        sqlx::query("DELETE FROM assignments WHERE account_id = $1 AND role = $2")
+    sqlx::query("DELETE FROM reveal_requests WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    let ev = Event::new("account.revoke_reveal", "account", account_id).org(org_id);
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A same-union admin's step towards granting the reveal right: the first
+/// admin's request is kept (and audited); a second, different admin's confirms
+/// it and grants. Returns whether the right is now granted.
+pub async fn confirm_reveal(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    org_id: i64,
+) -> AppResult<bool> {
+    let by = actor.account_id.unwrap_or(0);
+    let mut tx = db.begin().await?;
+    let pending: Option<i64> =
+        sqlx::query("SELECT requested_by FROM reveal_requests WHERE account_id = $1")
             .bind(account_id)
-            .bind(Role::Reveal.as_str())
-            .execute(&mut *tx)
-            .await?;
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    match pending {
+        Some(first) if first != by => {
+            sqlx::query("DELETE FROM reveal_requests WHERE account_id = $1")
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let ev_detail = json!({ "requested_by": first, "confirmed_by": by });
+            grant_reveal(db, actor, account_id, org_id, ev_detail).await?;
+            Ok(true)
+        }
+        Some(_) => Ok(false),
+        None => {
+            sqlx::query("INSERT INTO reveal_requests (account_id, org_id, requested_by, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(account_id)
+                .bind(org_id)
+                .bind(by)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            let ev = Event::new("account.request_reveal", "account", account_id).org(org_id);
+            audit::append(&mut tx, actor, ev).await?;
+            tx.commit().await?;
+            Ok(false)
+        }
     }
-    let ev = Event::new(
-        if on {
-            "account.grant_reveal"
-        } else {
-            "account.revoke_reveal"
-        },
-        "account",
-        account_id,
+}
+
+async fn grant_reveal(
+    db: &Db,
+    actor: &Actor,
+    account_id: i64,
+    org_id: i64,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO assignments (account_id, role, org_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, role, org_id) DO NOTHING",
     )
-    .org(org_id);
+    .bind(account_id)
+    .bind(Role::Reveal.as_str())
+    .bind(org_id)
+    .execute(&mut *tx)
+    .await?;
+    let ev = Event::new("account.grant_reveal", "account", account_id)
+        .org(org_id)
+        .detail(detail);
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())
@@ -251,7 +312,9 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
     let mut sql = Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
     sql.push(&format!(
-        "SELECT a.id, a.username, a.member_id, a.disabled FROM accounts a WHERE EXISTS \
+        "SELECT a.id, a.username, a.member_id, a.disabled, \
+         CASE WHEN EXISTS (SELECT 1 FROM reveal_requests q WHERE q.account_id = a.id) THEN 1 ELSE 0 END \
+         FROM accounts a WHERE EXISTS \
          (SELECT 1 FROM assignments g WHERE g.account_id = a.id) AND NOT EXISTS \
          (SELECT 1 FROM assignments g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = a.id AND NOT {pred}) \
          ORDER BY a.username"
@@ -274,6 +337,7 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
             username: r.try_get(1)?,
             member_id: r.try_get(2)?,
             disabled: r.try_get::<i64, _>(3)? != 0,
+            reveal_pending: r.try_get::<i64, _>(4)? != 0,
             can_reveal: assignments
                 .iter()
                 .any(|a: &AccountAssignment| a.role == Role::Reveal),

@@ -44,7 +44,7 @@ pub fn parse_points(v: i64) -> Result<i64, String> {
     if v == 0 {
         return Err("分值不能为 0（扣分写负数）".into());
     }
-    if v.abs() > MAX_POINTS {
+    if v.unsigned_abs() > MAX_POINTS as u64 {
         return Err(format!("分值应在 -{MAX_POINTS} 到 {MAX_POINTS} 之间"));
     }
     Ok(v)

@@ -183,11 +183,11 @@ struct ItemBody {
 }
 
 impl ItemBody {
-    fn fields(&self) -> AppResult<ItemFields> {
+    fn fields(&self, now: i64) -> AppResult<ItemFields> {
         let valid_until = self
             .valid_until
             .as_deref()
-            .map(rules::parse_valid_until)
+            .map(|v| rules::parse_valid_until(v, now))
             .transpose()
             .map_err(|m| AppError::invalid("valid_until", m))?;
         Ok(ItemFields {
@@ -211,7 +211,7 @@ async fn create_item(
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定物品所属工会 org_id"))?;
     crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
-    let f = b.fields()?;
+    let f = b.fields(crate::db::now_ms())?;
     rules::check_item(&f, true)?;
     let id = store::create_item(&s.db, &Actor::of(&c), org_id, &f).await?;
     Ok((StatusCode::CREATED, Json(store::item(&s.db, id).await?)))
@@ -262,7 +262,13 @@ async fn update_item(
     if !c.scope(Right::Roster).covers_path(&item.org_path) {
         return Err(AppError::forbidden());
     }
-    let f = b.fields()?;
+    if b.org_id.is_some_and(|o| o != item.org_id) {
+        return Err(AppError::invalid(
+            "org_id",
+            "兑换物品所属工会不能修改：请在新的工会重新上架该物品",
+        ));
+    }
+    let f = b.fields(crate::db::now_ms())?;
     rules::check_item(&f, false)?;
     store::update_item(&s.db, &Actor::of(&c), &item, &f).await?;
     Ok(Json(store::item(&s.db, id).await?))

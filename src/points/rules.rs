@@ -8,7 +8,8 @@ pub fn parse_amount(v: i64) -> Result<i64, String> {
     if v == 0 {
         return Err("积分数不能为 0".into());
     }
-    if v.abs() > MAX_ENTRY {
+    // unsigned_abs: `i64::MIN.abs()` overflows (and in release wraps to itself).
+    if v.unsigned_abs() > MAX_ENTRY as u64 {
         return Err(format!("单笔积分不能超过 {MAX_ENTRY}"));
     }
     Ok(v)
@@ -114,13 +115,19 @@ pub struct ItemFields {
 }
 
 /// "YYYY-MM-DD" (the last day an item can be redeemed, Beijing time) as the
-/// first millisecond after that day; "" for no end.
-pub fn parse_valid_until(v: &str) -> Result<Option<i64>, String> {
+/// first millisecond after that day; "" for no end. The day is today or
+/// later (to end redemption now, take the item off); years run to 2100.
+pub fn parse_valid_until(v: &str, now: i64) -> Result<Option<i64>, String> {
     match v.trim() {
         "" => Ok(None),
-        d => crate::web::date_start_ms(d, true)
-            .map(Some)
-            .map_err(|_| "兑换截止日期应为 YYYY-MM-DD".to_string()),
+        d => {
+            let end = crate::web::date_start_ms(d, true)
+                .map_err(|_| "兑换截止日期应为 YYYY-MM-DD".to_string())?;
+            if end <= now {
+                return Err("兑换截止日期不能早于今天；要停止兑换，请把物品下架".into());
+            }
+            Ok(Some(end))
+        }
     }
 }
 

@@ -158,7 +158,10 @@ async fn create_item(
             stock: num("stock", &f.stock, &mut e),
             per_member_limit: num("per_member_limit", &f.per_member_limit, &mut e),
             active: None,
-            valid_until: e.take("valid_until", rules::parse_valid_until(&f.valid_until)),
+            valid_until: e.take(
+                "valid_until",
+                rules::parse_valid_until(&f.valid_until, crate::db::now_ms()),
+            ),
         };
         e.finish()?;
         rules::check_item(&fields, true)?;
@@ -183,7 +186,16 @@ async fn update_item(
         let fields = rules::ItemFields {
             stock: num("stock", &f.stock, &mut e),
             active: Some(f.active == "1"),
-            valid_until: e.take("valid_until", rules::parse_valid_until(&f.valid_until)),
+            // The form sends the end day it shows: unchanged, it stays as it is
+            // (even when it has passed).
+            valid_until: if f.valid_until.trim() == item.valid_until.as_deref().unwrap_or("") {
+                None
+            } else {
+                e.take(
+                    "valid_until",
+                    rules::parse_valid_until(&f.valid_until, crate::db::now_ms()),
+                )
+            },
             ..Default::default()
         };
         e.finish()?;

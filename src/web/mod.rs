@@ -44,9 +44,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::invalid("body", format!("无法读取请求体：{e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge("请求体过大（上限 2 MB）".into())
+            } else {
+                AppError::invalid("body", format!("无法读取请求体：{e}"))
+            }
+        })?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| json_error(&e))

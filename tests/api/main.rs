@@ -19,5 +19,6 @@ mod roster_pages;
 mod scope;
 mod scope_programs;
 mod search;
+mod security;
 mod support;
 mod unmask;

@@ -1065,12 +1065,33 @@ async fn items_can_only_be_redeemed_until_their_last_day() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["errors"][0]["field"], "valid_until");
+    // An end already past is refused (so is 1900): to end redemption now, staff take the item off.
+    for past in ["2020-09-30", "1900-01-01"] {
+        let (s, e) = app
+            .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "月饼", "price": 10, "stock": 5, "valid_until": past}))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("不能早于今天"),
+            "{e}"
+        );
+    }
     let (s, item) = app
-        .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "月饼", "price": 10, "stock": 5, "valid_until": "2020-09-30"}))
+        .post(&staff, "/api/v1/catalog/items", json!({"org_id": town, "name": "月饼", "price": 10, "stock": 5, "valid_until": "2090-09-30"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{item}");
-    assert_eq!(item["valid_until"], "2020-09-30");
     let id = item["id"].as_i64().unwrap();
+    // Time passes: the item's last day (2020-09-30) is behind us.
+    let ended = gongjiang::web::date_start_ms("2020-09-30", true).unwrap();
+    sqlx::query("UPDATE catalog_items SET valid_until = $1 WHERE id = $2")
+        .bind(ended)
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
 
     let worker = member_token(&app, m).await;
     let (_, list) = app.get(&worker, "/api/v1/catalog/items").await;

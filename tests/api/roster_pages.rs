@@ -348,7 +348,7 @@ async fn revealing_on_the_member_page_needs_the_granted_right() {
     assert!(!refused.html().contains(&whole));
     assert!(!reveal_logged(&b.page(&audit_path).await));
 
-    // Granted through the account page's form.
+    // Nobody grants it to themself: the account page says who can.
     let own = scalar(
         &app,
         "SELECT id FROM accounts WHERE username = $1",
@@ -356,13 +356,19 @@ async fn revealing_on_the_member_page_needs_the_granted_right() {
     )
     .await;
     let account = b.page(&format!("/accounts/{own}")).await;
+    assert!(account.contains("不能给自己授权"), "{account}");
+    assert!(!account.contains(r#"name="can_reveal" value="1""#));
+    // Granted through the account page's form, by the province's admin (a union above).
+    let mut root = Browser::login(&app, "admin").await;
+    let account = root.page(&format!("/accounts/{own}")).await;
     assert!(account.contains(&format!(r#"action="/accounts/{own}/reveal""#)));
     assert!(
         account.contains(r#"name="can_reveal" value="1""#),
         "{account}"
     );
-    let fields = [("csrf", csrf.as_str()), ("can_reveal", "1")];
-    let granted = b.post(&format!("/accounts/{own}/reveal"), &fields).await;
+    let root_csrf = csrf_of(&account);
+    let fields = [("csrf", root_csrf.as_str()), ("can_reveal", "1")];
+    let granted = root.post(&format!("/accounts/{own}/reveal"), &fields).await;
     assert_eq!(granted.status, StatusCode::OK, "{}", granted.html());
     assert!(granted.html().contains("已授权"), "{}", granted.html());
 

@@ -62,6 +62,11 @@ impl TestApp {
     }
 
     pub async fn spawn_empty() -> TestApp {
+        TestApp::spawn_configured(|s| s).await
+    }
+
+    /// An empty app whose state is changed by `configure` before it serves.
+    pub async fn spawn_configured(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_db_url(dir.path()).await;
         let key_file = dir.path().join("test.key");
@@ -73,6 +78,7 @@ impl TestApp {
             .with_parser(gongjiang::roster::isolate::Parser::with_exe(env!(
                 "CARGO_BIN_EXE_gongjiang"
             )));
+        let state = configure(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
