@@ -48,7 +48,7 @@ pub async fn admit(db: &Db, actor: &Actor, kind: Kind) -> AppResult<()> {
     };
     let now = now_ms();
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(1 - found), 0), MIN(CASE WHEN found = 0 THEN at END), MIN(at) \
+        "SELECT COUNT(*), CAST(COALESCE(SUM(1 - found), 0) AS BIGINT), MIN(CASE WHEN found = 0 THEN at END), MIN(at) \
          FROM pii_lookups WHERE account_id = $1 AND at > $2",
     )
     .bind(account)

@@ -238,6 +238,14 @@ pub fn zip_bomb_xlsx(unzipped: u64) -> Vec<u8> {
 
 // ------------------------------------------------------------------ the tests
 
+/// Keeps a copy of a generated file when `GONGJIANG_FIXTURES_OUT` names a folder
+/// (to measure the release server with the same files: see BENCHMARKS.md).
+fn keep(name: &str, data: &[u8]) {
+    if let Some(dir) = std::env::var_os("GONGJIANG_FIXTURES_OUT") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join(name), data);
+    }
+}
+
 /// Uploads a hostile file while watching `/healthz` and this process's memory;
 /// returns the finished job and the highest RSS seen (MB) above the start.
 async fn import_watched(app: &TestApp, name: &str, data: Vec<u8>) -> (Value, u64) {
@@ -271,6 +279,7 @@ async fn an_xls_claiming_a_huge_sheet_fails_its_import_not_the_server() {
     let before = app.fingerprint().await;
     // The DIMENSIONS record claims 0x100000 rows × 0x4000 columns.
     let dims = hostile_xls((0x10_0000, 0x4000), &[(0, 0)]);
+    keep("dimensions.xls", &dims);
     assert!(dims.len() < 9_000, "a file of a few KB: {}", dims.len());
     let (job, grew) = import_watched(&app, "名单.xls", dims).await;
     assert_eq!(job["state"], "failed", "{job}");
@@ -280,6 +289,7 @@ async fn an_xls_claiming_a_huge_sheet_fails_its_import_not_the_server() {
 
     // One cell at 65535,65535 beside one at 0,0: the cells span 4 billion.
     let far = hostile_xls((1, 1), &[(0, 0), (65535, 65535)]);
+    keep("far-cell.xls", &far);
     let (job, grew2) = import_watched(&app, "名单.xls", far).await;
     assert_eq!(job["state"], "failed", "{job}");
     let msg = job["message"].as_str().unwrap();
@@ -341,6 +351,7 @@ async fn a_zip_bomb_fails_its_import_and_the_memory_stays_flat() {
     let app = TestApp::spawn().await;
     // 1.7 GB of shared strings, as in the review (this one ~10 MB zipped).
     let bomb = zip_bomb_xlsx(1_700_000_000);
+    keep("zip-bomb.xlsx", &bomb);
     let (job, grew) = import_watched(&app, "名单.xlsx", bomb).await;
     assert_eq!(job["state"], "failed", "{job}");
     let msg = job["message"].as_str().unwrap();
@@ -456,4 +467,30 @@ async fn a_cell_over_32767_characters_is_a_row_error() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let _ = finished(&app, &token, id).await;
+}
+
+#[tokio::test]
+async fn imports_beyond_the_slots_wait_their_turn() {
+    let app = TestApp::spawn().await;
+    let token = app.login("jiangshan").await;
+    let org = app.org_id("ZJ-NB-YZ-JS").await;
+    // Every slot taken (as by imports already running).
+    let slots = app.state.imports.slots.clone();
+    let held = slots.clone().acquire_many_owned(2).await.unwrap();
+    assert_eq!(
+        slots.available_permits(),
+        0,
+        "two imports run at once by default"
+    );
+    let csv = format!("姓名,身份证号\n排队,{}\n", id_number(901));
+    let (status, body) = upload(&app, &token, org, "check", "排队.csv", csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, job) = app.get(&token, &format!("/api/v1/imports/{id}")).await;
+    assert_eq!(job["state"], "running", "it waits: {job}");
+    assert_eq!(job["rows_done"], 0, "and has not started: {job}");
+    drop(held);
+    let job = finished(&app, &token, id).await;
+    assert_eq!(job["state"], "checked", "{job}");
 }
