@@ -274,7 +274,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         }
         Command::Migrate { db } => {
             let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let version = crate::db::MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+            let version = crate::db::schema_version();
             drop(db);
             println!("database is at schema version {version}");
             Ok(())
@@ -516,7 +516,8 @@ async fn import_members(
     mode: String,
     report: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    use crate::roster::import::{self, Mode, Progress};
+    use crate::roster::import::{self, Mode};
+    use crate::roster::Progress;
     use std::sync::atomic::Ordering;
     let mode = Mode::parse(&mode).map_err(anyhow::Error::msg)?;
     if !file.exists() {

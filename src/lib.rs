@@ -21,4 +21,5 @@ pub mod pii;
 pub mod points;
 pub mod roster;
 pub mod seed;
+pub mod state;
 pub mod web;

@@ -2,9 +2,9 @@
 
 use super::store::{self, NewSession};
 use super::SESSION;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::ApiJson;
 use axum::extract::{Path, State};

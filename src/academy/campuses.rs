@@ -3,9 +3,9 @@
 //! up a campus, and adding staff from the campus's own roster.
 
 use super::{api, store};
-use crate::app::AppState;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{FormErrors, Nav, PageForm};

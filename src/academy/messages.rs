@@ -9,15 +9,16 @@
 //! second answer keeps the first one.
 
 use super::rules;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Event};
 use crate::auth::{ApiCaller, Caller, PageCaller, Right, Scope};
+use crate::db::sql::Sql;
+use crate::db::{format_ms, Paging};
 use crate::db::{now_ms, Db};
 use crate::points::pages::{nav, MNav};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::sql::Sql;
-use crate::web::{format_ms, ApiJson, Nav, PageForm, Paging};
+use crate::web::{ApiJson, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

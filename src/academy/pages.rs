@@ -2,12 +2,13 @@
 //! and cancel, the check-in page a session's QR code opens, and feedback.
 
 use super::{api, store, SESSION};
-use crate::app::AppState;
 use crate::auth::{Caller, PageCaller};
+use crate::db::format_ms;
 use crate::points::pages::{nav, MNav};
+use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{format_ms, PageForm};
+use crate::web::PageForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -2,13 +2,14 @@
 //! a session's roster and the QR code that workers scan to check in.
 
 use super::{store, SESSION};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::db::{datetime_local_ms, format_ms};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{datetime_local_ms, format_ms, FormErrors, Nav, PageForm};
+use crate::web::{FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};

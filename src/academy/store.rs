@@ -144,7 +144,7 @@ pub async fn update_course(
 
 /// Courses of the unions on a path (a member sees their union's and those above).
 pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
-    let mut sql = crate::web::sql::Sql::new("");
+    let mut sql = crate::db::sql::Sql::new("");
     let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
         .into_iter()
         .map(|p| sql.text(p))
@@ -162,7 +162,7 @@ pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
 }
 
 pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Course>> {
-    let mut sql = crate::web::sql::Sql::new("");
+    let mut sql = crate::db::sql::Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
     sql.push(&format!(
         "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE {pred} ORDER BY c.id DESC"
@@ -613,7 +613,7 @@ pub async fn academy(db: &Db, id: i64) -> AppResult<(Academy, String)> {
 }
 
 pub async fn academies(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Academy>> {
-    let mut sql = crate::web::sql::Sql::new("");
+    let mut sql = crate::db::sql::Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
     sql.push(&format!(
         "SELECT a.id FROM academies a JOIN orgs o ON o.id = a.org_id WHERE {pred} ORDER BY o.path"

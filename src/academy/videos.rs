@@ -4,11 +4,11 @@
 
 use super::api::{self, Viewer};
 use super::{rules, store};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::files::{max_upload_bytes, video_extension, Upload};
 use crate::points::pages::{nav, MNav};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, FormErrors, PageForm};

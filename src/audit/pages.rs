@@ -3,11 +3,12 @@
 
 use super::store::{self, Filter};
 use super::Entry;
-use crate::app::AppState;
 use crate::auth::{ApiCaller, Caller, PageCaller, Right};
+use crate::db::{date_start_ms, format_ms, Paging};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{date_start_ms, format_ms, non_empty, Nav, Paging};
+use crate::web::{non_empty, Nav};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -1,8 +1,8 @@
 //! SQL for the audit log.
 
 use super::{entry_mac, Break, ChainCheck, Checkpoint, Entry};
+use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
-use crate::web::sql::Sql;
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -383,7 +383,7 @@ pub async fn verify_with(db: &Db, extra: &[String]) -> anyhow::Result<Result<i64
         Err(b) => return Ok(Err(b)),
     };
     for cp in &cps {
-        let day = crate::web::format_ms(cp.at);
+        let day = crate::db::format_ms(cp.at);
         if cp.entries > n {
             return Ok(Err(Break {
                 id: n + 1,
@@ -459,7 +459,7 @@ pub async fn list(
     db: &Db,
     scope: &crate::auth::Scope,
     f: &Filter,
-    paging: crate::web::Paging,
+    paging: crate::db::Paging,
 ) -> Result<(Vec<Entry>, i64), sqlx::Error> {
     let mut sql = Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");

@@ -2,8 +2,8 @@
 
 use super::store::{self, NewAccount};
 use super::{session, ApiCaller, Caller, ClientAddr, Right, Role};
-use crate::app::AppState;
 use crate::audit::Actor;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::ApiJson;
 use axum::extract::{Path, State};

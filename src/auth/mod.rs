@@ -11,7 +11,7 @@ pub mod store;
 
 pub use scope::{Right, Role, Scope};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

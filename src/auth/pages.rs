@@ -2,8 +2,8 @@
 
 use super::store;
 use super::{session, session_cookie, ClientAddr, PageCaller, Right, Role, SESSION_COOKIE};
-use crate::app::AppState;
 use crate::audit::Actor;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render, render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, FormErrors, Nav, PageForm};

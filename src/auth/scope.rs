@@ -1,6 +1,6 @@
 //! Roles, rights and the subtree scope every store function takes.
 
-use crate::web::sql::Sql;
+use crate::db::sql::Sql;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -2,9 +2,9 @@
 
 use super::{limit::LoginLimiter, password, session, Role, Scope};
 use crate::audit::{self, Actor, Event};
+use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
 use crate::web::error::{AppError, AppResult, Errors};
-use crate::web::sql::Sql;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;

@@ -6,12 +6,13 @@
 
 use super::rules;
 use super::store::{self, Cadre, CadrePatch, Entry, Item, NewCadre};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
+use crate::db::Paging;
 use crate::org::store::Org;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
-use crate::web::{ApiJson, Paging};
+use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

@@ -10,7 +10,7 @@ pub mod store;
 
 /// Today in Beijing, `YYYY-MM-DD`: entries may not be dated after it.
 pub fn today() -> String {
-    crate::web::format_ms(crate::db::now_ms())
+    crate::db::format_ms(crate::db::now_ms())
         .get(..10)
         .unwrap_or("1970-01-01")
         .to_string()

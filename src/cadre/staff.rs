@@ -4,9 +4,9 @@
 
 use super::api;
 use super::store::{self, Cadre, Entry, Item, Standing};
-use crate::app::AppState;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{FormErrors, Nav, PageForm};
@@ -132,14 +132,10 @@ async fn view(
     };
     let scope = read.narrowed_to(&org.path);
     let ranking = store::ranking(&s.db, &scope, year, 500).await.or_page(c)?;
-    let (cadres, cadres_total) = store::cadres(
-        &s.db,
-        &scope,
-        year,
-        crate::web::Paging::new(None, Some(200)),
-    )
-    .await
-    .or_page(c)?;
+    let (cadres, cadres_total) =
+        store::cadres(&s.db, &scope, year, crate::db::Paging::new(None, Some(200)))
+            .await
+            .or_page(c)?;
     let items = store::items_for(&s.db, &org.path).await.or_page(c)?;
     let selected = match q.cadre_id.trim().parse::<i64>() {
         Ok(id) => match store::cadre(&s.db, &scope, id, year).await {

@@ -5,10 +5,10 @@
 use super::rules;
 use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
+use crate::db::sql::Sql;
+use crate::db::Paging;
 use crate::db::{now_ms, Db};
 use crate::web::error::{AppError, AppResult};
-use crate::web::sql::Sql;
-use crate::web::Paging;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;

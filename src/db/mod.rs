@@ -2,6 +2,8 @@
 //! SQLite and PostgreSQL through sqlx's Any driver; the backend comes from the
 //! URL's scheme.
 
+pub mod sql;
+
 use anyhow::{bail, Context};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -175,7 +177,7 @@ impl Db {
             .map(|r| r.get::<i64, _>(0))
             .collect();
         let mut applied = vec![];
-        for m in MIGRATIONS {
+        for m in migrations() {
             if done.contains(&m.version) || m.version > last {
                 continue;
             }
@@ -269,32 +271,127 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 pub struct Migration {
     pub version: i64,
-    pub name: &'static str,
+    pub name: String,
     pub sqlite: &'static str,
     pub postgres: &'static str,
 }
 
-macro_rules! migration {
-    ($v:expr, $name:literal) => {
-        Migration {
-            version: $v,
-            name: $name,
-            sqlite: include_str!(concat!("../../migrations/sqlite/", $name, ".sql")),
-            postgres: include_str!(concat!("../../migrations/postgres/", $name, ".sql")),
-        }
-    };
+static SQLITE_MIGRATIONS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
+static POSTGRES_MIGRATIONS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
+
+/// `0007_academy_desk.sql` → (7, "0007_academy_desk").
+fn migration_name(file: &str) -> Option<(i64, String)> {
+    let stem = file.strip_suffix(".sql")?;
+    let version = stem.split('_').next()?.parse().ok()?;
+    Some((version, stem.to_string()))
 }
 
-pub const MIGRATIONS: &[Migration] = &[
-    migration!(1, "0001_foundation"),
-    migration!(2, "0002_roster_scale"),
-    migration!(3, "0003_points"),
-    migration!(4, "0004_academy"),
-    migration!(5, "0005_point_expiry"),
-    migration!(6, "0006_cadre_points"),
-    migration!(7, "0007_academy_desk"),
-    migration!(8, "0008_security"),
-];
+/// The migrations embedded in the binary, found in `migrations/{sqlite,postgres}`
+/// (nothing to list by hand): in version order, each with both dialects. A file
+/// in one folder without its twin in the other is left out here and fails the
+/// test that keeps them in step.
+pub fn migrations() -> Vec<Migration> {
+    let mut out: Vec<Migration> = SQLITE_MIGRATIONS
+        .files()
+        .filter_map(|f| {
+            let file = f.path().file_name()?.to_str()?;
+            let (version, name) = migration_name(file)?;
+            let postgres = POSTGRES_MIGRATIONS.get_file(file)?.contents_utf8()?;
+            Some(Migration {
+                version,
+                name,
+                sqlite: f.contents_utf8()?,
+                postgres,
+            })
+        })
+        .collect();
+    out.sort_by_key(|m| m.version);
+    out
+}
+
+/// The schema version this binary brings.
+pub fn schema_version() -> i64 {
+    migrations().last().map(|m| m.version).unwrap_or(0)
+}
+
+/// A page of a list: which page, and how many on it.
+pub const MAX_PER_PAGE: i64 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    pub fn pages(&self, total: i64) -> i64 {
+        ((total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// The first millisecond of a Beijing-time day (`next`: of the day after), for date filters.
+pub fn date_start_ms(date: &str, next: bool) -> Result<i64, String> {
+    let d = crate::pii::parse_date(date)?;
+    let parts: Vec<i64> = d.split('-').filter_map(|p| p.parse().ok()).collect();
+    let month = time::Month::try_from(parts[1] as u8).map_err(|e| e.to_string())?;
+    let day = time::Date::from_calendar_date(parts[0] as i32, month, parts[2] as u8)
+        .map_err(|e| e.to_string())?;
+    let day = if next {
+        day.next_day().unwrap_or(day)
+    } else {
+        day
+    };
+    let offset = time::UtcOffset::from_hms(8, 0, 0).map_err(|e| e.to_string())?;
+    Ok(day.midnight().assume_offset(offset).unix_timestamp() * 1000)
+}
+
+/// `2026-11-23T09:30` (an `<input type="datetime-local">`, Beijing time) as epoch milliseconds.
+pub fn datetime_local_ms(v: &str) -> Result<i64, String> {
+    let bad = || format!("时间“{}”无效，请写成 2026-11-23 09:30", v.trim());
+    let (date, time) = v.trim().split_once(['T', ' ']).ok_or_else(bad)?;
+    let day = date_start_ms(date, false)?;
+    let (h, m) = time.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (
+        h.parse().map_err(|_| bad())?,
+        m.get(..2).unwrap_or(m).parse().map_err(|_| bad())?,
+    );
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    Ok(day + h * 3_600_000 + m * 60_000)
+}
+
+/// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.
+pub fn format_ms(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month() as u8,
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => String::new(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -317,16 +414,20 @@ mod tests {
             list("postgres"),
             "every migration needs both a SQLite and a PostgreSQL file"
         );
-        let embedded: Vec<String> = MIGRATIONS
+        let embedded: Vec<String> = migrations()
             .iter()
             .map(|m| format!("{}.sql", m.name))
             .collect();
         assert_eq!(
             sqlite, embedded,
-            "every migration file must be listed in MIGRATIONS"
+            "every migration file is embedded, in order"
         );
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1);
+        for (i, m) in migrations().iter().enumerate() {
+            assert_eq!(
+                m.version,
+                i as i64 + 1,
+                "versions run 1, 2, 3 … without a gap"
+            );
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));
         }
     }
@@ -350,5 +451,28 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(like_escape("a%b_c"), "a\\%b\\_c");
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+}
+
+#[cfg(test)]
+mod paging_and_time_tests {
+    use super::*;
+
+    #[test]
+    fn paging_clamps() {
+        let p = Paging::new(Some(0), Some(10_000));
+        assert_eq!((p.page, p.per_page), (1, MAX_PER_PAGE));
+        assert_eq!(Paging::new(Some(3), Some(20)).offset(), 40);
+        assert_eq!(Paging::new(None, Some(20)).pages(41), 3);
+        assert_eq!(Paging::new(None, None).pages(0), 1);
+    }
+
+    #[test]
+    fn beijing_time() {
+        assert_eq!(format_ms(0), "1970-01-01 08:00");
+        let ms = datetime_local_ms("2026-11-23T09:30").unwrap();
+        assert_eq!(format_ms(ms), "2026-11-23 09:30");
+        assert!(datetime_local_ms("2026-11-23T25:00").is_err());
+        assert!(datetime_local_ms("tomorrow").is_err());
     }
 }

@@ -2,13 +2,14 @@
 
 use super::rules::{self, RawEnterprise};
 use super::store;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::db::Paging;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm, Paging};
+use crate::web::{FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

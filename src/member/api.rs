@@ -2,11 +2,12 @@
 
 use super::rules::{self, RawMember};
 use super::store;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
+use crate::db::Paging;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
-use crate::web::{ApiJson, Paging};
+use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

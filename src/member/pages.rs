@@ -2,13 +2,14 @@
 
 use super::rules::{self, RawMember};
 use super::store;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::db::{format_ms, Paging};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{format_ms, non_empty, FormErrors, Nav, PageForm, Paging};
+use crate::web::{non_empty, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

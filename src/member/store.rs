@@ -4,11 +4,11 @@
 use super::rules::{MemberFields, SearchKey};
 use crate::audit::{self, Actor, Event};
 use crate::auth::Scope;
+use crate::db::sql::{Arg, Sql};
+use crate::db::Paging;
 use crate::db::{now_ms, Db};
 use crate::pii::{IdNumber, Keyring};
 use crate::web::error::{AppError, AppResult};
-use crate::web::sql::{Arg, Sql};
-use crate::web::Paging;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -131,7 +131,7 @@ pub async fn resolve(
                 actor,
                 scope,
                 &f,
-                crate::web::Paging::new(Some(1), Some(8)),
+                crate::db::Paging::new(Some(1), Some(8)),
             )
             .await?;
             pick_by_name(

@@ -1,11 +1,12 @@
 //! `/api/v1/orgs`.
 
 use super::{rules, store};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Right};
+use crate::db::Paging;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
-use crate::web::{ApiJson, Paging};
+use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;

@@ -1,10 +1,10 @@
 //! Console pages for the union tree.
 
 use super::{rules, store};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{FormErrors, Nav, PageForm};

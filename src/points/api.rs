@@ -2,11 +2,12 @@
 
 use super::rules::{self, ItemFields};
 use super::store::{self, NewEntry};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
+use crate::db::Paging;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
-use crate::web::{ApiJson, Paging};
+use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -517,12 +518,12 @@ async fn leaderboard(
     let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
     let day = |field: &str, v: &Option<String>, next: bool, default: i64| -> AppResult<i64> {
         match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(d) => crate::web::date_start_ms(d, next).map_err(|m| AppError::invalid(field, m)),
+            Some(d) => crate::db::date_start_ms(d, next).map_err(|m| AppError::invalid(field, m)),
             None => Ok(default),
         }
     };
-    let year_start = crate::web::date_start_ms(
-        &format!("{}-01-01", &crate::web::format_ms(crate::db::now_ms())[..4]),
+    let year_start = crate::db::date_start_ms(
+        &format!("{}-01-01", &crate::db::format_ms(crate::db::now_ms())[..4]),
         false,
     )
     .unwrap_or(0);

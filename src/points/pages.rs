@@ -3,11 +3,12 @@
 //! mobile-first, every form with the session's CSRF token.
 
 use super::{api, store};
-use crate::app::AppState;
 use crate::auth::{Caller, PageCaller};
+use crate::db::format_ms;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{format_ms, PageForm};
+use crate::web::PageForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -77,7 +78,7 @@ async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResul
     .await
     .or_page(&c)?;
     let next_expiry = next_expiry
-        .map(|t| crate::web::format_ms(t).chars().take(10).collect())
+        .map(|t| crate::db::format_ms(t).chars().take(10).collect())
         .unwrap_or_default();
     let items = store::items(
         &s.db,
@@ -125,7 +126,7 @@ impl PointsPage {
 async fn points(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     let (m, member) = nav(&s, &c, "points").await.or_page(&c)?;
     let (balance, _) = store::balance(&s.db, member.id).await.or_page(&c)?;
-    let (entries, _) = store::entries(&s.db, member.id, crate::web::Paging::new(None, Some(100)))
+    let (entries, _) = store::entries(&s.db, member.id, crate::db::Paging::new(None, Some(100)))
         .await
         .or_page(&c)?;
     Ok(render_with(

@@ -121,7 +121,7 @@ pub fn parse_valid_until(v: &str, now: i64) -> Result<Option<i64>, String> {
     match v.trim() {
         "" => Ok(None),
         d => {
-            let end = crate::web::date_start_ms(d, true)
+            let end = crate::db::date_start_ms(d, true)
                 .map_err(|_| "兑换截止日期应为 YYYY-MM-DD".to_string())?;
             if end <= now {
                 return Err("兑换截止日期不能早于今天；要停止兑换，请把物品下架".into());

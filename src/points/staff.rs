@@ -2,13 +2,14 @@
 //! waiting to be handed out, earning rules, a manual grant, and the year's ranking.
 
 use super::{api, rules, store};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::db::format_ms;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{format_ms, FormErrors, Nav, PageForm};
+use crate::web::{FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -72,7 +73,7 @@ async fn view(
         .collect();
     let rules = store::rules_for(&s.db, &home_org.path).await.or_page(c)?;
     let year = format!("{}-01-01", &format_ms(crate::db::now_ms())[..4]);
-    let from = crate::web::date_start_ms(&year, false).unwrap_or(0);
+    let from = crate::db::date_start_ms(&year, false).unwrap_or(0);
     let board = store::leaderboard(&s.db, &home_org.path, from, crate::db::now_ms() + 1, 20)
         .await
         .or_page(c)?;

@@ -4,9 +4,9 @@
 
 use super::rules::ItemFields;
 use crate::audit::{self, Actor, Event};
+use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
 use crate::web::error::{AppError, AppResult};
-use crate::web::sql::Sql;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -244,7 +244,7 @@ async fn expire_lots(
         }
         let reason = format!(
             "积分到期（{} 获得）",
-            crate::web::format_ms(earned_at).get(..10).unwrap_or("")
+            crate::db::format_ms(earned_at).get(..10).unwrap_or("")
         );
         let id: i64 = sqlx::query(
             "INSERT INTO point_entries (member_id, org_id, amount, reason, source, source_id, account_id, created_at) \
@@ -404,7 +404,7 @@ pub async fn balance(db: &Db, member_id: i64) -> AppResult<(i64, i64)> {
 pub async fn entries(
     db: &Db,
     member_id: i64,
-    paging: crate::web::Paging,
+    paging: crate::db::Paging,
 ) -> AppResult<(Vec<Entry>, i64)> {
     let total: i64 = sqlx::query("SELECT COUNT(*) FROM point_entries WHERE member_id = $1")
         .bind(member_id)
@@ -463,7 +463,7 @@ fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
         org_path: r.try_get(9)?,
         valid_until: r
             .try_get::<Option<i64>, _>(10)?
-            .map(|end| crate::web::format_ms(end - 1).chars().take(10).collect()),
+            .map(|end| crate::db::format_ms(end - 1).chars().take(10).collect()),
         valid_until_ms: r.try_get(10)?,
     })
 }

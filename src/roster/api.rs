@@ -1,11 +1,12 @@
 //! `/api/v1/imports` (roster import jobs), `/api/v1/members/export.xlsx` and
 //! `/api/v1/members/template.xlsx`.
 
-use super::import::{self, Mode, Progress};
-use crate::app::AppState;
+use super::import::{self, Mode};
+use super::Progress;
 use crate::audit::Actor;
 use crate::auth::{ApiCaller, Caller, Right};
 use crate::files::{FileStore, Upload};
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};

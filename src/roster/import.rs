@@ -8,6 +8,7 @@ use super::columns::{detect_header, Column, Header, HEADER_SEARCH_ROWS};
 use super::isolate::Parser;
 use super::read::RowSink;
 use super::rules::{read_row, Cell, Lookup};
+use super::Progress;
 use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db};
 use crate::member::rules::MemberFields;
@@ -18,7 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +49,6 @@ impl Mode {
             Mode::Valid => "valid",
         }
     }
-}
-
-/// Live counters, read by the progress bar and `GET /api/v1/imports/{id}`.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub rows_total: AtomicI64,
-    pub rows_done: AtomicI64,
-    pub rows_failed: AtomicI64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]

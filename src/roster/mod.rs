@@ -11,12 +11,21 @@ pub mod read;
 pub mod rules;
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
+
+/// Live counters, read by the progress bar and `GET /api/v1/imports/{id}`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub rows_total: AtomicI64,
+    pub rows_done: AtomicI64,
+    pub rows_failed: AtomicI64,
+}
 
 /// Imports running in this process, by job id, for live progress; and the
 /// slots that bound how many run at once (the others wait their turn).
 pub struct Running {
-    jobs: Mutex<HashMap<i64, Arc<import::Progress>>>,
+    jobs: Mutex<HashMap<i64, Arc<Progress>>>,
     pub slots: Arc<tokio::sync::Semaphore>,
 }
 
@@ -36,14 +45,14 @@ impl Default for Running {
 }
 
 impl Running {
-    pub fn insert(&self, id: i64, p: Arc<import::Progress>) {
+    pub fn insert(&self, id: i64, p: Arc<Progress>) {
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, p);
     }
 
-    pub fn get(&self, id: i64) -> Option<Arc<import::Progress>> {
+    pub fn get(&self, id: i64) -> Option<Arc<Progress>> {
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())

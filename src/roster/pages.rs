@@ -2,12 +2,13 @@
 //! and template downloads.
 
 use super::api::{self as roster_api, xlsx_response, ExportQuery};
-use crate::app::AppState;
 use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
+use crate::db::format_ms;
+use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{constant_time_eq, format_ms, Nav};
+use crate::web::{constant_time_eq, Nav};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -52,7 +53,7 @@ struct ImportPage {
 }
 
 async fn recent(s: &AppState, c: &Caller) -> Result<Vec<RecentImport>, AppError> {
-    let mut sql = crate::web::sql::Sql::new("");
+    let mut sql = crate::db::sql::Sql::new("");
     let pred = c.scope(Right::Read).org_predicate(&mut sql, "o.path");
     sql.push(&format!(
         "SELECT i.id, i.filename, o.name, i.actor, i.state, i.message, i.created_at FROM imports i \

@@ -411,7 +411,7 @@ async fn cadre_points(db: &Db, actor: &crate::audit::Actor) -> anyhow::Result<()
             .await
             .map_err(app_err)?;
         for (item, days_ago, evidence) in entries {
-            let day = crate::web::format_ms(crate::db::now_ms() - days_ago * 86_400_000);
+            let day = crate::db::format_ms(crate::db::now_ms() - days_ago * 86_400_000);
             let day = day
                 .get(..10)
                 .unwrap_or(&year_start)

@@ -1,41 +1,15 @@
-//! Shared web parts: paging, the JSON and form extractors, the page layout.
+//! Shared web parts: the JSON and form extractors, the page layout.
 
 pub mod error;
 pub mod pages;
-pub mod sql;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Right};
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use error::{AppError, FieldError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-
-pub const MAX_PER_PAGE: i64 = 200;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Paging {
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl Paging {
-    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Paging {
-        Paging {
-            page: page.unwrap_or(1).max(1),
-            per_page: per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE),
-        }
-    }
-
-    pub fn offset(&self) -> i64 {
-        (self.page - 1).saturating_mul(self.per_page)
-    }
-
-    pub fn pages(&self, total: i64) -> i64 {
-        ((total + self.per_page - 1) / self.per_page).max(1)
-    }
-}
 
 /// A JSON body whose parse errors come back as problem+json 422 naming the field.
 pub struct ApiJson<T>(pub T);
@@ -201,79 +175,5 @@ impl FormErrors {
     /// Whether any of these fields has an error (to open the form that has it).
     pub fn any(&self, fields: &[&str]) -> bool {
         self.0.iter().any(|e| fields.contains(&e.field.as_str()))
-    }
-}
-
-/// The first millisecond of a Beijing-time day (`next`: of the day after), for date filters.
-pub fn date_start_ms(date: &str, next: bool) -> Result<i64, String> {
-    let d = crate::pii::parse_date(date)?;
-    let parts: Vec<i64> = d.split('-').filter_map(|p| p.parse().ok()).collect();
-    let month = time::Month::try_from(parts[1] as u8).map_err(|e| e.to_string())?;
-    let day = time::Date::from_calendar_date(parts[0] as i32, month, parts[2] as u8)
-        .map_err(|e| e.to_string())?;
-    let day = if next {
-        day.next_day().unwrap_or(day)
-    } else {
-        day
-    };
-    let offset = time::UtcOffset::from_hms(8, 0, 0).map_err(|e| e.to_string())?;
-    Ok(day.midnight().assume_offset(offset).unix_timestamp() * 1000)
-}
-
-/// `2026-11-23T09:30` (an `<input type="datetime-local">`, Beijing time) as epoch milliseconds.
-pub fn datetime_local_ms(v: &str) -> Result<i64, String> {
-    let bad = || format!("时间“{}”无效，请写成 2026-11-23 09:30", v.trim());
-    let (date, time) = v.trim().split_once(['T', ' ']).ok_or_else(bad)?;
-    let day = date_start_ms(date, false)?;
-    let (h, m) = time.split_once(':').ok_or_else(bad)?;
-    let (h, m): (i64, i64) = (
-        h.parse().map_err(|_| bad())?,
-        m.get(..2).unwrap_or(m).parse().map_err(|_| bad())?,
-    );
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
-        return Err(bad());
-    }
-    Ok(day + h * 3_600_000 + m * 60_000)
-}
-
-/// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.
-pub fn format_ms(ms: i64) -> String {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) {
-        Ok(t) => {
-            let t = t.to_offset(offset);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                t.month() as u8,
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paging_clamps() {
-        let p = Paging::new(Some(0), Some(10_000));
-        assert_eq!((p.page, p.per_page), (1, MAX_PER_PAGE));
-        assert_eq!(Paging::new(Some(3), Some(20)).offset(), 40);
-        assert_eq!(Paging::new(None, Some(20)).pages(41), 3);
-        assert_eq!(Paging::new(None, None).pages(0), 1);
-    }
-
-    #[test]
-    fn beijing_time() {
-        assert_eq!(format_ms(0), "1970-01-01 08:00");
-        let ms = datetime_local_ms("2026-11-23T09:30").unwrap();
-        assert_eq!(format_ms(ms), "2026-11-23 09:30");
-        assert!(datetime_local_ms("2026-11-23T25:00").is_err());
-        assert!(datetime_local_ms("tomorrow").is_err());
     }
 }

@@ -578,7 +578,7 @@ async fn staff_open_courses_and_show_the_check_in_code() {
         bad.html
     );
     // A session happening now, in Beijing time as the form gives it.
-    let fmt = |ms: i64| gongjiang::web::format_ms(ms).replace(' ', "T");
+    let fmt = |ms: i64| gongjiang::db::format_ms(ms).replace(' ', "T");
     let now = gongjiang::db::now_ms();
     let made = b
         .post(

@@ -1085,7 +1085,7 @@ async fn items_can_only_be_redeemed_until_their_last_day() {
     assert_eq!(s, StatusCode::CREATED, "{item}");
     let id = item["id"].as_i64().unwrap();
     // Time passes: the item's last day (2020-09-30) is behind us.
-    let ended = gongjiang::web::date_start_ms("2020-09-30", true).unwrap();
+    let ended = gongjiang::db::date_start_ms("2020-09-30", true).unwrap();
     sqlx::query("UPDATE catalog_items SET valid_until = $1 WHERE id = $2")
         .bind(ended)
         .bind(id)

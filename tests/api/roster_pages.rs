@@ -414,7 +414,7 @@ async fn the_audit_page_filters_by_actor_and_day() {
 
     // Days are Beijing days, taken from the entries themselves so that a test
     // running across midnight still holds.
-    let day = |ms: i64| gongjiang::web::format_ms(ms)[..10].to_string();
+    let day = |ms: i64| gongjiang::db::format_ms(ms)[..10].to_string();
     let (first, last): (i64, i64) = {
         let r = sqlx::query("SELECT MIN(at), MAX(at) FROM audit_log")
             .fetch_one(&app.state.db.pool)

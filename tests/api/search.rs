@@ -220,7 +220,7 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
             &gongjiang::audit::Actor::system("test"),
             &scope,
             &f,
-            gongjiang::web::Paging::new(None, None),
+            gongjiang::db::Paging::new(None, None),
         )
         .await
         .unwrap();
@@ -255,7 +255,7 @@ async fn a_broad_search_stops_counting_and_stays_in_order() {
             &gongjiang::audit::Actor::system("test"),
             &scope,
             &f,
-            gongjiang::web::Paging::new(Some(page), Some(50)),
+            gongjiang::db::Paging::new(Some(page), Some(50)),
         )
         .await
         .unwrap()
