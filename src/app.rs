@@ -9,8 +9,12 @@ use axum::routing::get;
 use axum::Router;
 use std::net::SocketAddr;
 
+/// The whole app: every program's API and pages from the list of programs,
+/// the OpenAPI document made from the same API routers, and the house's own
+/// routes (health, static files).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    crate::program::register(crate::programs::registry());
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route(
@@ -20,37 +24,27 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/static/import-job.js",
             get(|| script(include_str!("../static/import-job.js"))),
-        )
-        .route("/api/v1/openapi.json", get(crate::openapi::document))
-        .merge(crate::auth::api::router())
-        .merge(crate::auth::pages::router())
-        .merge(crate::org::api::router())
-        .merge(crate::org::pages::router())
-        .merge(crate::enterprise::api::router())
-        .merge(crate::enterprise::pages::router())
-        .merge(crate::member::api::router())
-        .merge(crate::member::pages::router())
-        .merge(crate::audit::pages::router())
-        .merge(crate::roster::api::router())
-        .merge(crate::points::api::router())
-        .merge(crate::points::pages::router())
-        .merge(crate::points::staff::router())
-        .merge(crate::cadre::api::router())
-        .merge(crate::cadre::staff::router())
-        .merge(crate::academy::api::router())
-        .merge(crate::academy::pages::router())
-        .merge(crate::academy::staff::router())
-        .merge(crate::academy::videos::router())
-        .merge(crate::academy::campuses::router())
-        .merge(crate::academy::messages::router())
-        .merge(crate::academy::categories::router())
-        .merge(crate::roster::pages::router())
-        .layer(middleware::from_fn(api_errors_as_problems))
-        .layer(middleware::from_fn_with_state(
-            state.behind_https,
-            security_headers,
-        ))
-        .with_state(state)
+        );
+    let mut documented = utoipa::openapi::OpenApi::default();
+    for p in crate::programs::PROGRAMS {
+        let (api, doc) = (p.api)().split_for_parts();
+        documented.merge(doc);
+        app = app.merge(api).merge((p.pages)());
+    }
+    let document = crate::openapi::document(documented);
+    app.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    )
+    .layer(middleware::from_fn(api_errors_as_problems))
+    .layer(middleware::from_fn_with_state(
+        state.behind_https,
+        security_headers,
+    ))
+    .with_state(state)
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
@@ -170,8 +164,7 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving on http://{addr}");
     eprintln!("Gongjiang is serving on http://{addr}  (Ctrl-C stops it)");
-    tokio::spawn(expire_points_hourly(state.db.clone()));
-    tokio::spawn(checkpoint_audit_log(state.db.clone()));
+    crate::programs::start_jobs(&state.db);
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -181,32 +174,6 @@ pub async fn serve(state: AppState, listen: &str) -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
-}
-
-/// Points whose validity ran out leave the balances at start-up and every hour after.
-async fn expire_points_hourly(db: crate::db::Db) {
-    let actor = crate::audit::Actor::system("system:points-expiry");
-    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every_hour.tick().await;
-        match crate::points::store::expire_due(&db, &actor, crate::db::now_ms()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("{n} points expired"),
-            Err(e) => tracing::warn!("points expiry run failed: {e}"),
-        }
-    }
-}
-
-/// Writes the audit log's checkpoint at start-up and every five minutes (only
-/// when the log moved): deleting entries older than the last checkpoint shows.
-async fn checkpoint_audit_log(db: crate::db::Db) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-    loop {
-        every.tick().await;
-        if let Err(e) = crate::audit::store::checkpoint(&db).await {
-            tracing::warn!("audit checkpoint failed: {e:#}");
-        }
-    }
 }
 
 /// Starts the app on an already-bound listener in the background (tests, benchmarks).

@@ -284,10 +284,12 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         } => {
             let files = config::files_dir(&db.db, db.key_file.as_deref())?;
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let report = crate::seed::demo::load(&db, &keys).await?;
-            println!("{report}");
-            let files = crate::files::FileStore::new(files);
-            println!("{}", crate::seed::showcase::load(&db, &files).await?);
+            let demo = crate::program::Demo {
+                db,
+                keys,
+                files: Some(crate::files::FileStore::new(files)),
+            };
+            println!("{}", crate::programs::load_demo(&demo, true).await?);
             Ok(())
         }
         Command::Demo {
@@ -297,10 +299,12 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
         } => {
             let (db, keys) = config::open(&args.db, args.key_file.as_deref()).await?;
             let files = config::files_dir(&args.db, args.key_file.as_deref())?;
-            let report = crate::seed::demo::load(&db, &keys).await?;
-            println!("{report}");
-            let store = crate::files::FileStore::new(files.clone());
-            println!("{}", crate::seed::showcase::load(&db, &store).await?);
+            let demo = crate::program::Demo {
+                db: db.clone(),
+                keys: keys.clone(),
+                files: Some(crate::files::FileStore::new(files.clone())),
+            };
+            println!("{}", crate::programs::load_demo(&demo, true).await?);
             println!("{}", crate::seed::demo::LOGINS);
             println!("Open http://{listen} in a browser.");
             let state = AppState::new(db, keys)

@@ -19,6 +19,8 @@ pub mod openapi;
 pub mod org;
 pub mod pii;
 pub mod points;
+pub mod program;
+pub mod programs;
 pub mod roster;
 pub mod seed;
 pub mod state;

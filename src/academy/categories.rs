@@ -4,12 +4,12 @@
 
 use super::{rules, CATEGORIES};
 use crate::audit::{self, Actor, Event};
-use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{ApiCaller, Caller, PageCaller, Right, Scope};
 use crate::db::sql::Sql;
 use crate::db::{now_ms, Db};
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
+use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{ApiJson, FormErrors, Nav, PageForm};
 use askama::Template;

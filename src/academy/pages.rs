@@ -4,10 +4,10 @@
 use super::{api, store, SESSION};
 use crate::auth::{Caller, PageCaller};
 use crate::db::format_ms;
-use crate::points::pages::{nav, MNav};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::phone::{nav, MNav};
 use crate::web::PageForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -3,11 +3,11 @@
 
 use super::{store, SESSION};
 use crate::audit::Actor;
-use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{datetime_local_ms, format_ms};
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{FormErrors, Nav, PageForm};
 use askama::Template;

@@ -352,3 +352,32 @@ mod tests {
         assert_ne!(entry_mac(&KEY, &a), entry_mac(&KEY, &b));
     }
 }
+
+use crate::program::{Job, NavItem, Program, Show};
+
+pub const PROGRAM: Program = Program {
+    name: "audit",
+    api: || axum::Router::new().into(),
+    pages: pages::router,
+    console_nav: &[NavItem {
+        key: "audit",
+        label: "审计日志",
+        href: "/audit",
+        order: 90,
+        show: Show::Holding(crate::auth::Right::Audit),
+    }],
+    phone_nav: &[],
+    audit_labels: &[],
+    jobs: &[Job {
+        // Deleting entries older than the last checkpoint then shows.
+        name: "audit checkpoint",
+        every: std::time::Duration::from_secs(300),
+        run: |db| {
+            Box::pin(async move {
+                store::checkpoint(&db).await?;
+                Ok(None)
+            })
+        },
+    }],
+    demo: &[],
+};

@@ -97,58 +97,9 @@ fn entry_json(e: &Entry) -> Value {
     })
 }
 
-/// What an action means, for people reading the page.
+/// What an action means, for people reading the page (each program names its own).
 pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "member.create" => "登记会员",
-        "member.update" => "修改会员",
-        "member.transfer" => "会员转会",
-        "member.reveal" => "查看完整号码",
-        "member.lookup" => "按完整号码查找",
-        "member.lookup_refused" => "完整号码查找被暂停",
-        "member.export" => "导出名册",
-        "member.import" => "导入名册",
-        "org.create" => "新建组织",
-        "org.update" => "修改组织",
-        "enterprise.create" => "登记企业",
-        "enterprise.update" => "修改企业",
-        "account.create" => "新建账号",
-        "account.password" => "设置密码",
-        "account.disable" => "停用账号",
-        "account.enable" => "启用账号",
-        "account.request_reveal" => "申请查看权限",
-        "account.grant_reveal" => "授予查看权限",
-        "account.revoke_reveal" => "收回查看权限",
-        "seed.synthetic" => "生成测试数据",
-        "points.entry" => "积分记账",
-        "points.expire" => "积分到期",
-        "points.rule" => "积分规则",
-        "catalog.create" => "新增兑换物品",
-        "catalog.update" => "修改兑换物品",
-        "catalog.redeem" => "积分兑换",
-        "catalog.fulfil" => "兑换发放",
-        "enrolment.enrol" => "报名",
-        "enrolment.cancel" => "取消报名",
-        "enrolment.attend" => "签到",
-        "academy.create" => "设立学院",
-        "academy.staff" => "学院工作人员",
-        "academy.message" => "意见反馈",
-        "academy.message.answer" => "答复反馈",
-        "course.create" => "新开课程",
-        "course.update" => "修改课程",
-        "course.category" => "新增课程类别",
-        "course.session" => "新增场次",
-        "course.lesson" => "新增课程视频",
-        "course.lesson_video" => "上传课程视频",
-        "course.feedback" => "课程评价",
-        "cadre.create" => "登记干部",
-        "cadre.update" => "修改干部",
-        "cadre.item.create" => "新增干部积分项",
-        "cadre.item.update" => "修改干部积分项",
-        "cadre.entry" => "干部积分记录",
-        "cadre.reverse" => "冲销干部积分",
-        _ => "其他",
-    }
+    crate::program::audit_label(action)
 }
 
 #[derive(Template)]

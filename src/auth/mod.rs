@@ -1,6 +1,7 @@
 //! Accounts, sessions and tokens, roles, and the subtree scope.
 
 pub mod api;
+pub mod checks;
 pub mod limit;
 pub mod pages;
 pub mod password;
@@ -216,3 +217,31 @@ fn form_urlencode(s: &str) -> String {
     }
     out
 }
+
+use crate::program::{NavItem, Program, Show};
+
+/// Sign-in, one's own password, and accounts.
+pub const PROGRAM: Program = Program {
+    name: "auth",
+    api: || api::router().into(),
+    pages: pages::router,
+    console_nav: &[NavItem {
+        key: "accounts",
+        label: "账号",
+        href: "/accounts",
+        order: 80,
+        show: Show::Holding(Right::Accounts),
+    }],
+    phone_nav: &[],
+    audit_labels: &[
+        ("account.create", "新建账号"),
+        ("account.password", "设置密码"),
+        ("account.disable", "停用账号"),
+        ("account.enable", "启用账号"),
+        ("account.request_reveal", "申请查看权限"),
+        ("account.grant_reveal", "授予查看权限"),
+        ("account.revoke_reveal", "收回查看权限"),
+    ],
+    jobs: &[],
+    demo: &[],
+};

@@ -240,24 +240,6 @@ async fn password_submit(
     }
 }
 
-pub struct OrgOption {
-    pub id: i64,
-    pub label: String,
-}
-
-/// The organisations a caller may pick in a form, indented as a tree.
-pub async fn org_options(s: &AppState, scope: &super::Scope) -> Result<Vec<OrgOption>, AppError> {
-    let orgs = crate::org::store::tree(&s.db, scope).await?;
-    let base = orgs.iter().map(|o| o.depth()).min().unwrap_or(0);
-    Ok(orgs
-        .into_iter()
-        .map(|o| OrgOption {
-            id: o.id,
-            label: format!("{}{}", "　".repeat(o.depth() - base), o.name),
-        })
-        .collect())
-}
-
 #[derive(Default)]
 struct AccountFormValues {
     username: String,
@@ -271,7 +253,7 @@ struct AccountFormValues {
 struct AccountsPage {
     nav: Option<Nav>,
     accounts: Vec<store::Account>,
-    orgs: Vec<OrgOption>,
+    orgs: Vec<crate::web::org_picker::OrgOption>,
     roles: Vec<(&'static str, &'static str)>,
     form: AccountFormValues,
     errors: FormErrors,
@@ -293,7 +275,9 @@ async fn accounts_view(
     }
     let scope = c.scope(Right::Accounts);
     let accounts = store::list(&s.db, &scope).await.or_page(c)?;
-    let orgs = org_options(s, &scope).await.or_page(c)?;
+    let orgs = crate::web::org_picker::org_options(s, &scope)
+        .await
+        .or_page(c)?;
     Ok(render_with(
         status,
         &AccountsPage {

@@ -114,6 +114,14 @@ impl Scope {
         }
     }
 
+    /// One member's own records only (a member account acting for itself).
+    pub fn member(member_id: i64) -> Scope {
+        Scope {
+            paths: vec![],
+            own_member: Some(member_id),
+        }
+    }
+
     /// Every organisation: for the CLI, which acts with the machine owner's rights.
     pub fn everything() -> Scope {
         Scope {

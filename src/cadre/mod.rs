@@ -4,6 +4,7 @@
 //! record entries with evidence; each organisation ranks its cadres by year.
 
 pub mod api;
+pub mod demo;
 pub mod rules;
 pub mod staff;
 pub mod store;
@@ -20,3 +21,32 @@ pub fn today() -> String {
 pub fn this_year() -> i32 {
     rules::year_of(&today())
 }
+
+use crate::program::{DemoStep, NavItem, Program, Show};
+
+pub const PROGRAM: Program = Program {
+    name: "cadre",
+    api: || api::router().into(),
+    pages: staff::router,
+    console_nav: &[NavItem {
+        key: "cadres",
+        label: "干部积分",
+        href: "/cadres",
+        order: 50,
+        show: Show::Staff,
+    }],
+    phone_nav: &[],
+    audit_labels: &[
+        ("cadre.create", "登记干部"),
+        ("cadre.update", "修改干部"),
+        ("cadre.item.create", "新增干部积分项"),
+        ("cadre.item.update", "修改干部积分项"),
+        ("cadre.entry", "干部积分记录"),
+        ("cadre.reverse", "冲销干部积分"),
+    ],
+    jobs: &[],
+    demo: &[DemoStep {
+        fixture: true,
+        run: |d| Box::pin(demo::load(&d.db)),
+    }],
+};

@@ -4,10 +4,10 @@
 
 use super::api;
 use super::store::{self, Cadre, Entry, Item, Standing};
-use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
+use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{FormErrors, Nav, PageForm};
 use askama::Template;

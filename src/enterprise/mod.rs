@@ -4,3 +4,25 @@ pub mod api;
 pub mod pages;
 pub mod rules;
 pub mod store;
+
+use crate::program::{NavItem, Program, Show};
+
+pub const PROGRAM: Program = Program {
+    name: "enterprise",
+    api: || api::router().into(),
+    pages: pages::router,
+    console_nav: &[NavItem {
+        key: "enterprises",
+        label: "企业",
+        href: "/enterprises",
+        order: 20,
+        show: Show::Staff,
+    }],
+    phone_nav: &[],
+    audit_labels: &[
+        ("enterprise.create", "登记企业"),
+        ("enterprise.update", "修改企业"),
+    ],
+    jobs: &[],
+    demo: &[],
+};

@@ -5,3 +5,38 @@ pub mod lookups;
 pub mod pages;
 pub mod rules;
 pub mod store;
+
+use crate::program::{NavItem, Program, Show};
+
+pub const PROGRAM: Program = Program {
+    name: "member",
+    api: || api::router().into(),
+    pages: pages::router,
+    console_nav: &[
+        NavItem {
+            key: "members",
+            label: "会员",
+            href: "/members",
+            order: 60,
+            show: Show::Staff,
+        },
+        NavItem {
+            key: "members",
+            label: "我的会员信息",
+            href: "/members",
+            order: 60,
+            show: Show::Member,
+        },
+    ],
+    phone_nav: &[],
+    audit_labels: &[
+        ("member.create", "登记会员"),
+        ("member.update", "修改会员"),
+        ("member.transfer", "会员转会"),
+        ("member.reveal", "查看完整号码"),
+        ("member.lookup", "按完整号码查找"),
+        ("member.lookup_refused", "完整号码查找被暂停"),
+    ],
+    jobs: &[],
+    demo: &[],
+};

@@ -3,11 +3,11 @@
 use super::rules::{self, RawMember};
 use super::store;
 use crate::audit::Actor;
-use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{format_ms, Paging};
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
+use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{non_empty, FormErrors, Nav, PageForm};
 use askama::Template;

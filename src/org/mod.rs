@@ -4,3 +4,31 @@ pub mod api;
 pub mod pages;
 pub mod rules;
 pub mod store;
+
+use crate::program::{DemoStep, NavItem, Program, Show};
+
+/// The union tree, and the demo's foundation: the tree, its enterprises,
+/// members and demo accounts (every other program's demo stands on it).
+pub const PROGRAM: Program = Program {
+    name: "org",
+    api: || api::router().into(),
+    pages: pages::router,
+    console_nav: &[NavItem {
+        key: "orgs",
+        label: "组织架构",
+        href: "/orgs",
+        order: 10,
+        show: Show::Staff,
+    }],
+    phone_nav: &[],
+    audit_labels: &[
+        ("org.create", "新建组织"),
+        ("org.update", "修改组织"),
+        ("seed.synthetic", "生成测试数据"),
+    ],
+    jobs: &[],
+    demo: &[DemoStep {
+        fixture: true,
+        run: |d| Box::pin(crate::seed::demo::load(&d.db, &d.keys)),
+    }],
+};

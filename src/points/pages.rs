@@ -8,6 +8,7 @@ use crate::db::format_ms;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
+use crate::web::phone::{nav, MNav};
 use crate::web::PageForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -25,31 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/m/catalog/{id}/redeem", post(redeem))
         .route("/m/orders", get(orders))
         .route("/m/orders/{id}/cancel", post(cancel))
-}
-
-/// What every phone page shows at the top and bottom.
-pub struct MNav {
-    pub name: String,
-    pub csrf: String,
-    pub active: &'static str,
-}
-
-pub async fn nav(
-    s: &AppState,
-    c: &Caller,
-    active: &'static str,
-) -> Result<(MNav, crate::member::store::Member), AppError> {
-    let m = api::own_member(s, c)
-        .await
-        .map_err(|_| AppError::Forbidden("手机端页面供会员账号使用".into()))?;
-    Ok((
-        MNav {
-            name: m.name.clone(),
-            csrf: c.csrf.clone(),
-            active,
-        },
-        m,
-    ))
 }
 
 #[derive(Template)]

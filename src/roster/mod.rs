@@ -67,3 +67,17 @@ impl Running {
             .remove(&id);
     }
 }
+
+use crate::program::Program;
+
+/// Roster imports and exports (their pages sit beside the member list).
+pub const PROGRAM: Program = Program {
+    name: "roster",
+    api: || api::router().into(),
+    pages: pages::router,
+    console_nav: &[],
+    phone_nav: &[],
+    audit_labels: &[("member.export", "导出名册"), ("member.import", "导入名册")],
+    jobs: &[],
+    demo: &[],
+};

@@ -2,11 +2,11 @@
 //! and template downloads.
 
 use super::api::{self as roster_api, xlsx_response, ExportQuery};
-use crate::auth::pages::{org_options, OrgOption};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::format_ms;
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, Nav};
 use askama::Template;

@@ -2,5 +2,4 @@
 
 pub mod demo;
 pub mod people;
-pub mod showcase;
 pub mod synthetic;

@@ -1,7 +1,9 @@
 //! Shared web parts: the JSON and form extractors, the page layout.
 
 pub mod error;
+pub mod org_picker;
 pub mod pages;
+pub mod phone;
 
 use crate::auth::{Caller, Right};
 use crate::state::AppState;
@@ -100,14 +102,36 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A link in a navigation bar as a page shows it.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub on: bool,
+}
+
+/// The links of one bar this caller may follow, the open page's marked.
+pub fn nav_links(phone: bool, caller: &Caller, active: &str) -> Vec<NavLink> {
+    let r = crate::program::registry();
+    let items = if phone { &r.phone_nav } else { &r.console_nav };
+    items
+        .iter()
+        .filter(|i| i.show.allows(caller))
+        .map(|i| NavLink {
+            href: i.href,
+            label: i.label,
+            on: i.key == active,
+        })
+        .collect()
+}
+
 /// What the layout needs on every console page.
 pub struct Nav {
     pub username: String,
     pub roles: String,
     pub csrf: String,
     pub active: &'static str,
-    pub can_accounts: bool,
-    pub can_audit: bool,
+    /// The bar: every program's entries this caller may see.
+    pub links: Vec<NavLink>,
     pub is_member: bool,
 }
 
@@ -118,8 +142,7 @@ impl Nav {
             roles: caller.roles_label(),
             csrf: caller.csrf.clone(),
             active,
-            can_accounts: caller.can(Right::Accounts),
-            can_audit: caller.can(Right::Audit),
+            links: nav_links(false, caller, active),
             is_member: !caller.can(Right::Read),
         }
     }

@@ -360,7 +360,7 @@ async fn a_database_with_the_plain_chain_is_upgraded_and_continues_sealed() {
 
     // Opened by this version: verified once, then continued sealed.
     let (db, keys) = gongjiang::config::open(&url, Some(&key)).await.unwrap();
-    gongjiang::seed::demo::load(&db, &keys).await.unwrap();
+    crate::support::load_fixture(&db, &keys).await;
     let n = gongjiang::audit::store::verify(&db).await.unwrap().unwrap();
     assert!(n > 3, "{n}");
     let fourth: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE id = 4")

@@ -550,9 +550,7 @@ async fn every_page_carries_a_csp_and_has_no_inline_script() {
 #[tokio::test]
 async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
     let app = TestApp::spawn_configured(|s| s.behind_https(true)).await;
-    gongjiang::seed::demo::load(&app.state.db, &app.state.keys)
-        .await
-        .unwrap();
+    crate::support::load_fixture(&app.state.db, &app.state.keys).await;
     let cookie = session_set_cookie(&app, "jiangshan").await;
     assert!(cookie.contains("; Secure"), "{cookie}");
     let r = app.client.get(app.url("/login")).send().await.unwrap();

@@ -55,9 +55,7 @@ impl TestApp {
     /// The app with the demo data loaded.
     pub async fn spawn() -> TestApp {
         let app = TestApp::spawn_empty().await;
-        gongjiang::seed::demo::load(&app.state.db, &app.state.keys)
-            .await
-            .expect("demo data");
+        load_fixture(&app.state.db, &app.state.keys).await;
         app
     }
 
@@ -220,6 +218,18 @@ impl TestApp {
         }
         out
     }
+}
+
+/// The demo data the tests start from: every program's fixture steps.
+pub async fn load_fixture(db: &gongjiang::db::Db, keys: &gongjiang::pii::Keyring) {
+    let demo = gongjiang::program::Demo {
+        db: db.clone(),
+        keys: keys.clone(),
+        files: None,
+    };
+    gongjiang::programs::load_demo(&demo, false)
+        .await
+        .expect("demo data");
 }
 
 /// A new valid ID number, different for each `n`.

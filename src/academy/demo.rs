@@ -1,16 +1,12 @@
-//! The academy and the points catalogue of the demo (`gongjiang demo` and
-//! `seed demo`), so a first look shows 姜山金领学院 at work: a main academy
-//! with two enterprise branches, courses taught by members with sessions this
-//! week, the town's earning rules and catalogue, and some points for the demo
-//! worker. The test fixture (`demo::load`) leaves these out, so tests start
-//! from an academy with nothing in it. Added once: skipped when the town has
-//! its academy.
+//! The academy's part of the demo (`gongjiang demo`, `seed demo`), so a first
+//! look shows 姜山金领学院 at work: a main academy with two enterprise
+//! branches, courses taught by members with sessions this week, one replay.
+//! The tests' fixture leaves it out, so tests start from an empty academy.
+//! Added once: skipped when the town has its academy.
 
 use crate::academy::store as academy;
 use crate::auth::Scope;
 use crate::db::{now_ms, Db};
-use crate::points::rules::ItemFields;
-use crate::points::store as points;
 use anyhow::Context;
 use sqlx::Row;
 
@@ -35,7 +31,7 @@ pub async fn load(db: &Db, files: &crate::files::FileStore) -> anyhow::Result<St
     if had > 0 {
         return Ok("demo academy: already there".into());
     }
-    let err = super::demo::app_err;
+    let err = crate::seed::demo::app_err;
     for (code, name, kind) in [
         ("ZJ-NB-YZ-JS", "姜山金领学院", "main"),
         ("JS-YIZHOU", "姜山金领学院一舟分院", "branch"),
@@ -48,37 +44,6 @@ pub async fn load(db: &Db, files: &crate::files::FileStore) -> anyhow::Result<St
             .await
             .map_err(err)?;
     }
-    for (code, label, pts, days) in [
-        ("course_completed", "完成课程", 20, Some(365)),
-        ("feedback", "提交课程评价", 5, Some(365)),
-    ] {
-        let f = points::RuleFields {
-            code: code.into(),
-            label: label.into(),
-            points: pts,
-            active: true,
-            valid_days: days,
-        };
-        points::set_rule(db, &actor, town, &f).await.map_err(err)?;
-    }
-    for (name, price, stock, limit) in [
-        ("劳保手套（10双）", 20, 200, 2),
-        ("不锈钢保温杯", 50, 30, 1),
-        ("《数控加工工艺》图书", 80, 20, 1),
-        ("体检套餐（职工专享）", 300, 10, 1),
-    ] {
-        let f = ItemFields {
-            name: Some(name.into()),
-            price: Some(price),
-            stock: Some(stock),
-            per_member_limit: Some(limit),
-            ..Default::default()
-        };
-        points::create_item(db, &actor, town, &f)
-            .await
-            .map_err(err)?;
-    }
-
     // Courses, each taught by the most skilled member of its union.
     let today = now_ms() / DAY * DAY - 8 * HOUR; // Beijing midnight
     let courses = [
@@ -169,29 +134,8 @@ pub async fn load(db: &Db, files: &crate::files::FileStore) -> anyhow::Result<St
         n += 1;
     }
 
-    // The demo worker has points to spend (valid for a year).
-    let worker: Option<(i64, i64)> = sqlx::query(
-        "SELECT m.id, m.org_id FROM accounts a JOIN members m ON m.id = a.member_id WHERE a.username = 'worker'",
-    )
-    .fetch_optional(&db.pool)
-    .await?
-    .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-    .transpose()?;
-    if let Some((member_id, org_id)) = worker {
-        let e = points::NewEntry {
-            member_id,
-            org_id,
-            amount: 120,
-            reason: "参加 2026 年职工技能比武",
-            source: "manual",
-            source_id: None,
-            key: Some("demo:worker:welcome"),
-            expires_at: crate::points::rules::expiry(now_ms(), Some(365)),
-        };
-        points::add_entry(db, &actor, e).await.map_err(err)?;
-    }
     Ok(format!(
-        "demo academy: 1 main academy, 2 branches, {n} courses with sessions this week (one with a replay), 4 catalogue items"
+        "demo academy: 1 main academy, 2 branches, {n} courses with sessions this week (one with a replay)"
     ))
 }
 

@@ -1,0 +1,118 @@
+//! What a program is to the house. Each program folder exposes one `PROGRAM`
+//! value of this type; `programs.rs` lists them, and the router, the OpenAPI
+//! document, both navigation bars, the audit labels, the scheduler and the
+//! demo loader are built by walking that list. Adding a program is its folder,
+//! one line in the list, its migrations and its tests.
+
+use crate::auth::{Caller, Right};
+use crate::db::Db;
+use crate::state::AppState;
+use futures_util::future::BoxFuture;
+use std::time::Duration;
+
+pub struct Program {
+    /// Its folder's name, for messages and logs.
+    pub name: &'static str,
+    /// Its JSON API, documented from the handlers (utoipa): served and
+    /// described from this one value, so the two cannot drift.
+    pub api: fn() -> utoipa_axum::router::OpenApiRouter<AppState>,
+    /// Its console and phone pages.
+    pub pages: fn() -> axum::Router<AppState>,
+    /// Entries in the console's navigation bar.
+    pub console_nav: &'static [NavItem],
+    /// Tabs in the phone pages' bar.
+    pub phone_nav: &'static [NavItem],
+    /// What its audit actions mean, for people reading the log.
+    pub audit_labels: &'static [(&'static str, &'static str)],
+    /// Work the server does on its own, on a timer.
+    pub jobs: &'static [Job],
+    /// Its part of the demo data.
+    pub demo: &'static [DemoStep],
+}
+
+/// One link in a navigation bar.
+pub struct NavItem {
+    /// The page's key: the page that is open marks its link.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+    /// Place in the bar, across programs (lower first).
+    pub order: u16,
+    pub show: Show,
+}
+
+/// Who sees a navigation link.
+#[derive(Debug, Clone, Copy)]
+pub enum Show {
+    /// Staff of some union (the read right somewhere).
+    Staff,
+    /// A member account (a worker).
+    Member,
+    /// Whoever holds this right somewhere.
+    Holding(Right),
+}
+
+impl Show {
+    pub fn allows(self, c: &Caller) -> bool {
+        match self {
+            Show::Staff => c.can(Right::Read),
+            Show::Member => !c.can(Right::Read),
+            Show::Holding(r) => c.can(r),
+        }
+    }
+}
+
+/// A background job: run at start-up and then every `every`.
+pub struct Job {
+    pub name: &'static str,
+    pub every: Duration,
+    /// Returns a line for the log when it did something.
+    pub run: fn(Db) -> BoxFuture<'static, anyhow::Result<Option<String>>>,
+}
+
+/// What a demo step gets: the database, the keys, the file store.
+pub struct Demo {
+    pub db: Db,
+    pub keys: crate::pii::Keyring,
+    pub files: Option<crate::files::FileStore>,
+}
+
+/// One program's part of the demo data; it says what it added.
+pub struct DemoStep {
+    /// Loaded by the tests' fixture too; otherwise only for a first look
+    /// (`gongjiang demo`, `seed demo`), so tests start from empty programs.
+    pub fixture: bool,
+    pub run: for<'a> fn(&'a Demo) -> BoxFuture<'a, anyhow::Result<String>>,
+}
+
+/// What the house knows of its programs, for the parts below the assembly
+/// that show them (the navigation bars, the audit labels): registered once by
+/// `app::router`, which alone names the list of programs — naming it from
+/// below would be an import cycle.
+#[derive(Default)]
+pub struct Registry {
+    pub console_nav: Vec<&'static NavItem>,
+    pub phone_nav: Vec<&'static NavItem>,
+    pub audit_labels: Vec<(&'static str, &'static str)>,
+}
+
+static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+
+/// The list is a constant: registering again (another app in a test) changes nothing.
+pub fn register(r: Registry) {
+    let _ = REGISTRY.set(r);
+}
+
+pub fn registry() -> &'static Registry {
+    REGISTRY.get_or_init(Registry::default)
+}
+
+/// What an audit action means, for people reading the log.
+pub fn audit_label(action: &str) -> &'static str {
+    registry()
+        .audit_labels
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, label)| *label)
+        .unwrap_or("其他")
+}
