@@ -1,6 +1,6 @@
 //! SQL for the audit log.
 
-use super::{entry_mac, Break, ChainCheck, Checkpoint, Entry};
+use super::chain::{entry_mac, Break, ChainCheck, Checkpoint, Entry};
 use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
 use serde_json::Value;
@@ -215,7 +215,10 @@ fn seal_of(db: &Db) -> anyhow::Result<&crate::db::Seal> {
 }
 
 fn keyed_from_value(key: &[u8; 32], from: i64) -> String {
-    let tag = hex::encode(super::mac(key, format!("{KEYED_FROM}={from}").as_bytes()));
+    let tag = hex::encode(super::chain::mac(
+        key,
+        format!("{KEYED_FROM}={from}").as_bytes(),
+    ));
     format!("{from}:{tag}")
 }
 
