@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod enrolment;
 pub mod enterprise;
+pub mod fields;
 pub mod files;
 pub mod member;
 pub mod openapi;

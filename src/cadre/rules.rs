@@ -1,7 +1,7 @@
 //! Pure rules of cadre points: what a cadre, a rule item and an entry may
 //! hold, which year an entry counts in, and how a ranking shares its places.
 
-use crate::web::error::{AppResult, Errors};
+use crate::fields::{Errors, Invalid};
 
 /// The largest number of points one rule item may give or take.
 pub const MAX_POINTS: i64 = 1000;
@@ -121,7 +121,7 @@ pub fn ranks(sorted_points: &[i64]) -> Vec<i64> {
 }
 
 /// A new cadre's fields, checked together so every mistake shows at once.
-pub fn check_cadre(name: &str, title: &str) -> AppResult<(String, String)> {
+pub fn check_cadre(name: &str, title: &str) -> Result<(String, String), Invalid> {
     let mut e = Errors::default();
     let name = e.take("name", parse_name(name));
     let title = e.take("title", parse_title(title));
@@ -130,7 +130,7 @@ pub fn check_cadre(name: &str, title: &str) -> AppResult<(String, String)> {
 }
 
 /// A new rule item's fields; `points` is `None` when it was not given.
-pub fn check_item(label: &str, points: Option<i64>) -> AppResult<(String, i64)> {
+pub fn check_item(label: &str, points: Option<i64>) -> Result<(String, i64), Invalid> {
     let mut e = Errors::default();
     let label = e.take("label", parse_label(label));
     let points = e.take(

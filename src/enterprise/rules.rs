@@ -1,7 +1,7 @@
 //! Validating an enterprise.
 
 use crate::pii::CreditCode;
-use crate::web::error::{AppResult, Errors};
+use crate::fields::{Errors, Invalid};
 
 pub const SIZES: [&str; 4] = ["大型", "中型", "小型", "微型"];
 
@@ -39,7 +39,7 @@ fn parse_size(v: &str) -> Result<String, String> {
 }
 
 /// `require_all` for a new enterprise; a PATCH validates only what it gives.
-pub fn parse(raw: &RawEnterprise, require_all: bool) -> AppResult<EnterpriseFields> {
+pub fn parse(raw: &RawEnterprise, require_all: bool) -> Result<EnterpriseFields, Invalid> {
     let mut errs = Errors::default();
     let credit_code = match raw.credit_code.as_deref() {
         Some(v) => errs.take(

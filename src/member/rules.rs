@@ -1,7 +1,7 @@
 //! Validating a member record; skill levels, political status and membership status.
 
 use crate::pii::{parse_date, IdNumber, Phone};
-use crate::web::error::{AppResult, Errors};
+use crate::fields::{Errors, Invalid};
 
 /// The national five levels, lowest first; the label is how staff write it.
 pub const SKILL_LEVELS: [&str; 5] = ["初级工", "中级工", "高级工", "技师", "高级技师"];
@@ -242,7 +242,7 @@ impl MemberFields {
 
 /// Validates every given field and reports all errors at once; a new member
 /// needs a name and an ID number.
-pub fn parse(raw: &RawMember, is_new: bool) -> AppResult<MemberFields> {
+pub fn parse(raw: &RawMember, is_new: bool) -> Result<MemberFields, Invalid> {
     let mut e = Errors::default();
     let mut f = MemberFields {
         name: raw

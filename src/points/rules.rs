@@ -1,6 +1,6 @@
 //! Pure rules of the ledger and the catalogue.
 
-use crate::web::error::{AppResult, Errors};
+use crate::fields::{Errors, Invalid};
 
 pub const MAX_ENTRY: i64 = 100_000;
 
@@ -45,7 +45,7 @@ pub fn apply(balance: i64, amount: i64) -> Result<i64, String> {
 }
 
 /// A rule's code names it in the API (`course_completed`, `feedback`): 1–32 of a–z, 0–9, _ . -
-pub fn parse_rule(code: &str, label: &str, points: i64) -> AppResult<(String, String, i64)> {
+pub fn parse_rule(code: &str, label: &str, points: i64) -> Result<(String, String, i64), Invalid> {
     let mut e = Errors::default();
     let code = code.trim().to_lowercase();
     if code.is_empty()
@@ -132,7 +132,7 @@ pub fn parse_valid_until(v: &str, now: i64) -> Result<Option<i64>, String> {
 }
 
 /// Checks a catalogue item; a new one needs a name, a price and its stock.
-pub fn check_item(f: &ItemFields, is_new: bool) -> AppResult<()> {
+pub fn check_item(f: &ItemFields, is_new: bool) -> Result<(), Invalid> {
     let mut e = Errors::default();
     match &f.name {
         Some(n) => {
