@@ -109,7 +109,7 @@ async fn create_course(
     let org_id = b
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定开课的工会 org_id"))?;
-    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
     let mut e = Errors::default();
     let title = e.take(
         "title",
@@ -675,7 +675,7 @@ pub(super) async fn create_academy_for(
     name: &str,
     kind: &str,
 ) -> AppResult<i64> {
-    crate::enterprise::api::check_target_org(s, c, org_id).await?;
+    crate::auth::checks::writable_org(s, c, org_id, crate::auth::Right::Roster).await?;
     let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
     let mut e = Errors::default();
     let name = e.take("name", crate::org::rules::parse_name(name));

@@ -96,7 +96,7 @@ async fn create_course(
             .as_deref()
             .and_then(|v| v.trim().parse().ok())
             .ok_or_else(|| AppError::invalid("org_id", "请选择开课的工会"))?;
-        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let mut e = Errors::default();
         let title = e.take("title", crate::org::rules::parse_name(&f.title));
         e.take(

@@ -10,7 +10,7 @@ pub mod scope;
 pub mod session;
 pub mod store;
 
-pub use scope::{Right, Role, Scope};
+pub use scope::{Access, Right, Role, Scope};
 
 use crate::state::AppState;
 use crate::web::error::AppError;
@@ -53,6 +53,15 @@ impl Caller {
             None
         };
         Scope::new(paths, own)
+    }
+
+    /// What this caller sees, and where it holds `right`: the pair a store
+    /// function that changes a scoped record decides 404 or 403 from.
+    pub fn access(&self, right: Right) -> Access {
+        Access {
+            see: self.scope(Right::Read),
+            change: self.scope(right),
+        }
     }
 
     /// Holds `right` somewhere (for showing buttons and choosing 403 over 404).

@@ -89,12 +89,17 @@ pub fn path_upper(prefix: &str) -> String {
     s
 }
 
-/// What a caller may touch for one right: whole subtrees (by path prefix)
-/// and, for a member account, their own member record.
+/// What a caller may touch for one right: whole subtrees (by path prefix);
+/// for a member account, their own member record; and what the unions above a
+/// member offer to the unions below (a catalogue item, a course, an earning
+/// rule of the member's union or any union above it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scope {
     pub paths: Vec<String>,
     pub own_member: Option<i64>,
+    /// A union's path: records of that union and of every union above it are
+    /// in scope (what is offered down the tree to its members).
+    pub offered_to: Option<String>,
 }
 
 impl Scope {
@@ -111,39 +116,58 @@ impl Scope {
         Scope {
             paths: kept,
             own_member,
+            offered_to: None,
         }
     }
 
     /// One member's own records only (a member account acting for itself).
     pub fn member(member_id: i64) -> Scope {
         Scope {
-            paths: vec![],
             own_member: Some(member_id),
+            ..Scope::default()
         }
+    }
+
+    /// What is offered to the members of the union at `path`: its own records
+    /// and those of every union above it.
+    pub fn offered_to(path: &str) -> Scope {
+        Scope {
+            offered_to: Some(path.to_string()),
+            ..Scope::default()
+        }
+    }
+
+    /// The same scope, also reaching what is offered to the union at `path`.
+    pub fn with_offered_to(mut self, path: Option<&str>) -> Scope {
+        self.offered_to = path.map(str::to_string);
+        self
     }
 
     /// Every organisation: for the CLI, which acts with the machine owner's rights.
     pub fn everything() -> Scope {
         Scope {
             paths: vec!["/".into()],
-            own_member: None,
+            ..Scope::default()
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty() && self.own_member.is_none()
+        self.paths.is_empty() && self.own_member.is_none() && self.offered_to.is_none()
     }
 
+    /// Whether a record of the union at `path` is in scope (subtrees, or offered down).
     pub fn covers_path(&self, path: &str) -> bool {
         self.paths.iter().any(|p| path.starts_with(p.as_str()))
+            || self
+                .offered_to
+                .as_deref()
+                .is_some_and(|below| below.starts_with(path))
     }
 
-    /// A predicate on an organisation path column: `(o.path >= $1 AND o.path < $2) OR …`.
+    /// A predicate on an organisation path column: `(o.path >= $1 AND o.path < $2) OR …`,
+    /// and `o.path IN (the ancestors)` for what is offered down.
     pub fn org_predicate(&self, sql: &mut Sql, path_col: &str) -> String {
-        if self.paths.is_empty() {
-            return "1 = 0".into();
-        }
-        let parts: Vec<String> = self
+        let mut parts: Vec<String> = self
             .paths
             .iter()
             .map(|p| {
@@ -152,13 +176,25 @@ impl Scope {
                 format!("({path_col} >= {lo} AND {path_col} < {hi})")
             })
             .collect();
+        if let Some(below) = &self.offered_to {
+            let above: Vec<String> = crate::org::rules::ancestor_paths(below)
+                .into_iter()
+                .map(|p| sql.text(p))
+                .collect();
+            if !above.is_empty() {
+                parts.push(format!("{path_col} IN ({})", above.join(", ")));
+            }
+        }
+        if parts.is_empty() {
+            return "1 = 0".into();
+        }
         format!("({})", parts.join(" OR "))
     }
 
     /// A predicate for member rows: their organisation's subtree, or the member themself.
     pub fn member_predicate(&self, sql: &mut Sql, path_col: &str, member_id_col: &str) -> String {
         let mut parts = vec![];
-        if !self.paths.is_empty() {
+        if !self.paths.is_empty() || self.offered_to.is_some() {
             parts.push(self.org_predicate(sql, path_col));
         }
         if let Some(id) = self.own_member {
@@ -187,6 +223,36 @@ impl Scope {
     }
 }
 
+/// What a caller may see and what it may change, for one right. A store
+/// function that changes a scoped record takes this and decides itself: out
+/// of sight is "not found" (404), in sight but out of reach is "forbidden" (403).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    pub see: Scope,
+    pub change: Scope,
+}
+
+impl Access {
+    /// The 404-versus-403 decision for a record of the union at `path`.
+    pub fn check(&self, path: &str, what: &str) -> crate::web::error::AppResult<()> {
+        if !self.see.covers_path(path) {
+            return Err(crate::web::error::AppError::not_found(what));
+        }
+        if !self.change.covers_path(path) {
+            return Err(crate::web::error::AppError::forbidden());
+        }
+        Ok(())
+    }
+
+    /// Everything (the command line).
+    pub fn everything() -> Access {
+        Access {
+            see: Scope::everything(),
+            change: Scope::everything(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +275,34 @@ mod tests {
         assert_eq!(s.narrowed_to("/1/2/5/").paths, vec!["/1/2/5/".to_string()]);
         assert!(s.narrowed_to("/1/4/").paths.is_empty());
         assert_eq!(s.narrowed_to("/1/").paths.len(), 2);
+    }
+
+    #[test]
+    fn what_is_offered_down_the_tree() {
+        let s = Scope::offered_to("/1/2/3/");
+        assert!(s.covers_path("/1/") && s.covers_path("/1/2/") && s.covers_path("/1/2/3/"));
+        assert!(!s.covers_path("/1/2/3/4/"), "not what is below");
+        assert!(!s.covers_path("/1/5/"), "not a sibling's");
+        let mut sql = Sql::new("");
+        let p = s.org_predicate(&mut sql, "o.path");
+        assert!(p.contains("o.path IN ($1, $2, $3)"), "{p}");
+    }
+
+    #[test]
+    fn access_decides_404_or_403() {
+        let a = Access {
+            see: Scope::new(vec!["/1/".into()], None),
+            change: Scope::new(vec!["/1/2/".into()], None),
+        };
+        assert!(a.check("/1/2/3/", "x").is_ok());
+        assert!(matches!(
+            a.check("/1/5/", "x"),
+            Err(crate::web::error::AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            a.check("/9/", "x"),
+            Err(crate::web::error::AppError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -262,7 +262,7 @@ async fn list_cadres(
 ) -> AppResult<Json<Value>> {
     staff_only(&c)?;
     let year = year_param(q.year.as_deref())?;
-    let scope = crate::enterprise::api::list_scope(&s, &c, q.org_id).await?;
+    let scope = crate::auth::checks::list_scope(&s, &c, q.org_id).await?;
     let paging = Paging::new(q.page, q.per_page);
     let (items, total) = store::cadres(&s.db, &scope, year, paging).await?;
     Ok(Json(json!({

@@ -1,128 +1,65 @@
-//! `/api/v1/enterprises`.
+//! `/api/v1/enterprises`: read the request, call an operation, answer.
 
-use super::rules::{self, RawEnterprise};
-use super::store;
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Caller, Right};
-use crate::db::Paging;
+use super::ops::{self, EnterprisePatch, ListQuery, NewEnterprise};
+use super::store::Enterprise;
+use crate::auth::ApiCaller;
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::api::{Page, ReadErrors, WriteErrors};
+use crate::web::error::AppResult;
 use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/enterprises", get(list).post(create))
-        .route("/api/v1/enterprises/{id}", get(show).patch(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-    org_id: Option<i64>,
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
-
-/// The read scope, narrowed to one organisation's subtree when asked.
-pub async fn list_scope(
-    s: &AppState,
-    c: &Caller,
-    org_id: Option<i64>,
-) -> AppResult<crate::auth::Scope> {
-    let scope = c.scope(Right::Read);
-    match org_id {
-        Some(id) => Ok(scope.narrowed_to(&crate::org::store::get(&s.db, &scope, id).await?.path)),
-        None => Ok(scope),
-    }
-}
-
+/// Enterprises in the caller's subtree (or one union's).
+#[utoipa::path(get, path = "/api/v1/enterprises", operation_id = "list_enterprises", tag = "enterprises", params(ListQuery),
+    responses((status = 200, description = "one page of the list", body = Page<Enterprise>), ReadErrors))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
-    let paging = Paging::new(q.page, q.per_page);
-    let scope = list_scope(&s, &c, q.org_id).await?;
-    let (items, total) = store::list(&s.db, &scope, q.q.as_deref(), paging).await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "page": paging.page, "per_page": paging.per_page }),
-    ))
+) -> AppResult<Json<Page<Enterprise>>> {
+    Ok(Json(ops::list(&s, &c, &q).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}", operation_id = "get_enterprise", tag = "enterprises",
+    params(("id" = i64, Path, description = "enterprise id")),
+    responses((status = 200, description = "the enterprise", body = Enterprise), ReadErrors))]
 async fn show(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Enterprise>> {
-    Ok(Json(store::get(&s.db, &c.scope(Right::Read), id).await?))
+) -> AppResult<Json<Enterprise>> {
+    Ok(Json(ops::get(&s, &c, id).await?))
 }
 
-#[derive(Deserialize)]
-pub struct Body {
-    credit_code: Option<String>,
-    name: Option<String>,
-    industry: Option<String>,
-    size: Option<String>,
-    org_id: Option<i64>,
-}
-
-impl Body {
-    fn raw(&self) -> RawEnterprise {
-        RawEnterprise {
-            credit_code: self.credit_code.clone(),
-            name: self.name.clone(),
-            industry: self.industry.clone(),
-            size: self.size.clone(),
-        }
-    }
-}
-
-/// The covering organisation must be visible (else 404) and writable (else 403).
-pub async fn check_target_org(s: &AppState, c: &Caller, org_id: i64) -> AppResult<()> {
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    if !c.scope(Right::Roster).covers_path(&org.path) {
-        return Err(AppError::forbidden());
-    }
-    Ok(())
-}
-
+/// Registers an enterprise under a union (roster right there).
+#[utoipa::path(post, path = "/api/v1/enterprises", operation_id = "create_enterprise", tag = "enterprises", request_body = NewEnterprise,
+    responses((status = 201, description = "registered", body = Enterprise), WriteErrors))]
 async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<Body>,
-) -> AppResult<(StatusCode, Json<store::Enterprise>)> {
-    let Some(org_id) = b.org_id else {
-        return Err(AppError::invalid("org_id", "请指定所属工会组织 org_id"));
-    };
-    check_target_org(&s, &c, org_id).await?;
-    let fields = rules::parse(&b.raw(), true)?;
-    let id = store::create(&s.db, &Actor::of(&c), &fields, org_id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::get(&s.db, &c.scope(Right::Read), id).await?),
-    ))
+    ApiJson(b): ApiJson<NewEnterprise>,
+) -> AppResult<(StatusCode, Json<Enterprise>)> {
+    Ok((StatusCode::CREATED, Json(ops::create(&s, &c, &b).await?)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/enterprises/{id}", operation_id = "update_enterprise", tag = "enterprises", request_body = EnterprisePatch,
+    params(("id" = i64, Path, description = "enterprise id")),
+    responses((status = 200, description = "the enterprise", body = Enterprise), WriteErrors))]
 async fn update(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<Body>,
-) -> AppResult<Json<store::Enterprise>> {
-    let e = store::get(&s.db, &c.scope(Right::Read), id).await?;
-    if !c.scope(Right::Roster).covers_path(&e.org_path) {
-        return Err(AppError::forbidden());
-    }
-    if let Some(org_id) = b.org_id {
-        check_target_org(&s, &c, org_id).await?;
-    }
-    let fields = rules::parse(&b.raw(), false)?;
-    store::update(&s.db, &Actor::of(&c), id, &fields, b.org_id).await?;
-    Ok(Json(store::get(&s.db, &c.scope(Right::Read), id).await?))
+    ApiJson(b): ApiJson<EnterprisePatch>,
+) -> AppResult<Json<Enterprise>> {
+    Ok(Json(ops::update(&s, &c, id, &b).await?))
 }

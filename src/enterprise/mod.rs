@@ -1,7 +1,8 @@
 //! Enterprises: credit code, name, industry, and the union organisation that covers them.
 
 pub mod api;
-pub mod pages;
+pub mod console;
+pub mod ops;
 pub mod rules;
 pub mod store;
 
@@ -9,8 +10,8 @@ use crate::program::{NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "enterprise",
-    api: || api::router().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[NavItem {
         key: "enterprises",
         label: "企业",

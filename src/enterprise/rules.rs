@@ -1,7 +1,7 @@
 //! Validating an enterprise.
 
-use crate::pii::CreditCode;
 use crate::fields::{Errors, Invalid};
+use crate::pii::CreditCode;
 
 pub const SIZES: [&str; 4] = ["大型", "中型", "小型", "微型"];
 

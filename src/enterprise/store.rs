@@ -2,7 +2,7 @@
 
 use super::rules::EnterpriseFields;
 use crate::audit::{self, Actor, Event};
-use crate::auth::Scope;
+use crate::auth::{Access, Scope};
 use crate::db::sql::Sql;
 use crate::db::Paging;
 use crate::db::{like_escape, now_ms, Db};
@@ -12,9 +12,10 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Enterprise {
     pub id: i64,
+    /// 统一社会信用代码 (GB 32100), 18 characters.
     pub credit_code: String,
     pub name: String,
     pub industry: String,
@@ -22,6 +23,7 @@ pub struct Enterprise {
     pub org_id: i64,
     pub org_name: String,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -92,8 +94,22 @@ async fn check_code_free(db: &Db, code: &str, except: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Inserts an enterprise; the caller has checked that `org_id` is in its scope.
-pub async fn create(db: &Db, actor: &Actor, f: &EnterpriseFields, org_id: i64) -> AppResult<i64> {
+/// The union an enterprise is registered under, in reach of `access` (404
+/// out of sight, 403 without the right there).
+async fn covering_org(db: &Db, access: &Access, org_id: i64) -> AppResult<()> {
+    let org = crate::org::store::get(db, &access.see, org_id).await?;
+    access.check(&org.path, "组织")
+}
+
+/// Registers an enterprise under `org_id`, which must be in reach of `access`.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    access: &Access,
+    f: &EnterpriseFields,
+    org_id: i64,
+) -> AppResult<i64> {
+    covering_org(db, access, org_id).await?;
     let code = f.credit_code.clone().unwrap_or_default();
     check_code_free(db, &code, -1).await?;
     let now = now_ms();
@@ -119,14 +135,27 @@ pub async fn create(db: &Db, actor: &Actor, f: &EnterpriseFields, org_id: i64) -
     Ok(id)
 }
 
-/// Applies the given fields; `org_id`, when given, has been scope-checked by the caller.
+/// An enterprise the caller may change: 404 out of sight, 403 in sight without the right.
+pub async fn writable(db: &Db, access: &Access, id: i64) -> AppResult<Enterprise> {
+    let e = get(db, &access.see, id).await?;
+    access.check(&e.org_path, "企业")?;
+    Ok(e)
+}
+
+/// Applies the given fields to an enterprise in reach of `access`; `org_id`,
+/// when given, moves it to another union in reach.
 pub async fn update(
     db: &Db,
     actor: &Actor,
+    access: &Access,
     id: i64,
     f: &EnterpriseFields,
     org_id: Option<i64>,
 ) -> AppResult<()> {
+    let e = writable(db, access, id).await?;
+    if let Some(o) = org_id {
+        covering_org(db, access, o).await?;
+    }
     if let Some(code) = &f.credit_code {
         check_code_free(db, code, id).await?;
     }
@@ -145,17 +174,12 @@ pub async fn update(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let owner: i64 = sqlx::query("SELECT org_id FROM enterprises WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
     let detail = json!({ "credit_code": f.credit_code, "name": f.name, "industry": f.industry, "size": f.size, "org_id": org_id });
     audit::append(
         &mut tx,
         actor,
         Event::new("enterprise.update", "enterprise", id)
-            .org(owner)
+            .org(org_id.unwrap_or(e.org_id))
             .detail(detail),
     )
     .await?;
@@ -163,13 +187,14 @@ pub async fn update(
     Ok(())
 }
 
-/// Enterprises covered by exactly one organisation (for choosing an employer).
-pub async fn of_org(db: &Db, org_id: i64) -> AppResult<Vec<Enterprise>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLS} FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE e.org_id = $1 ORDER BY e.name"
-    ))
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?;
+/// Enterprises covered by exactly one organisation in the scope (for choosing an employer).
+pub async fn of_org(db: &Db, scope: &Scope, org_id: i64) -> AppResult<Vec<Enterprise>> {
+    let mut sql = Sql::new("");
+    let p = sql.int(org_id);
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {COLS} FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE e.org_id = {p} AND {pred} ORDER BY e.name"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }

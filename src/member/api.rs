@@ -41,7 +41,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Value>> {
     let paging = Paging::new(q.page, q.per_page);
-    let mut scope = crate::enterprise::api::list_scope(&s, &c, q.org_id).await?;
+    let mut scope = crate::auth::checks::list_scope(&s, &c, q.org_id).await?;
     if q.org_id.is_none() {
         scope.own_member = c.scope(Right::Read).own_member;
     }
@@ -146,7 +146,7 @@ async fn create(
     let Some(org_id) = b.org_id else {
         return Err(AppError::invalid("org_id", "请指定所属工会组织 org_id"));
     };
-    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
     let enterprise_id = b.enterprise_id.flatten();
     check_enterprise(&s, &c, enterprise_id).await?;
     let fields = rules::parse(&b.raw(), true)?;
@@ -227,7 +227,7 @@ pub async fn do_transfer(
     let Some(to) = to_org_id else {
         return Err(AppError::invalid("to_org_id", "请选择转入的工会组织"));
     };
-    crate::enterprise::api::check_target_org(s, c, to).await?;
+    crate::auth::checks::writable_org(s, c, to, crate::auth::Right::Roster).await?;
     check_enterprise(s, c, enterprise_id).await?;
     if to == m.org_id {
         return Err(AppError::invalid("to_org_id", "转入组织与当前所属组织相同"));

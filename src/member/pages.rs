@@ -74,7 +74,7 @@ async fn list_page(
     let paging = Paging::new(q.page, Some(50));
     let org_id = non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
     let enterprise_id = non_empty(&q.enterprise_id).and_then(|v| v.parse::<i64>().ok());
-    let scope = crate::enterprise::api::list_scope(&s, &c, org_id)
+    let scope = crate::auth::checks::list_scope(&s, &c, org_id)
         .await
         .or_page(&c)?;
     let filter = store::Filter {
@@ -277,7 +277,7 @@ async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
         vec![]
     };
     let enterprises = match (can_edit, view.v.org()) {
-        (true, Some(org)) => crate::enterprise::store::of_org(&s.db, org)
+        (true, Some(org)) => crate::enterprise::store::of_org(&s.db, &c.scope(Right::Read), org)
             .await
             .or_page(c)?,
         _ => vec![],
@@ -374,7 +374,7 @@ async fn create(
         let org_id = f
             .org()
             .ok_or_else(|| AppError::invalid("org_id", "请选择所属工会组织"))?;
-        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let enterprise_id = f.enterprise()?;
         super::api::check_enterprise(&s, &c, enterprise_id).await?;
         let fields = rules::parse(&f.raw(true), true)?;

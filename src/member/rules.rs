@@ -1,7 +1,7 @@
 //! Validating a member record; skill levels, political status and membership status.
 
-use crate::pii::{parse_date, IdNumber, Phone};
 use crate::fields::{Errors, Invalid};
+use crate::pii::{parse_date, IdNumber, Phone};
 
 /// The national five levels, lowest first; the label is how staff write it.
 pub const SKILL_LEVELS: [&str; 5] = ["初级工", "中级工", "高级工", "技师", "高级技师"];

@@ -211,7 +211,7 @@ async fn create_item(
     let org_id = b
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定物品所属工会 org_id"))?;
-    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
     let f = b.fields(crate::db::now_ms())?;
     rules::check_item(&f, true)?;
     let id = store::create_item(&s.db, &Actor::of(&c), org_id, &f).await?;
@@ -286,7 +286,7 @@ async fn list_items(
     Query(q): Query<ItemsQuery>,
 ) -> AppResult<Json<Value>> {
     let items = if c.can(Right::Read) {
-        let scope = crate::enterprise::api::list_scope(&s, &c, q.org_id).await?;
+        let scope = crate::auth::checks::list_scope(&s, &c, q.org_id).await?;
         store::items(&s.db, &scope, None).await?
     } else {
         let m = member_of(&s, &c, None).await?;
@@ -405,7 +405,7 @@ async fn set_rule(
     let org_id = b
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定规则所属工会 org_id"))?;
-    crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
     let (code, label, points) = rules::parse_rule(
         b.code.as_deref().unwrap_or(""),
         b.label.as_deref().unwrap_or(""),

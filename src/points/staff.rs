@@ -150,7 +150,7 @@ async fn create_item(
             .as_deref()
             .and_then(|v| v.trim().parse().ok())
             .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
-        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let mut e = Errors::default();
         let fields = rules::ItemFields {
             name: Some(f.name.clone()),
@@ -249,7 +249,7 @@ async fn set_rule(
             .as_deref()
             .and_then(|v| v.trim().parse().ok())
             .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
-        crate::enterprise::api::check_target_org(&s, &c, org_id).await?;
+        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let points: i64 = f
             .points
             .trim()

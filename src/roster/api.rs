@@ -82,7 +82,7 @@ pub async fn start(
     file: Upload,
 ) -> AppResult<i64> {
     let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请选择导入到哪个组织"))?;
-    crate::enterprise::api::check_target_org(s, c, org_id).await?;
+    crate::auth::checks::writable_org(s, c, org_id, crate::auth::Right::Roster).await?;
     let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
     let mode = Mode::parse(mode).map_err(|m| AppError::invalid("mode", m))?;
     if file.size == 0 {

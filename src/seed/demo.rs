@@ -211,9 +211,15 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
                         industry: Some(industry.to_string()),
                         size: Some(size.to_string()),
                     };
-                    crate::enterprise::store::create(db, &actor, &f, org.id)
-                        .await
-                        .map_err(app_err)?
+                    crate::enterprise::store::create(
+                        db,
+                        &actor,
+                        &crate::auth::Access::everything(),
+                        &f,
+                        org.id,
+                    )
+                    .await
+                    .map_err(app_err)?
                 }
             });
         }

@@ -1,6 +1,8 @@
 //! Shared web parts: the JSON and form extractors, the page layout.
 
+pub mod api;
 pub mod error;
+pub mod form;
 pub mod org_picker;
 pub mod pages;
 pub mod phone;

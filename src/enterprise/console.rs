@@ -1,19 +1,18 @@
 //! Console pages for enterprises.
 
-use super::rules::{self, RawEnterprise};
+use super::ops::{EnterprisePatch, NewEnterprise};
+use super::rules;
 use super::store;
-use crate::audit::Actor;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::Paging;
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppError;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -51,8 +50,14 @@ async fn list_page(
     PageCaller(c): PageCaller,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
+    let query = super::ops::ListQuery {
+        q: q.q.clone(),
+        org_id: q.org_id,
+        page: q.page,
+        per_page: Some(50),
+    };
+    let list = super::ops::list(&s, &c, &query).await.or_page(&c)?;
     let paging = Paging::new(q.page, Some(50));
-    let scope = super::api::list_scope(&s, &c, q.org_id).await.or_page(&c)?;
     let org_name = match q.org_id {
         Some(id) => {
             crate::org::store::get(&s.db, &c.scope(Right::Read), id)
@@ -62,9 +67,7 @@ async fn list_page(
         }
         None => String::new(),
     };
-    let (items, total) = store::list(&s.db, &scope, q.q.as_deref(), paging)
-        .await
-        .or_page(&c)?;
+    let (items, total) = (list.items, list.total);
     let page = ListPage {
         nav: Some(Nav::new(&c, "enterprises")),
         items,
@@ -184,14 +187,6 @@ impl Form {
     fn org(&self) -> Option<i64> {
         self.org_id.as_deref().and_then(|v| v.trim().parse().ok())
     }
-    fn raw(&self) -> RawEnterprise {
-        RawEnterprise {
-            credit_code: Some(self.credit_code.clone()),
-            name: Some(self.name.clone()),
-            industry: Some(self.industry.clone()),
-            size: Some(self.size.clone()),
-        }
-    }
     fn values(&self) -> Values {
         Values {
             credit_code: self.credit_code.clone(),
@@ -207,18 +202,19 @@ async fn create(
     State(s): State<AppState>,
     PageForm { caller: c, form: f }: PageForm<Form>,
 ) -> PageResult {
-    let result: AppResult<i64> = async {
-        let org_id = f
-            .org()
-            .ok_or_else(|| AppError::invalid("org_id", "请选择所属工会组织"))?;
-        super::api::check_target_org(&s, &c, org_id).await?;
-        let fields = rules::parse(&f.raw(), true)?;
-        store::create(&s.db, &Actor::of(&c), &fields, org_id).await
-    }
-    .await;
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound(_))) => {
+    let input = NewEnterprise {
+        credit_code: Some(f.credit_code.clone()),
+        name: Some(f.name.clone()),
+        industry: Some(f.industry.clone()),
+        size: Some(f.size.clone()),
+        org_id: f.org(),
+    };
+    let result = super::ops::create(&s, &c, &input).await;
+    form::finish(
+        &c,
+        result,
+        |e| form::see(format!("/enterprises/{}", e.id)),
+        |e| {
             form_view(
                 &s,
                 &c,
@@ -227,10 +223,9 @@ async fn create(
                 FormErrors::from_error(&e),
                 e.status(),
             )
-            .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+        },
+    )
+    .await
 }
 
 async fn update(
@@ -238,24 +233,21 @@ async fn update(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<Form>,
 ) -> PageResult {
-    let existing = store::get(&s.db, &c.scope(Right::Read), id)
-        .await
-        .or_page(&c)?;
-    let result: AppResult<()> = async {
-        if !c.scope(Right::Roster).covers_path(&existing.org_path) {
-            return Err(AppError::forbidden());
-        }
-        let org_id = f.org();
-        if let Some(o) = org_id {
-            super::api::check_target_org(&s, &c, o).await?;
-        }
-        let fields = rules::parse(&f.raw(), true)?;
-        store::update(&s.db, &Actor::of(&c), id, &fields, org_id).await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound(_))) => {
+    let existing = super::ops::get(&s, &c, id).await.or_page(&c)?;
+    // The form sends every field: each is checked as for a new enterprise.
+    let input = EnterprisePatch {
+        credit_code: Some(f.credit_code.clone()),
+        name: Some(f.name.clone()),
+        industry: Some(f.industry.clone()),
+        size: Some(f.size.clone()),
+        org_id: f.org(),
+    };
+    let result = super::ops::update(&s, &c, id, &input).await;
+    form::finish(
+        &c,
+        result,
+        |e| form::see(format!("/enterprises/{}", e.id)),
+        |e| {
             form_view(
                 &s,
                 &c,
@@ -264,8 +256,7 @@ async fn update(
                 FormErrors::from_error(&e),
                 e.status(),
             )
-            .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+        },
+    )
+    .await
 }
