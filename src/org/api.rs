@@ -1,144 +1,66 @@
-//! `/api/v1/orgs`.
+//! `/api/v1/orgs`: read the request, call an operation, answer.
 
-use super::{rules, store};
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Right};
-use crate::db::Paging;
+use super::ops::{self, ListQuery, NewOrgInput, OrgPatchInput};
+use super::store::Org;
+use crate::auth::ApiCaller;
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::api::{Page, ReadErrors, WriteErrors};
+use crate::web::error::AppResult;
 use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/orgs", get(list).post(create))
-        .route("/api/v1/orgs/{id}", get(show).patch(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-    parent_id: Option<i64>,
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
-
+/// Organisations in the caller's subtree.
+#[utoipa::path(get, path = "/api/v1/orgs", operation_id = "list_orgs", tag = "orgs", params(ListQuery),
+    responses((status = 200, description = "one page of the list", body = Page<Org>), ReadErrors))]
 async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
-    let paging = Paging::new(q.page, q.per_page);
-    let (items, total) = store::list(
-        &s.db,
-        &c.scope(Right::Read),
-        q.q.as_deref(),
-        q.parent_id,
-        paging,
-    )
-    .await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "page": paging.page, "per_page": paging.per_page }),
-    ))
+) -> AppResult<Json<Page<Org>>> {
+    Ok(Json(ops::list(&s, &c, &q).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{id}", operation_id = "get_org", tag = "orgs",
+    params(("id" = i64, Path, description = "organisation id")),
+    responses((status = 200, description = "the organisation", body = Org), ReadErrors))]
 async fn show(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Org>> {
-    Ok(Json(store::get(&s.db, &c.scope(Right::Read), id).await?))
+) -> AppResult<Json<Org>> {
+    Ok(Json(ops::get(&s, &c, id).await?))
 }
 
-#[derive(Deserialize)]
-pub struct CreateBody {
-    code: Option<String>,
-    name: Option<String>,
-    kind: Option<String>,
-    parent_id: Option<i64>,
-}
-
+/// Creates an organisation under `parent_id` (an admin there).
+#[utoipa::path(post, path = "/api/v1/orgs", operation_id = "create_org", tag = "orgs", request_body = NewOrgInput,
+    responses((status = 201, description = "created", body = Org), WriteErrors))]
 async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<CreateBody>,
-) -> AppResult<(StatusCode, Json<store::Org>)> {
-    let Some(parent_id) = b.parent_id else {
-        return Err(AppError::invalid("parent_id", "请指定上级组织 parent_id"));
-    };
-    let parent = store::get(&s.db, &c.scope(Right::Read), parent_id).await?;
-    if !c.scope(Right::Orgs).covers_path(&parent.path) {
-        return Err(AppError::forbidden());
-    }
-    let mut errs = Errors::default();
-    let code = errs.take("code", rules::parse_code(b.code.as_deref().unwrap_or("")));
-    let name = errs.take("name", rules::parse_name(b.name.as_deref().unwrap_or("")));
-    let kind = errs.take("kind", rules::parse_kind(b.kind.as_deref().unwrap_or("")));
-    errs.finish()?;
-    let new = store::NewOrg {
-        code: code.unwrap_or_default(),
-        name: name.unwrap_or_default(),
-        kind: kind.unwrap_or_default(),
-    };
-    let org = store::create(
-        &s.db,
-        &Actor::of(&c),
-        Some(&c.scope(Right::Orgs)),
-        new,
-        Some(parent_id),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(org)))
+    ApiJson(b): ApiJson<NewOrgInput>,
+) -> AppResult<(StatusCode, Json<Org>)> {
+    Ok((StatusCode::CREATED, Json(ops::create(&s, &c, &b).await?)))
 }
 
-#[derive(Deserialize)]
-pub struct PatchBody {
-    code: Option<String>,
-    name: Option<String>,
-    kind: Option<String>,
-    parent_id: Option<i64>,
-}
-
+/// Renames, recodes or moves an organisation (a new parent moves its subtree).
+#[utoipa::path(patch, path = "/api/v1/orgs/{id}", operation_id = "update_org", tag = "orgs", request_body = OrgPatchInput,
+    params(("id" = i64, Path, description = "organisation id")),
+    responses((status = 200, description = "the organisation as it is now", body = Org), WriteErrors))]
 async fn update(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<PatchBody>,
-) -> AppResult<Json<store::Org>> {
-    let org = store::get(&s.db, &c.scope(Right::Read), id).await?;
-    if !c.scope(Right::Orgs).covers_path(&org.path) {
-        return Err(AppError::forbidden());
-    }
-    let patch = parse_patch(
-        b.code.as_deref(),
-        b.name.as_deref(),
-        b.kind.as_deref(),
-        b.parent_id,
-    )?;
-    Ok(Json(
-        store::update(&s.db, &Actor::of(&c), &c.scope(Right::Orgs), id, patch).await?,
-    ))
-}
-
-/// Validates the fields a PATCH (or the edit form) gives.
-pub fn parse_patch(
-    code: Option<&str>,
-    name: Option<&str>,
-    kind: Option<&str>,
-    parent_id: Option<i64>,
-) -> AppResult<store::OrgPatch> {
-    let mut errs = Errors::default();
-    let patch = store::OrgPatch {
-        code: code.and_then(|v| errs.take("code", rules::parse_code(v))),
-        name: name.and_then(|v| errs.take("name", rules::parse_name(v))),
-        kind: kind.and_then(|v| errs.take("kind", rules::parse_kind(v))),
-        parent_id,
-    };
-    errs.finish()?;
-    Ok(patch)
+    ApiJson(b): ApiJson<OrgPatchInput>,
+) -> AppResult<Json<Org>> {
+    Ok(Json(ops::update(&s, &c, id, &b).await?))
 }

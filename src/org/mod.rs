@@ -1,7 +1,8 @@
 //! The union tree: organisations with a code, a kind and a parent.
 
 pub mod api;
-pub mod pages;
+pub mod console;
+pub mod ops;
 pub mod rules;
 pub mod store;
 
@@ -11,8 +12,8 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 /// members and demo accounts (every other program's demo stands on it).
 pub const PROGRAM: Program = Program {
     name: "org",
-    api: || api::router().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[NavItem {
         key: "orgs",
         label: "组织架构",

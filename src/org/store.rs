@@ -3,7 +3,7 @@
 use super::rules;
 use crate::audit::{self, Actor, Event};
 use crate::auth::scope::path_upper;
-use crate::auth::Scope;
+use crate::auth::{Access, Scope};
 use crate::db::sql::Sql;
 use crate::db::Paging;
 use crate::db::{like_escape, now_ms, Db};
@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Org {
     pub id: i64,
     pub code: String,
@@ -21,6 +21,7 @@ pub struct Org {
     pub kind: String,
     pub parent_id: Option<i64>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub path: String,
 }
 
@@ -125,13 +126,15 @@ pub async fn tree(db: &Db, scope: &Scope) -> AppResult<Vec<Org>> {
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn children(db: &Db, parent_id: i64) -> AppResult<Vec<Org>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.path"
-    ))
-    .bind(parent_id)
-    .fetch_all(&db.pool)
-    .await?;
+/// The direct children of an organisation, those in the scope.
+pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> AppResult<Vec<Org>> {
+    let mut sql = Sql::new("");
+    let p = sql.int(parent_id);
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {COLS} FROM orgs o WHERE o.parent_id = {p} AND {pred} ORDER BY o.path"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -145,17 +148,24 @@ async fn code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool, sq
     Ok(n > 0)
 }
 
-/// Creates an organisation under `parent_id`, which must lie in the scope
-/// (the caller's `Orgs` scope); `None` makes a root (CLI and seed only).
+/// An organisation the caller may change: 404 out of sight, 403 in sight without the right.
+pub async fn writable(db: &Db, access: &Access, id: i64) -> AppResult<Org> {
+    let org = get(db, &access.see, id).await?;
+    access.check(&org.path, "组织")?;
+    Ok(org)
+}
+
+/// Creates an organisation under `parent_id`, which must be in reach of
+/// `access`; `None` for both makes a root (CLI and seed only).
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    scope: Option<&Scope>,
+    access: Option<&Access>,
     new: NewOrg,
     parent_id: Option<i64>,
 ) -> AppResult<Org> {
-    let parent_path = match (scope, parent_id) {
-        (Some(scope), Some(pid)) => Some(get(db, scope, pid).await?.path),
+    let parent_path = match (access, parent_id) {
+        (Some(access), Some(pid)) => Some(writable(db, access, pid).await?.path),
         (None, Some(pid)) => Some(get(db, &Scope::everything(), pid).await?.path),
         (Some(_), None) => return Err(AppError::invalid("parent_id", "请选择上级组织")),
         (None, None) => None,
@@ -206,16 +216,17 @@ pub async fn create(
     })
 }
 
-/// Edits an organisation; a new parent moves the whole subtree, which needs
-/// the `Orgs` right at both ends (the old parent and the new one).
+/// Edits an organisation in reach of `access`; a new parent moves the whole
+/// subtree, which needs the right at both ends (the old parent and the new one).
 pub async fn update(
     db: &Db,
     actor: &Actor,
-    scope: &Scope,
+    access: &Access,
     id: i64,
     patch: OrgPatch,
 ) -> AppResult<Org> {
-    let org = get(db, scope, id).await?;
+    let org = writable(db, access, id).await?;
+    let scope = &access.change;
     if let Some(code) = &patch.code {
         if code_taken(db, code, Some(id)).await? {
             return Err(AppError::conflict(
@@ -279,8 +290,12 @@ pub async fn update(
     get(db, &Scope::everything(), id).await
 }
 
-/// Members and enterprises in a subtree, for the organisation page.
-pub async fn subtree_counts(db: &Db, org: &Org) -> AppResult<(i64, i64, i64)> {
+/// Members and enterprises in a subtree, for the organisation page (of an
+/// organisation the caller sees: it counts its whole subtree).
+pub async fn subtree_counts(db: &Db, scope: &Scope, org: &Org) -> AppResult<(i64, i64, i64)> {
+    if !scope.covers_path(&org.path) {
+        return Err(AppError::not_found("组织"));
+    }
     let hi = path_upper(&org.path);
     let orgs: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE path >= $1 AND path < $2")
         .bind(&org.path)

@@ -1,17 +1,16 @@
 //! Console pages for the union tree.
 
+use super::ops::{NewOrgInput, OrgPatchInput};
 use super::{rules, store};
-use crate::audit::Actor;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppError;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -33,7 +32,7 @@ struct TreePage {
 
 async fn tree_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     if !c.can(Right::Read) {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(form::see("/"));
     }
     let orgs = store::tree(&s.db, &c.scope(Right::Read))
         .await
@@ -88,8 +87,8 @@ async fn org_view(
         Some(p) => store::get(&s.db, &read, p).await.ok(),
         None => None,
     };
-    let children = store::children(&s.db, id).await.or_page(c)?;
-    let counts = store::subtree_counts(&s.db, &org).await.or_page(c)?;
+    let children = store::children(&s.db, &read, id).await.or_page(c)?;
+    let counts = store::subtree_counts(&s.db, &read, &org).await.or_page(c)?;
     let can_edit = c.scope(Right::Orgs).covers_path(&org.path);
     let parents = if can_edit {
         org_options(s, &c.scope(Right::Orgs)).await.or_page(c)?
@@ -169,36 +168,6 @@ impl OrgForm {
     }
 }
 
-async fn create_child(
-    s: &AppState,
-    c: &Caller,
-    parent_id: i64,
-    f: &OrgForm,
-) -> AppResult<store::Org> {
-    let parent = store::get(&s.db, &c.scope(Right::Read), parent_id).await?;
-    if !c.scope(Right::Orgs).covers_path(&parent.path) {
-        return Err(AppError::forbidden());
-    }
-    let mut e = crate::web::error::Errors::default();
-    let code = e.take("code", rules::parse_code(&f.code));
-    let name = e.take("name", rules::parse_name(&f.name));
-    let kind = e.take("kind", rules::parse_kind(&f.kind));
-    e.finish()?;
-    let new = store::NewOrg {
-        code: code.unwrap_or_default(),
-        name: name.unwrap_or_default(),
-        kind: kind.unwrap_or_default(),
-    };
-    store::create(
-        &s.db,
-        &Actor::of(c),
-        Some(&c.scope(Right::Orgs)),
-        new,
-        Some(parent_id),
-    )
-    .await
-}
-
 /// `POST /orgs/{id}/children` (and `POST /orgs` with a `parent_id`).
 async fn create(
     State(s): State<AppState>,
@@ -208,9 +177,18 @@ async fn create(
     let Some(parent_id) = path.map(|p| p.0).or(f.parent()) else {
         return Err(AppError::invalid("parent_id", "请选择上级组织")).or_page(&c);
     };
-    match create_child(&s, &c, parent_id, &f).await {
-        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+    let input = NewOrgInput {
+        code: Some(f.code.clone()),
+        name: Some(f.name.clone()),
+        kind: Some(f.kind.clone()),
+        parent_id: Some(parent_id),
+    };
+    let result = super::ops::create(&s, &c, &input).await;
+    form::finish(
+        &c,
+        result,
+        |org| form::see(format!("/orgs/{}", org.id)),
+        |e| {
             org_view(
                 &s,
                 &c,
@@ -219,10 +197,9 @@ async fn create(
                 Some((f.values(), FormErrors::from_error(&e))),
                 e.status(),
             )
-            .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+        },
+    )
+    .await
 }
 
 async fn update(
@@ -230,19 +207,20 @@ async fn update(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<OrgForm>,
 ) -> PageResult {
-    let result = async {
-        let org = store::get(&s.db, &c.scope(Right::Read), id).await?;
-        if !c.scope(Right::Orgs).covers_path(&org.path) {
-            return Err(AppError::forbidden());
-        }
-        let parent = f.parent().filter(|p| Some(*p) != org.parent_id);
-        let patch = super::api::parse_patch(Some(&f.code), Some(&f.name), Some(&f.kind), parent)?;
-        store::update(&s.db, &Actor::of(&c), &c.scope(Right::Orgs), id, patch).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+    // The form always sends the parent: only a different one is a move.
+    let current = super::ops::get(&s, &c, id).await.or_page(&c)?;
+    let input = OrgPatchInput {
+        code: Some(f.code.clone()),
+        name: Some(f.name.clone()),
+        kind: Some(f.kind.clone()),
+        parent_id: f.parent().filter(|p| Some(*p) != current.parent_id),
+    };
+    let result = super::ops::update(&s, &c, id, &input).await;
+    form::finish(
+        &c,
+        result,
+        |_| form::see(format!("/orgs/{id}")),
+        |e| {
             org_view(
                 &s,
                 &c,
@@ -251,8 +229,7 @@ async fn update(
                 None,
                 e.status(),
             )
-            .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+        },
+    )
+    .await
 }
