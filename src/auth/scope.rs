@@ -244,6 +244,18 @@ impl Access {
         Ok(())
     }
 
+    /// The same decision for a member record: a member account sees its own.
+    pub fn check_member(&self, path: &str, member_id: i64) -> crate::web::error::AppResult<()> {
+        let own = |s: &Scope| s.own_member == Some(member_id);
+        if !(self.see.covers_path(path) || own(&self.see)) {
+            return Err(crate::web::error::AppError::not_found("会员"));
+        }
+        if !(self.change.covers_path(path) || own(&self.change)) {
+            return Err(crate::web::error::AppError::forbidden());
+        }
+        Ok(())
+    }
+
     /// Everything (the command line).
     pub fn everything() -> Access {
         Access {

@@ -1,8 +1,9 @@
 //! The roster (会员实名制): one person, one member, found by the ID number.
 
 pub mod api;
+pub mod console;
 pub mod lookups;
-pub mod pages;
+pub mod ops;
 pub mod rules;
 pub mod store;
 
@@ -10,8 +11,8 @@ use crate::program::{NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "member",
-    api: || api::router().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[
         NavItem {
             key: "members",

@@ -315,6 +315,27 @@ pub fn parse(raw: &RawMember, is_new: bool) -> Result<MemberFields, Invalid> {
     Ok(f)
 }
 
+/// A transfer from one union to another: to a different union, of a member
+/// still on the roll, with a reason of at most 200 characters (trimmed).
+pub fn check_transfer(
+    from_org: i64,
+    to_org: i64,
+    status: &str,
+    reason: &str,
+) -> Result<String, Invalid> {
+    if to_org == from_org {
+        return Err(Invalid::field("to_org_id", "转入组织与当前所属组织相同"));
+    }
+    if status == "退会" {
+        return Err(Invalid::field("to_org_id", "已退会的会员不能办理转会"));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() > 200 {
+        return Err(Invalid::field("reason", "转会原因不能超过200个字"));
+    }
+    Ok(reason.to_string())
+}
+
 /// How staff name a member in a form: a member number (digits), or a name
 /// as it is on the roster.
 #[derive(Debug, Clone, PartialEq, Eq)]

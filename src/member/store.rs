@@ -3,7 +3,7 @@
 
 use super::rules::{MemberFields, SearchKey};
 use crate::audit::{self, Actor, Event};
-use crate::auth::Scope;
+use crate::auth::{Access, Scope};
 use crate::db::sql::{Arg, Sql};
 use crate::db::Paging;
 use crate::db::{now_ms, Db};
@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Member {
     pub id: i64,
     pub name: String,
@@ -39,6 +39,7 @@ pub struct Member {
     pub created_at: i64,
     pub updated_at: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -430,16 +431,41 @@ pub async fn check_id_free(
     Ok(())
 }
 
-/// Inserts a member; the caller has scope-checked `org_id` and `enterprise_id`.
+/// A member the caller may change: 404 out of sight, 403 in sight without the right.
+pub async fn writable(db: &Db, keys: &Keyring, access: &Access, id: i64) -> AppResult<Member> {
+    let m = get(db, keys, &access.see, id).await?;
+    access.check_member(&m.org_path, m.id)?;
+    Ok(m)
+}
+
+/// The union and the employer a member is registered at: the union in reach
+/// of `access`, the employer (if any) in sight.
+pub async fn check_placement(
+    db: &Db,
+    access: &Access,
+    org_id: i64,
+    enterprise_id: Option<i64>,
+) -> AppResult<()> {
+    crate::org::store::writable(db, access, org_id).await?;
+    if let Some(eid) = enterprise_id {
+        crate::enterprise::store::get(db, &access.see, eid).await?;
+    }
+    Ok(())
+}
+
+/// Registers a member at `org_id` (in reach of `access`), employed by
+/// `enterprise_id` (in sight).
 pub async fn create(
     db: &Db,
     keys: &Keyring,
     actor: &Actor,
-    read: &Scope,
+    access: &Access,
     f: &MemberFields,
     org_id: i64,
     enterprise_id: Option<i64>,
 ) -> AppResult<i64> {
+    check_placement(db, access, org_id, enterprise_id).await?;
+    let read = &access.see;
     let Some(idn) = &f.id_number else {
         return Err(AppError::invalid("id_number", "身份证号不能为空"));
     };
@@ -491,15 +517,25 @@ pub async fn create(
     Ok(id)
 }
 
-/// The whole ID number and phone of one member, written to the audit log in
-/// the same transaction; the caller has checked the reveal right.
+/// The whole ID number and phone of a member the caller may reveal (404 out
+/// of sight, 403 without the reveal right there), written to the audit log.
 pub async fn reveal(
     db: &Db,
     keys: &Keyring,
     actor: &Actor,
-    m: &Member,
+    access: &Access,
+    id: i64,
     purpose: &str,
-) -> AppResult<(String, Option<String>)> {
+) -> AppResult<(Member, String, Option<String>)> {
+    let m = get(db, keys, &access.see, id).await?;
+    access
+        .check_member(&m.org_path, m.id)
+        .map_err(|e| match e {
+            AppError::Forbidden(_) => AppError::Forbidden(
+                "查看完整身份证号和手机号需要单独授权（由管理员授予），每次查看都会记录".into(),
+            ),
+            other => other,
+        })?;
     let row = sqlx::query("SELECT id_number_enc, phone_enc FROM members WHERE id = $1")
         .bind(m.id)
         .fetch_one(&db.pool)
@@ -514,7 +550,7 @@ pub async fn reveal(
         .org(m.org_id)
         .detail(json!({ "purpose": purpose }));
     audit::append_now(db, actor, ev).await?;
-    Ok((id_number, phone))
+    Ok((m, id_number, phone))
 }
 
 /// Fills search keys for members written before they existed (schema 1):
@@ -629,16 +665,22 @@ pub fn phone_tail(phone: &str) -> String {
     phone[phone.len().saturating_sub(4)..].to_string()
 }
 
-/// Applies the given fields. `enterprise_id`: `Some(None)` clears it.
+/// Applies the given fields to a member in reach of `access`.
+/// `enterprise_id`: `Some(None)` clears it; a new one must be in sight.
 pub async fn update(
     db: &Db,
     keys: &Keyring,
     actor: &Actor,
-    read: &Scope,
+    access: &Access,
     id: i64,
     f: &MemberFields,
     enterprise_id: Option<Option<i64>>,
 ) -> AppResult<()> {
+    writable(db, keys, access, id).await?;
+    if let Some(Some(eid)) = enterprise_id {
+        crate::enterprise::store::get(db, &access.see, eid).await?;
+    }
+    let read = &access.see;
     if let Some(idn) = &f.id_number {
         // Changing a member's ID number answers whether another member holds
         // the new one: a whole-number lookup like a search, limited the same way.
@@ -757,7 +799,7 @@ mod tests {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Transfer {
     pub id: i64,
     pub from_org_id: i64,
@@ -769,16 +811,23 @@ pub struct Transfer {
     pub at: i64,
 }
 
-/// 会员转会: moves the member to another organisation and keeps the record of it.
+/// 会员转会: moves a member in reach of `access` to another union in reach,
+/// and keeps the record of it (the rules: `rules::check_transfer`).
 pub async fn transfer(
     db: &Db,
+    keys: &Keyring,
     actor: &Actor,
+    access: &Access,
     member_id: i64,
-    from_org_id: i64,
     to_org_id: i64,
     enterprise_id: Option<i64>,
     reason: &str,
 ) -> AppResult<()> {
+    let m = writable(db, keys, access, member_id).await?;
+    check_placement(db, access, to_org_id, enterprise_id).await?;
+    let reason = super::rules::check_transfer(m.org_id, to_org_id, &m.status, reason)?;
+    let reason = reason.as_str();
+    let from_org_id = m.org_id;
     let now = now_ms();
     let mut tx = db.begin().await?;
     sqlx::query(
@@ -824,7 +873,14 @@ pub async fn transfer(
     Ok(())
 }
 
-pub async fn transfers(db: &Db, member_id: i64) -> AppResult<Vec<Transfer>> {
+/// The transfers of a member in the scope, oldest first.
+pub async fn transfers(
+    db: &Db,
+    keys: &Keyring,
+    scope: &Scope,
+    member_id: i64,
+) -> AppResult<Vec<Transfer>> {
+    get(db, keys, scope, member_id).await?;
     let rows = sqlx::query(
         "SELECT t.id, t.from_org_id, f.name, t.to_org_id, d.name, t.reason, a.username, t.at \
          FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs d ON d.id = t.to_org_id \

@@ -3,7 +3,7 @@
 //! code, ID number or username.
 
 use super::people::PersonMaker;
-use crate::auth::{store as accounts, Role, Scope};
+use crate::auth::{store as accounts, Role};
 use crate::db::Db;
 use crate::enterprise::rules::EnterpriseFields;
 use crate::member::rules::MemberFields;
@@ -157,7 +157,6 @@ fn enterprise_name(union_name: &str) -> String {
 
 /// Loads the demo world; returns a one-line summary of what was added.
 pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
-    let everything = Scope::everything();
     let actor = crate::audit::Actor::system("seed:demo");
     let (mut n_orgs, mut n_ents, mut n_members, mut n_accounts) = (0, 0, 0, 0);
     let mut maker = PersonMaker::new(20_180_501);
@@ -252,7 +251,7 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
                         db,
                         keys,
                         &actor,
-                        &everything,
+                        &crate::auth::Access::everything(),
                         &f,
                         org.id,
                         enterprise_id,

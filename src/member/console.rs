@@ -2,14 +2,13 @@
 
 use super::rules::{self, RawMember};
 use super::store;
-use crate::audit::Actor;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{format_ms, Paging};
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppError;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{non_empty, FormErrors, Nav, PageForm};
+use crate::web::{form, non_empty, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -283,7 +282,9 @@ async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
         _ => vec![],
     };
     let transfers = match &view.member {
-        Some(m) => store::transfers(&s.db, m.id).await.or_page(c)?,
+        Some(m) => store::transfers(&s.db, &s.keys, &c.scope(Right::Read), m.id)
+            .await
+            .or_page(c)?,
         None => vec![],
     };
     let can_reveal = view
@@ -358,53 +359,32 @@ async fn detail_page(
     form_view(&s, &c, view).await
 }
 
-/// Errors the user can fix in the form; anything else (no right, say) is an error page.
-fn keeps_form(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound(_)
-    )
-}
-
 async fn create(
     State(s): State<AppState>,
     PageForm { caller: c, form: f }: PageForm<Values>,
 ) -> PageResult {
-    let result: AppResult<i64> = async {
-        let org_id = f
-            .org()
-            .ok_or_else(|| AppError::invalid("org_id", "请选择所属工会组织"))?;
-        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
+    let result = async {
         let enterprise_id = f.enterprise()?;
-        super::api::check_enterprise(&s, &c, enterprise_id).await?;
-        let fields = rules::parse(&f.raw(true), true)?;
-        store::create(
-            &s.db,
-            &s.keys,
-            &Actor::of(&c),
-            &c.scope(Right::Read),
-            &fields,
-            org_id,
-            enterprise_id,
-        )
-        .await
+        super::ops::create(&s, &c, f.org(), enterprise_id, &f.raw(true)).await
     }
     .await;
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
-        Err(e) if keeps_form(&e) => {
+    form::finish(
+        &c,
+        result,
+        |m| form::see(format!("/members/{}", m.id)),
+        |e| {
             let view = View {
                 revealed: None,
                 member: None,
-                v: f,
+                v: f.clone(),
                 errors: FormErrors::from_error(&e),
                 transfer_errors: FormErrors::default(),
                 status: e.status(),
             };
-            form_view(&s, &c, view).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+            form_view(&s, &c, view)
+        },
+    )
+    .await
 }
 
 async fn update(
@@ -412,40 +392,29 @@ async fn update(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<Values>,
 ) -> PageResult {
-    let read = c.scope(Right::Read);
-    let existing = store::get(&s.db, &s.keys, &read, id).await.or_page(&c)?;
-    let result: AppResult<()> = async {
-        super::api::editable(&s, &c, id).await?;
+    let existing = super::ops::get(&s, &c, id).await.or_page(&c)?;
+    let result = async {
         let enterprise_id = f.enterprise()?;
-        super::api::check_enterprise(&s, &c, enterprise_id).await?;
-        let fields = rules::parse(&f.raw(false), false)?;
-        store::update(
-            &s.db,
-            &s.keys,
-            &Actor::of(&c),
-            &read,
-            id,
-            &fields,
-            Some(enterprise_id),
-        )
-        .await
+        super::ops::update(&s, &c, id, Some(enterprise_id), &f.raw(false)).await
     }
     .await;
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
-        Err(e) if keeps_form(&e) => {
+    form::finish(
+        &c,
+        result,
+        |_| form::see(format!("/members/{id}")),
+        |e| {
             let view = View {
                 revealed: None,
                 member: Some(existing),
-                v: f,
+                v: f.clone(),
                 errors: FormErrors::from_error(&e),
                 transfer_errors: FormErrors::default(),
                 status: e.status(),
             };
-            form_view(&s, &c, view).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+            form_view(&s, &c, view)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -460,13 +429,18 @@ async fn transfer(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<TransferForm>,
 ) -> PageResult {
-    let existing = store::get(&s.db, &s.keys, &c.scope(Right::Read), id)
-        .await
-        .or_page(&c)?;
-    let to = non_empty(&f.to_org_id).and_then(|v| v.parse::<i64>().ok());
-    match super::api::do_transfer(&s, &c, id, to, None, &f.reason).await {
-        Ok(()) => Ok(Redirect::to(&format!("/members/{id}#transfers")).into_response()),
-        Err(e) if keeps_form(&e) => {
+    let existing = super::ops::get(&s, &c, id).await.or_page(&c)?;
+    let input = super::ops::TransferInput {
+        to_org_id: non_empty(&f.to_org_id).and_then(|v| v.parse::<i64>().ok()),
+        enterprise_id: None,
+        reason: Some(f.reason.clone()),
+    };
+    let result = super::ops::transfer(&s, &c, id, &input).await;
+    form::finish(
+        &c,
+        result,
+        |_| form::see(format!("/members/{id}#transfers")),
+        |e| {
             let v = Values::from_member(&existing);
             let view = View {
                 revealed: None,
@@ -476,10 +450,10 @@ async fn transfer(
                 transfer_errors: FormErrors::from_error(&e),
                 status: e.status(),
             };
-            form_view(&s, &c, view).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+            form_view(&s, &c, view)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -494,10 +468,10 @@ async fn reveal(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<RevealForm>,
 ) -> PageResult {
-    let m = super::api::revealable(&s, &c, id).await.or_page(&c)?;
-    let revealed = store::reveal(&s.db, &s.keys, &Actor::of(&c), &m, f.purpose.trim())
+    let (m, revealed) = super::ops::reveal(&s, &c, id, &f.purpose)
         .await
         .or_page(&c)?;
+    let revealed = (revealed.id_number, revealed.phone);
     let v = Values::from_member(&m);
     let view = View {
         member: Some(m),
