@@ -325,9 +325,11 @@ pub async fn transfer(s: &AppState, c: &Caller, id: i64, t: &TransferInput) -> A
         &Actor::of(c),
         &access,
         id,
-        to,
-        t.enterprise_id,
-        t.reason.as_deref().unwrap_or(""),
+        &store::TransferTo {
+            org_id: to,
+            enterprise_id: t.enterprise_id,
+            reason: t.reason.as_deref().unwrap_or(""),
+        },
     )
     .await?;
     store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await

@@ -811,6 +811,13 @@ pub struct Transfer {
     pub at: i64,
 }
 
+/// Where a transfer goes.
+pub struct TransferTo<'a> {
+    pub org_id: i64,
+    pub enterprise_id: Option<i64>,
+    pub reason: &'a str,
+}
+
 /// 会员转会: moves a member in reach of `access` to another union in reach,
 /// and keeps the record of it (the rules: `rules::check_transfer`).
 pub async fn transfer(
@@ -819,10 +826,9 @@ pub async fn transfer(
     actor: &Actor,
     access: &Access,
     member_id: i64,
-    to_org_id: i64,
-    enterprise_id: Option<i64>,
-    reason: &str,
+    to: &TransferTo<'_>,
 ) -> AppResult<()> {
+    let (to_org_id, enterprise_id, reason) = (to.org_id, to.enterprise_id, to.reason);
     let m = writable(db, keys, access, member_id).await?;
     check_placement(db, access, to_org_id, enterprise_id).await?;
     let reason = super::rules::check_transfer(m.org_id, to_org_id, &m.status, reason)?;
