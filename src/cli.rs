@@ -536,7 +536,7 @@ async fn import_members(
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let actor = crate::audit::Actor::cli();
-    let id = import::create_job(&db, &actor, &org, mode, &filename).await?;
+    let id = crate::roster::store::create_job(&db, &actor, &org, mode, &filename).await?;
     let progress = std::sync::Arc::new(Progress::default());
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(

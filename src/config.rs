@@ -103,7 +103,7 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
         checkpoint_file: Some(checkpoint_path(&key_path)),
     });
     crate::audit::store::seal_chain(&db).await?;
-    crate::roster::import::mark_interrupted(&db).await?;
+    crate::roster::store::mark_interrupted(&db).await?;
     let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
     if filled > 0 {
         tracing::info!("filled search keys for {filled} members written by an older version");

@@ -1,167 +1,91 @@
 //! `/api/v1/imports` (roster import jobs), `/api/v1/members/export.xlsx` and
-//! `/api/v1/members/template.xlsx`.
+//! `/api/v1/members/template.xlsx`: read the request, call an operation, answer.
 
-use super::import::{self, Mode};
-use super::Progress;
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Caller, Right};
-use crate::files::{FileStore, Upload};
+use super::import::Outcome;
+use super::ops::{self, ExportQuery, MAX_UPLOAD};
+use crate::auth::ApiCaller;
 use crate::state::AppState;
+use crate::web::api::{ReadErrors, WriteErrors};
 use crate::web::error::{AppError, AppResult};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Uploads up to this size (a million-row .xlsx is about 60 MB).
-pub const MAX_UPLOAD: usize = 256 * 1024 * 1024;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/imports",
-            post(create).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route("/api/v1/imports/{id}", get(show))
-        .route("/api/v1/imports/{id}/report.xlsx", get(report))
-        .route("/api/v1/members/export.xlsx", get(export))
-        .route("/api/v1/members/template.xlsx", get(template))
+pub fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, create) = routes!(create);
+    OpenApiRouter::new()
+        .routes((
+            schemas,
+            paths,
+            create.layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        ))
+        .routes(routes!(show))
+        .routes(routes!(report))
+        .routes(routes!(export))
+        .routes(routes!(template))
 }
 
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-pub fn xlsx_response(bytes: Vec<u8>, filename: &str) -> Response {
-    // RFC 6266: an ASCII fallback and the UTF-8 name.
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{encoded}");
-    (
-        [
-            (header::CONTENT_TYPE, XLSX.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// A new upload for a roster: written to a temporary file as it arrives,
-/// never held in memory, refused (413) past `MAX_UPLOAD`.
-pub async fn new_upload(s: &AppState) -> AppResult<Upload> {
-    let store = match &s.files {
-        Some(f) => (**f).clone(),
-        None => FileStore::new(std::env::temp_dir().join("gongjiang-uploads")),
-    };
-    Ok(store
-        .create("imports", "upload")
-        .await?
-        .with_limit(MAX_UPLOAD as u64))
-}
-
-/// Starts an import of the uploaded `file` into `org_id`'s subtree; it runs in
-/// the background, waiting for a free slot when others are running.
-pub async fn start(
-    s: &AppState,
-    c: &Caller,
-    org_id: Option<i64>,
-    mode: &str,
-    filename: &str,
-    file: Upload,
-) -> AppResult<i64> {
-    let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请选择导入到哪个组织"))?;
-    crate::auth::checks::writable_org(s, c, org_id, crate::auth::Right::Roster).await?;
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    let mode = Mode::parse(mode).map_err(|m| AppError::invalid("mode", m))?;
-    if file.size == 0 {
-        return Err(AppError::invalid("file", "上传的文件是空的"));
-    }
-    let file = file.into_temp().await?;
-    let filename = if filename.trim().is_empty() {
-        "roster.xlsx".to_string()
-    } else {
-        filename.trim().to_string()
-    };
-    let actor = Actor::of(c);
-    let id = import::create_job(&s.db, &actor, &org, mode, &filename).await?;
-    let progress = Arc::new(Progress::default());
-    s.imports.insert(id, progress.clone());
-    let s = s.clone();
-    tokio::spawn(async move {
-        // One slot per running import: the rest wait here, costing nothing but their file on disk.
-        let slot = s.imports.slots.clone().acquire_owned().await;
-        let job = import::Job {
-            id,
-            actor,
-            org,
-            mode,
-            filename,
-        };
-        let result = import::run(
-            &s.db,
-            s.keys.clone(),
-            &s.parser,
-            &job,
-            file.path(),
-            progress,
-        )
-        .await;
-        drop(slot);
-        drop(file);
-        if let Err(e) = result {
-            tracing::error!("import {id} failed: {e:#}");
-            let _ = sqlx::query(
-                "UPDATE imports SET state = 'failed', message = $1, finished_at = $2 WHERE id = $3",
-            )
-            .bind("导入时发生内部错误，未写入任何数据；请稍后重试或联系管理员")
-            .bind(crate::db::now_ms())
-            .bind(id)
-            .execute(&s.db.pool)
-            .await;
-        }
-        s.imports.remove(id);
-    });
-    Ok(id)
-}
-
-/// Why a multipart body could not be read: too large (413) or cut off (422).
-pub fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge(format!("文件超过 {} MB 的上限", MAX_UPLOAD / 1024 / 1024))
-    } else {
-        AppError::invalid("file", format!("无法读取上传内容：{}", e.body_text()))
-    }
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CreateQuery {
+    /// The union to import into (roster right there).
     org_id: Option<i64>,
+    /// check (write nothing), all (all or nothing, the default), valid (skip bad rows).
+    #[param(value_type = Option<ImportMode>)]
     mode: Option<String>,
+    /// The file's name (for the job list and the format when the content does not tell).
     filename: Option<String>,
 }
 
-/// `POST /api/v1/imports?org_id=&mode=&filename=` with the file as the body,
-/// or a multipart form with `file`, `org_id` and `mode` fields. Either way the
-/// file goes to disk as it arrives.
+/// How an import treats bad rows.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+enum ImportMode {
+    Check,
+    All,
+    Valid,
+}
+
+/// The multipart form of an upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ImportForm {
+    /// The roster: .xlsx, .xls or .csv (UTF-8 or GBK).
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    org_id: Option<i64>,
+    #[schema(value_type = Option<ImportMode>)]
+    mode: Option<String>,
+}
+
+/// A job that was started.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Started {
+    id: i64,
+    /// Always `running`: follow it at `GET /api/v1/imports/{id}`.
+    state: &'static str,
+}
+
+/// Starts a roster import: the file as the body (with `org_id`, `mode`,
+/// `filename` in the query) or a multipart form. It goes to disk as it arrives.
+#[utoipa::path(post, path = "/api/v1/imports", operation_id = "create_import", tag = "imports", params(CreateQuery),
+    request_body(content(
+        ("application/octet-stream"),
+        (ImportForm = "multipart/form-data"),
+    )),
+    responses((status = 202, description = "the job, running", body = Started), WriteErrors))]
 async fn create(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<CreateQuery>,
     headers: HeaderMap,
     req: Request,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<Started>)> {
     use futures_util::StreamExt;
     let is_multipart = headers
         .get(header::CONTENT_TYPE)
@@ -172,16 +96,24 @@ async fn create(
         q.mode.unwrap_or_default(),
         q.filename.unwrap_or_default(),
     );
-    let mut upload = new_upload(&s).await?;
+    let mut upload = ops::new_upload(&s).await?;
     if is_multipart {
         let mut mp = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &s)
             .await
             .map_err(|e| AppError::invalid("file", format!("无法读取上传内容：{e}")))?;
-        while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        while let Some(mut field) = mp
+            .next_field()
+            .await
+            .map_err(crate::web::files::multipart_error(MAX_UPLOAD))?
+        {
             let name = field.name().unwrap_or("").to_string();
             if name == "file" {
                 filename = field.file_name().unwrap_or(&filename).to_string();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(crate::web::files::multipart_error(MAX_UPLOAD))?
+                {
                     upload.write(&chunk).await?;
                 }
             } else {
@@ -201,106 +133,59 @@ async fn create(
             upload.write(&chunk).await?;
         }
     }
-    let id = start(&s, &c, org_id, &mode, &filename, upload).await?;
+    let id = ops::start(&s, &c, org_id, &mode, &filename, upload).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "id": id, "state": "running" })),
+        Json(Started {
+            id,
+            state: "running",
+        }),
     ))
 }
 
-/// The job as the caller may see it: live counters while it runs here.
-pub async fn status(s: &AppState, c: &Caller, id: i64) -> AppResult<import::Outcome> {
-    let Some((mut outcome, org_id)) = import::load(&s.db, &s.keys, id).await? else {
-        return Err(AppError::not_found("导入任务"));
-    };
-    crate::org::store::get(&s.db, &c.scope(Right::Read), org_id)
-        .await
-        .map_err(|_| AppError::not_found("导入任务"))?;
-    if outcome.state == "running" {
-        if let Some(p) = s.imports.get(id) {
-            outcome.rows_total = p.rows_total.load(Ordering::Relaxed);
-            outcome.rows_done = p.rows_done.load(Ordering::Relaxed);
-            outcome.rows_failed = p.rows_failed.load(Ordering::Relaxed);
-        }
-    }
-    Ok(outcome)
-}
-
+/// An import job: live counts while it runs, then how it ended and its errors.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", operation_id = "get_import", tag = "imports",
+    params(("id" = i64, Path, description = "job id")),
+    responses((status = 200, description = "the job", body = Outcome), ReadErrors))]
 async fn show(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<import::Outcome>> {
-    Ok(Json(status(&s, &c, id).await?))
+) -> AppResult<Json<Outcome>> {
+    Ok(Json(ops::status(&s, &c, id).await?))
 }
 
-pub async fn report_bytes(s: &AppState, c: &Caller, id: i64) -> AppResult<Vec<u8>> {
-    status(s, c, id).await?;
-    import::load_report(&s.db, &s.keys, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("这次导入没有有误的行".into()))
-}
-
+/// The bad rows as a workbook with a 错误原因 column, to fix and import again.
+#[utoipa::path(get, path = "/api/v1/imports/{id}/report.xlsx", operation_id = "get_import_report", tag = "imports",
+    params(("id" = i64, Path, description = "job id")),
+    responses((status = 200, description = "Excel workbook (attachment)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), ReadErrors))]
 async fn report(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    Ok(xlsx_response(
-        report_bytes(&s, &c, id).await?,
+    Ok(crate::web::files::xlsx_response(
+        ops::report(&s, &c, id).await?,
         &format!("导入{id}-有误的行.xlsx"),
     ))
 }
 
-#[derive(Deserialize)]
-pub struct ExportQuery {
-    pub org_id: Option<i64>,
-    pub reveal: Option<String>,
-}
-
-/// Exports a subtree; whole numbers only with the reveal right, and audited either way.
-pub async fn export_bytes(
-    s: &AppState,
-    c: &Caller,
-    q: &ExportQuery,
-) -> AppResult<(Vec<u8>, String)> {
-    let read = c.scope(Right::Read);
-    if read.paths.is_empty() {
-        return Err(AppError::forbidden());
-    }
-    let org_id = match q.org_id {
-        Some(id) => id,
-        None => c
-            .home_org()
-            .ok_or_else(|| AppError::invalid("org_id", "请指定导出哪个组织"))?,
-    };
-    let org = crate::org::store::get(&s.db, &read, org_id).await?;
-    let reveal = matches!(q.reveal.as_deref(), Some("1" | "true" | "yes"));
-    if reveal && !c.scope(Right::Reveal).covers_path(&org.path) {
-        return Err(AppError::Forbidden(
-            "导出完整身份证号和手机号需要单独授权（由管理员授予）".into(),
-        ));
-    }
-    let file = std::env::temp_dir().join(format!(
-        "gongjiang-export-{}.xlsx",
-        crate::auth::session::random_token()
-    ));
-    let result = super::export::export(&s.db, &s.keys, &Actor::of(c), &org, reveal, &file).await;
-    let bytes = result.and_then(|_| Ok(std::fs::read(&file)?));
-    let _ = std::fs::remove_file(&file);
-    Ok((bytes?, format!("{}-会员名册.xlsx", org.name)))
-}
-
+/// A subtree's roster as a workbook (masked unless `reveal=1` with the right; audited).
+#[utoipa::path(get, path = "/api/v1/members/export.xlsx", operation_id = "export_members", tag = "imports", params(ExportQuery),
+    responses((status = 200, description = "Excel workbook (attachment)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), ReadErrors))]
 async fn export(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let (bytes, name) = export_bytes(&s, &c, &q).await?;
-    Ok(xlsx_response(bytes, &name))
+    let (bytes, name) = ops::export(&s, &c, &q).await?;
+    Ok(crate::web::files::xlsx_response(bytes, &name))
 }
 
+/// The blank roster with its columns and a 填写说明 sheet.
+#[utoipa::path(get, path = "/api/v1/members/template.xlsx", operation_id = "get_member_template", tag = "imports",
+    responses((status = 200, description = "Excel workbook (attachment)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), ReadErrors))]
 async fn template(ApiCaller(_c): ApiCaller) -> AppResult<Response> {
     let bytes = super::export::template().map_err(anyhow::Error::from)?;
-    Ok(xlsx_response(bytes, "会员名册模板.xlsx"))
+    Ok(crate::web::files::xlsx_response(bytes, "会员名册模板.xlsx"))
 }

@@ -51,7 +51,8 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+/// A bad cell of a roster: where, and why.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct RowError {
     pub sheet: String,
     pub row: u32,
@@ -59,9 +60,11 @@ pub struct RowError {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An import job: running, or how it ended.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Outcome {
     pub id: i64,
+    /// running, done, checked, rejected or failed.
     pub state: String,
     pub mode: String,
     pub rows_total: i64,
@@ -70,8 +73,10 @@ pub struct Outcome {
     pub rows_created: i64,
     pub rows_updated: i64,
     pub message: String,
+    /// The first 1,000 errors (every bad row is in the report workbook).
     pub errors: Vec<RowError>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub report: Option<Vec<u8>>,
 }
 
@@ -80,61 +85,6 @@ const ERRORS_KEPT: usize = 1000;
 /// Bad rows kept for the downloadable report.
 const REPORT_ROWS_KEPT: usize = 100_000;
 const BATCH: usize = 500;
-
-/// "host:pid" of this process, kept on a running job.
-pub fn runner_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    format!("{}:{}", host.trim(), std::process::id())
-}
-
-/// Jobs left `running` by a process of this host that no longer exists were
-/// cut off (killed, power lost): their transaction never committed.
-pub async fn mark_interrupted(db: &Db) -> anyhow::Result<()> {
-    let host = runner_id().split(':').next().unwrap_or("").to_string();
-    let rows = sqlx::query("SELECT id, runner FROM imports WHERE state = 'running'")
-        .fetch_all(&db.pool)
-        .await?;
-    for r in rows {
-        let id: i64 = r.try_get(0)?;
-        let runner: String = r.try_get(1)?;
-        let Some((h, pid)) = runner.split_once(':') else {
-            continue;
-        };
-        if h == host && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            sqlx::query("UPDATE imports SET state = 'failed', message = $1, finished_at = $2 WHERE id = $3 AND state = 'running'")
-                .bind("导入过程中程序被中断，本次导入未写入任何数据，可以重新导入")
-                .bind(now_ms())
-                .bind(id)
-                .execute(&db.pool)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Registers a job; the caller has checked the right to write `org`'s roster.
-pub async fn create_job(
-    db: &Db,
-    actor: &Actor,
-    org: &Org,
-    mode: Mode,
-    filename: &str,
-) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
-        "INSERT INTO imports (org_id, account_id, actor, runner, filename, mode, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
-    )
-    .bind(org.id)
-    .bind(actor.account_id)
-    .bind(&actor.name)
-    .bind(runner_id())
-    .bind(filename)
-    .bind(mode.as_str())
-    .bind(now_ms())
-    .fetch_one(&db.pool)
-    .await?;
-    row.try_get(0)
-}
 
 /// Organisations and enterprises a row may name, within the target subtree.
 async fn lookup(db: &Db, org: &Org) -> Result<Lookup, sqlx::Error> {
@@ -640,40 +590,13 @@ pub async fn run(
             "filename": filename, "mode": mode.as_str(), "rows": done, "created": created, "updated": updated, "failed": failed,
         }));
         audit::append(&mut tx, actor, ev).await?;
-        finish(&mut *tx, keys.as_ref(), &outcome).await?;
+        super::store::finish(&mut *tx, keys.as_ref(), &outcome).await?;
         tx.commit().await?;
     } else {
         tx.rollback().await?;
-        finish(&db.pool, keys.as_ref(), &outcome).await?;
+        super::store::finish(&db.pool, keys.as_ref(), &outcome).await?;
     }
     Ok(outcome)
-}
-
-async fn finish<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    keys: &Keyring,
-    o: &Outcome,
-) -> Result<(), sqlx::Error> {
-    // The error list and the report quote the rows, ID numbers included: stored encrypted.
-    let errors = keys.encrypt(&serde_json::to_string(&o.errors).unwrap_or_default());
-    sqlx::query(
-        "UPDATE imports SET state = $1, rows_total = $2, rows_done = $3, rows_failed = $4, rows_created = $5, \
-         rows_updated = $6, message = $7, errors_enc = $8, report_enc = $9, finished_at = $10 WHERE id = $11",
-    )
-    .bind(&o.state)
-    .bind(o.rows_total)
-    .bind(o.rows_done)
-    .bind(o.rows_failed)
-    .bind(o.rows_created)
-    .bind(o.rows_updated)
-    .bind(&o.message)
-    .bind(errors)
-    .bind(o.report.as_ref().map(|r| keys.encrypt_bytes(r)))
-    .bind(now_ms())
-    .bind(o.id)
-    .execute(exec)
-    .await?;
-    Ok(())
 }
 
 /// A valid row's values as the report shows them (for rows the database refused).
@@ -783,52 +706,5 @@ fn excel_cell(s: &str) -> &str {
     match s.char_indices().nth(super::rules::MAX_CELL_CHARS) {
         Some((at, _)) => &s[..at],
         None => s,
-    }
-}
-
-/// The state of a job as stored (for jobs not running in this process).
-pub async fn load(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<(Outcome, i64)>> {
-    let row = sqlx::query(
-        "SELECT id, state, mode, rows_total, rows_done, rows_failed, rows_created, rows_updated, message, errors_enc, org_id \
-         FROM imports WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let errors: Vec<RowError> = match r.try_get::<Option<Vec<u8>>, _>(9)? {
-        Some(enc) => serde_json::from_str(&keys.decrypt(&enc)?).unwrap_or_default(),
-        None => vec![],
-    };
-    Ok(Some((
-        Outcome {
-            id: r.try_get(0)?,
-            state: r.try_get(1)?,
-            mode: r.try_get(2)?,
-            rows_total: r.try_get(3)?,
-            rows_done: r.try_get(4)?,
-            rows_failed: r.try_get(5)?,
-            rows_created: r.try_get(6)?,
-            rows_updated: r.try_get(7)?,
-            message: r.try_get(8)?,
-            errors,
-            report: None,
-        },
-        r.try_get(10)?,
-    )))
-}
-
-pub async fn load_report(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
-    let row = sqlx::query("SELECT report_enc FROM imports WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
-    match row
-        .map(|r| r.try_get::<Option<Vec<u8>>, _>(0))
-        .transpose()?
-        .flatten()
-    {
-        Some(enc) => Ok(Some(keys.decrypt_bytes(&enc)?)),
-        None => Ok(None),
     }
 }

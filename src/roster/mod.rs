@@ -3,12 +3,14 @@
 
 pub mod api;
 pub mod columns;
+pub mod console;
 pub mod export;
 pub mod import;
 pub mod isolate;
-pub mod pages;
+pub mod ops;
 pub mod read;
 pub mod rules;
+pub mod store;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicI64;
@@ -73,8 +75,8 @@ use crate::program::Program;
 /// Roster imports and exports (their pages sit beside the member list).
 pub const PROGRAM: Program = Program {
     name: "roster",
-    api: || api::router().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[],
     phone_nav: &[],
     audit_labels: &[("member.export", "导出名册"), ("member.import", "导入名册")],

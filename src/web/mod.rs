@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod files;
 pub mod form;
 pub mod org_picker;
 pub mod pages;

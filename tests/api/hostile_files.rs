@@ -320,7 +320,7 @@ async fn a_parser_that_dies_ends_the_import_with_a_message() {
     std::fs::write(&file, hostile_xls((2, 2), &[(0, 0), (1, 1)])).unwrap();
     let actor = gongjiang::audit::Actor::cli();
     let mode = gongjiang::roster::import::Mode::All;
-    let id = gongjiang::roster::import::create_job(&state.db, &actor, &org, mode, "名单.xls")
+    let id = gongjiang::roster::store::create_job(&state.db, &actor, &org, mode, "名单.xls")
         .await
         .unwrap();
     let job = gongjiang::roster::import::Job {

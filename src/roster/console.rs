@@ -1,11 +1,11 @@
 //! Console pages: the import form, an import's progress and result, export
 //! and template downloads.
 
-use super::api::{self as roster_api, xlsx_response, ExportQuery};
+use super::ops::ExportQuery;
 use crate::auth::{Caller, PageCaller, Right};
-use crate::db::format_ms;
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::files::xlsx_response;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::{constant_time_eq, Nav};
@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
-use sqlx::Row;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,22 +22,12 @@ pub fn router() -> Router<AppState> {
             "/members/import",
             get(form_page)
                 .post(upload)
-                .layer(DefaultBodyLimit::max(roster_api::MAX_UPLOAD)),
+                .layer(DefaultBodyLimit::max(super::ops::MAX_UPLOAD)),
         )
         .route("/imports/{id}", get(job_page))
         .route("/imports/{id}/report.xlsx", get(report))
         .route("/members/export.xlsx", get(export))
         .route("/members/template.xlsx", get(template))
-}
-
-pub struct RecentImport {
-    pub id: i64,
-    pub filename: String,
-    pub org_name: String,
-    pub actor: String,
-    pub state: String,
-    pub message: String,
-    pub at: String,
 }
 
 #[derive(Template)]
@@ -49,29 +38,7 @@ struct ImportPage {
     org_id: i64,
     mode: String,
     error: String,
-    recent: Vec<RecentImport>,
-}
-
-async fn recent(s: &AppState, c: &Caller) -> Result<Vec<RecentImport>, AppError> {
-    let mut sql = crate::db::sql::Sql::new("");
-    let pred = c.scope(Right::Read).org_predicate(&mut sql, "o.path");
-    sql.push(&format!(
-        "SELECT i.id, i.filename, o.name, i.actor, i.state, i.message, i.created_at FROM imports i \
-         JOIN orgs o ON o.id = i.org_id WHERE {pred} ORDER BY i.id DESC LIMIT 20"
-    ));
-    let mut out = vec![];
-    for r in sql.fetch_all(&s.db.pool).await? {
-        out.push(RecentImport {
-            id: r.try_get(0)?,
-            filename: r.try_get(1)?,
-            org_name: r.try_get(2)?,
-            actor: r.try_get(3)?,
-            state: r.try_get(4)?,
-            message: r.try_get(5)?,
-            at: format_ms(r.try_get(6)?),
-        });
-    }
-    Ok(out)
+    recent: Vec<super::store::RecentImport>,
 }
 
 async fn view(
@@ -86,7 +53,9 @@ async fn view(
         return Err(AppError::forbidden()).or_page(c);
     }
     let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
-    let recent = recent(s, c).await.or_page(c)?;
+    let recent = super::store::recent(&s.db, &c.scope(Right::Read))
+        .await
+        .or_page(c)?;
     Ok(render_with(
         status,
         &ImportPage {
@@ -129,13 +98,13 @@ async fn upload(
 ) -> PageResult {
     let (mut csrf, mut org_id, mut mode, mut filename) =
         (String::new(), None, String::from("all"), String::new());
-    let mut upload = roster_api::new_upload(&s).await.or_page(&c)?;
+    let mut upload = super::ops::new_upload(&s).await.or_page(&c)?;
     loop {
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                let e = roster_api::multipart_error(e);
+                let e = crate::web::files::multipart_error(super::ops::MAX_UPLOAD)(e);
                 return view(&s, &c, 0, mode, format!("上传失败：{e}"), e.status()).await;
             }
         };
@@ -146,7 +115,9 @@ async fn upload(
                     let written = match field.chunk().await {
                         Ok(Some(chunk)) => upload.write(&chunk).await,
                         Ok(None) => break,
-                        Err(e) => Err(roster_api::multipart_error(e)),
+                        Err(e) => Err(crate::web::files::multipart_error(super::ops::MAX_UPLOAD)(
+                            e,
+                        )),
                     };
                     if let Err(e) = written {
                         let msg = match &e {
@@ -169,7 +140,7 @@ async fn upload(
         ))
         .or_page(&c);
     }
-    match roster_api::start(&s, &c, org_id, &mode, &filename, upload).await {
+    match super::ops::start(&s, &c, org_id, &mode, &filename, upload).await {
         Ok(id) => Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
             let msg = e
@@ -211,7 +182,7 @@ async fn job_page(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let job = roster_api::status(&s, &c, id).await.or_page(&c)?;
+    let job = super::ops::status(&s, &c, id).await.or_page(&c)?;
     let percent = if job.rows_total > 0 {
         (job.rows_done * 100 / job.rows_total).min(100)
     } else {
@@ -234,7 +205,7 @@ async fn report(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let bytes = roster_api::report_bytes(&s, &c, id).await.or_page(&c)?;
+    let bytes = super::ops::report(&s, &c, id).await.or_page(&c)?;
     Ok(xlsx_response(bytes, &format!("导入{id}-有误的行.xlsx")))
 }
 
@@ -243,7 +214,7 @@ async fn export(
     PageCaller(c): PageCaller,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
-    let (bytes, name) = roster_api::export_bytes(&s, &c, &q).await.or_page(&c)?;
+    let (bytes, name) = super::ops::export(&s, &c, &q).await.or_page(&c)?;
     Ok(xlsx_response(bytes, &name))
 }
 
