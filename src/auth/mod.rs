@@ -2,8 +2,9 @@
 
 pub mod api;
 pub mod checks;
+pub mod console;
 pub mod limit;
-pub mod pages;
+pub mod ops;
 pub mod password;
 pub mod rules;
 pub mod scope;
@@ -232,8 +233,8 @@ use crate::program::{NavItem, Program, Show};
 /// Sign-in, one's own password, and accounts.
 pub const PROGRAM: Program = Program {
     name: "auth",
-    api: || api::router().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[NavItem {
         key: "accounts",
         label: "账号",

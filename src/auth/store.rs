@@ -9,14 +9,15 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountAssignment {
+    #[schema(value_type = String)]
     pub role: Role,
     pub org_id: i64,
     pub org_name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub username: String,

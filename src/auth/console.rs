@@ -329,7 +329,7 @@ async fn account_create(
     };
     let result = match member_id {
         Ok(mid) => {
-            super::api::create_account(&s, &c, &f.username, &f.password, &f.role, org_id, mid).await
+            super::ops::create_account(&s, &c, &f.username, &f.password, &f.role, org_id, mid).await
         }
         Err(e) => Err(e),
     };
@@ -436,9 +436,9 @@ async fn account_reveal(
         .await
         .or_page(&c)?;
     let on = f.can_reveal == "1";
-    match super::api::set_reveal(&s, &c, &account, on).await {
+    match super::ops::set_reveal(&s, &c, &account, on).await {
         Ok(outcome) => {
-            use super::api::RevealOutcome;
+            use super::ops::RevealOutcome;
             let notice = match outcome {
                 RevealOutcome::Granted => {
                     "已授予查看完整身份证号和手机号的权限（每次查看都会记录）"
