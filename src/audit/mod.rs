@@ -12,8 +12,10 @@
 //! SHA-256 links, verified once on upgrade; the first keyed entry links to the
 //! last of them, so rewriting the old part breaks the keyed part.
 
+pub mod api;
 pub mod chain;
-pub mod pages;
+pub mod console;
+pub mod ops;
 pub mod store;
 
 pub use chain::{entry_hash, entry_mac, Break, ChainCheck, Checkpoint, Entry, GENESIS};
@@ -23,8 +25,8 @@ use crate::program::{Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "audit",
-    api: || axum::Router::new().into(),
-    pages: pages::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[NavItem {
         key: "audit",
         label: "审计日志",
