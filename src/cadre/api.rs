@@ -1,240 +1,65 @@
-//! `/api/v1/cadres*` and `/api/v1/cadre-points/*`. Staff only: a record
-//! outside the caller's subtree answers 404, one inside it without the right
-//! 403. Managing cadres and recording entries needs the roster right over the
-//! cadre's union; configuring rule items the organisations right over the
-//! item's union; reading needs the read right.
+//! `/api/v1/cadres*` and `/api/v1/cadre-points/*`: read the request, call an
+//! operation, answer.
 
-use super::rules;
-use super::store::{self, Cadre, CadrePatch, Entry, Item, NewCadre};
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Caller, Right};
+use super::ops::{self, CadreChanges};
+use super::store::{Cadre, Entry, Item, Standing};
+use crate::auth::ApiCaller;
 use crate::db::Paging;
-use crate::org::store::Org;
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::api::{Page, ReadErrors, WriteErrors};
+use crate::web::error::AppResult;
 use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/cadres", post(create_cadre).get(list_cadres))
-        .route("/api/v1/cadres/{id}", get(show_cadre).patch(update_cadre))
-        .route(
-            "/api/v1/cadre-points/items",
-            post(create_item).get(list_items),
-        )
-        .route(
-            "/api/v1/cadre-points/items/{id}",
-            axum::routing::patch(update_item),
-        )
-        .route(
-            "/api/v1/cadre-points/entries",
-            post(add_entry).get(list_entries),
-        )
-        .route("/api/v1/cadre-points/entries/{id}/reverse", post(reverse))
-        .route("/api/v1/cadre-points/ranking", get(ranking))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_cadre, list_cadres))
+        .routes(routes!(show_cadre, update_cadre))
+        .routes(routes!(create_item, list_items))
+        .routes(routes!(update_item))
+        .routes(routes!(add_entry, list_entries))
+        .routes(routes!(reverse))
+        .routes(routes!(ranking))
 }
 
-/// Cadre points are staff business: a member account may not use them.
-pub fn staff_only(c: &Caller) -> AppResult<()> {
-    if c.can(Right::Read) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "工会干部积分仅供工会工作人员使用".into(),
-        ))
-    }
-}
-
-/// A union the caller sees (else 404) and holds `right` over (else 403).
-pub async fn writable_org(s: &AppState, c: &Caller, org_id: i64, right: Right) -> AppResult<Org> {
-    staff_only(c)?;
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    if !c.scope(right).covers_path(&org.path) {
-        return Err(AppError::forbidden());
-    }
-    Ok(org)
-}
-
-/// The union a list is about: the one asked for, or the caller's own; seen by the caller (else 404).
-pub async fn viewed_org(s: &AppState, c: &Caller, org_id: Option<i64>) -> AppResult<Org> {
-    staff_only(c)?;
-    let id = org_id
-        .or(c.home_org())
-        .ok_or_else(|| AppError::invalid("org_id", "请指定组织 org_id"))?;
-    crate::org::store::get(&s.db, &c.scope(Right::Read), id).await
-}
-
-/// A cadre the caller sees (else 404), with this year's points.
-pub async fn visible_cadre(s: &AppState, c: &Caller, id: i64) -> AppResult<Cadre> {
-    staff_only(c)?;
-    store::cadre(&s.db, &c.scope(Right::Read), id, super::this_year()).await
-}
-
-/// A cadre the caller may manage or record for: seen (else 404), roster right over its union (else 403).
-pub async fn writable_cadre(s: &AppState, c: &Caller, id: i64) -> AppResult<Cadre> {
-    let cadre = visible_cadre(s, c, id).await?;
-    if !c.scope(Right::Roster).covers_path(&cadre.org_path) {
-        return Err(AppError::forbidden());
-    }
-    Ok(cadre)
-}
-
-/// The year of a query: the one given (422 when it is not a year), else this year.
-pub fn year_param(v: Option<&str>) -> AppResult<i32> {
-    match v.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(y) => rules::parse_year(y).map_err(|m| AppError::invalid("year", m)),
-        None => Ok(super::this_year()),
-    }
-}
-
-/// Adds a cadre to a union (shared by the API and the console).
-pub async fn add_cadre(
-    s: &AppState,
-    c: &Caller,
+/// A new cadre of a union.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct NewCadreBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     org_id: Option<i64>,
-    name: &str,
-    title: &str,
-    member_id: Option<i64>,
-) -> AppResult<i64> {
-    let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请指定干部所在工会 org_id"))?;
-    let org = writable_org(s, c, org_id, Right::Roster).await?;
-    let mut e = Errors::default();
-    let name = e.take("name", rules::parse_name(name));
-    let title = e.take("title", rules::parse_title(title));
-    if let Some(mid) = member_id {
-        // The member must be on a roster the caller sees, in this union or below it.
-        match crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), mid).await {
-            Ok(m) if m.org_path.starts_with(&org.path) => {}
-            Ok(_) => e.add("member_id", "该会员不在这个工会或其下级工会的名册上"),
-            Err(AppError::NotFound(_)) => e.add("member_id", "会员不存在或不在您的管辖范围内"),
-            Err(other) => return Err(other),
-        }
-    }
-    e.finish()?;
-    let new = NewCadre {
-        org_id: org.id,
-        name: name.unwrap_or_default(),
-        title: title.unwrap_or_default(),
-        member_id,
-    };
-    store::create_cadre(&s.db, &Actor::of(c), &new).await
-}
-
-/// Adds a rule item to a union (organisations right over it).
-pub async fn add_item(
-    s: &AppState,
-    c: &Caller,
-    org_id: Option<i64>,
-    label: &str,
-    points: Option<i64>,
-) -> AppResult<Item> {
-    let org_id =
-        org_id.ok_or_else(|| AppError::invalid("org_id", "请指定积分项目所属工会 org_id"))?;
-    let org = writable_org(s, c, org_id, Right::Orgs).await?;
-    let (label, points) = rules::check_item(label, points)?;
-    store::create_item(&s.db, &Actor::of(c), org.id, &label, points).await
-}
-
-/// A rule item the caller may switch on or off: organisations right over its
-/// union (else 403 when the caller sees that union, 404 when not).
-pub async fn writable_item(s: &AppState, c: &Caller, id: i64) -> AppResult<Item> {
-    staff_only(c)?;
-    let item = store::item(&s.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("积分项目"))?;
-    if c.scope(Right::Orgs).covers_path(&item.org_path) {
-        return Ok(item);
-    }
-    if c.scope(Right::Read).covers_path(&item.org_path) {
-        return Err(AppError::forbidden());
-    }
-    Err(AppError::not_found("积分项目"))
-}
-
-/// Records an entry for a cadre by a rule item that applies to the cadre's union.
-pub async fn record(
-    s: &AppState,
-    c: &Caller,
-    cadre_id: Option<i64>,
-    item_id: Option<i64>,
-    evidence: &str,
-    occurred_on: &str,
-) -> AppResult<Entry> {
-    let cadre_id = cadre_id.ok_or_else(|| AppError::invalid("cadre_id", "请指定干部 cadre_id"))?;
-    let cadre = writable_cadre(s, c, cadre_id).await?;
-    let mut e = Errors::default();
-    if !cadre.active {
-        e.add(
-            "cadre_id",
-            format!("干部“{}”已停用，不能再记分", cadre.name),
-        );
-    }
-    let item = match item_id {
-        None => {
-            e.add("item_id", "请选择积分项目 item_id");
-            None
-        }
-        Some(id) => match store::item(&s.db, id).await? {
-            Some(i) if !i.applies_to(&cadre.org_path) => {
-                e.add("item_id", "该积分项目不适用于这位干部所在的工会");
-                None
-            }
-            Some(i) if !i.active => {
-                e.add("item_id", format!("积分项目“{}”已停用", i.label));
-                None
-            }
-            Some(i) => Some(i),
-            None => {
-                e.add("item_id", "积分项目不存在");
-                None
-            }
-        },
-    };
-    let evidence = e.take("evidence", rules::parse_evidence(evidence));
-    let occurred_on = e.take(
-        "occurred_on",
-        rules::parse_occurred_on(occurred_on, &super::today()),
-    );
-    e.finish()?;
-    let (Some(item), Some(evidence), Some(occurred_on)) = (item, evidence, occurred_on) else {
-        return Err(AppError::invalid("body", "提交的内容有误"));
-    };
-    store::add_entry(&s.db, &Actor::of(c), &cadre, &item, &evidence, &occurred_on).await
-}
-
-/// Reverses an entry once (409 the second time), with a reason.
-pub async fn reverse_entry(s: &AppState, c: &Caller, id: i64, reason: &str) -> AppResult<Entry> {
-    staff_only(c)?;
-    let entry = store::entry(&s.db, &c.scope(Right::Read), id).await?;
-    if !c.scope(Right::Roster).covers_path(&entry.org_path) {
-        return Err(AppError::forbidden());
-    }
-    let reason = rules::parse_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
-    store::reverse(&s.db, &Actor::of(c), &entry, &reason).await
-}
-
-#[derive(Deserialize)]
-struct CadreBody {
-    org_id: Option<i64>,
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 50,
+        pattern = r"\S"
+    )]
     name: Option<String>,
+    /// The post, e.g. 工会主席.
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 50)]
     title: Option<String>,
+    /// A member on the roster of the union or below.
+    #[serde(default)]
+    #[schema(nullable = false)]
     member_id: Option<i64>,
-    active: Option<bool>,
 }
 
-/// `POST /api/v1/cadres` `{org_id, name, title?, member_id?}` → 201.
+#[utoipa::path(post, path = "/api/v1/cadres", operation_id = "create_cadre", tag = "cadre-points",
+    request_body = NewCadreBody, responses((status = 201, description = "added", body = Cadre), WriteErrors))]
 async fn create_cadre(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<CadreBody>,
+    ApiJson(b): ApiJson<NewCadreBody>,
 ) -> AppResult<(StatusCode, Json<Cadre>)> {
-    let id = add_cadre(
+    let id = ops::add_cadre(
         &s,
         &c,
         b.org_id,
@@ -243,150 +68,203 @@ async fn create_cadre(
         b.member_id,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(visible_cadre(&s, &c, id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::visible_cadre(&s, &c, id).await?),
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CadresQuery {
+    /// The subtree (default: all the caller sees).
     org_id: Option<i64>,
+    /// Whose points (default: this year).
+    #[param(pattern = r"^(19|20)[0-9]{2}$")]
     year: Option<String>,
+    #[param(minimum = 1)]
     page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<i64>,
 }
 
-/// `GET /api/v1/cadres?org_id=&year=`: the cadres of a subtree with the year's points.
+/// A page of cadres and the year their points are of.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CadrePage {
+    year: i32,
+    #[serde(flatten)]
+    page: Page<Cadre>,
+}
+
+/// The cadres of a subtree with the year's points.
+#[utoipa::path(get, path = "/api/v1/cadres", operation_id = "list_cadres", tag = "cadre-points", params(CadresQuery),
+    responses((status = 200, description = "one page of cadres", body = CadrePage), ReadErrors))]
 async fn list_cadres(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<CadresQuery>,
-) -> AppResult<Json<Value>> {
-    staff_only(&c)?;
-    let year = year_param(q.year.as_deref())?;
-    let scope = crate::auth::checks::list_scope(&s, &c, q.org_id).await?;
+) -> AppResult<Json<CadrePage>> {
     let paging = Paging::new(q.page, q.per_page);
-    let (items, total) = store::cadres(&s.db, &scope, year, paging).await?;
-    Ok(Json(json!({
-        "year": year, "items": items, "total": total, "page": paging.page, "per_page": paging.per_page,
-    })))
+    let (year, items, total) = ops::cadres(&s, &c, q.org_id, q.year.as_deref(), paging).await?;
+    Ok(Json(CadrePage {
+        year,
+        page: Page::of(items, total, paging),
+    }))
 }
 
+#[utoipa::path(get, path = "/api/v1/cadres/{id}", operation_id = "get_cadre", tag = "cadre-points",
+    params(("id" = i64, Path, description = "cadre id")),
+    responses((status = 200, description = "the cadre, with this year's points", body = Cadre), ReadErrors))]
 async fn show_cadre(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Cadre>> {
-    Ok(Json(visible_cadre(&s, &c, id).await?))
+    Ok(Json(ops::visible_cadre(&s, &c, id).await?))
 }
 
-/// `PATCH /api/v1/cadres/{id}` `{name?, title?, active?}`.
+#[utoipa::path(patch, path = "/api/v1/cadres/{id}", operation_id = "update_cadre", tag = "cadre-points",
+    request_body = CadreChanges, params(("id" = i64, Path, description = "cadre id")),
+    responses((status = 200, description = "the cadre as it is now", body = Cadre), WriteErrors))]
 async fn update_cadre(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<CadreBody>,
+    ApiJson(b): ApiJson<CadreChanges>,
 ) -> AppResult<Json<Cadre>> {
-    let cadre = writable_cadre(&s, &c, id).await?;
-    let mut e = Errors::default();
-    if b.org_id.is_some() || b.member_id.is_some() {
-        e.add(
-            "org_id",
-            "干部的工会和会员身份不能修改；如有变动请停用后重新登记",
-        );
-    }
-    let patch = CadrePatch {
-        name: b
-            .name
-            .as_deref()
-            .and_then(|n| e.take("name", rules::parse_name(n))),
-        title: b
-            .title
-            .as_deref()
-            .and_then(|t| e.take("title", rules::parse_title(t))),
-        active: b.active,
-    };
-    if b.name.is_none() && b.title.is_none() && b.active.is_none() {
-        e.add("body", "请提供要修改的 name、title 或 active");
-    }
-    e.finish()?;
-    store::update_cadre(&s.db, &Actor::of(&c), &cadre, &patch).await?;
-    Ok(Json(visible_cadre(&s, &c, id).await?))
+    Ok(Json(ops::update_cadre(&s, &c, id, &b).await?))
 }
 
-#[derive(Deserialize)]
+/// A rule item of a union, or (on PATCH) whether it is active.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ItemBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     org_id: Option<i64>,
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 50,
+        pattern = r"\S",
+        example = "组织培训一次"
+    )]
     label: Option<String>,
+    /// Non-zero: negative deducts.
+    #[serde(default)]
+    #[schema(required = true, nullable = false, minimum = -1000, maximum = 1000)]
     points: Option<i64>,
-    active: Option<bool>,
 }
 
-/// `POST /api/v1/cadre-points/items` `{org_id, label, points}` → 201.
+#[utoipa::path(post, path = "/api/v1/cadre-points/items", operation_id = "create_cadre_item", tag = "cadre-points",
+    request_body = ItemBody, responses((status = 201, description = "added", body = Item), WriteErrors))]
 async fn create_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<ItemBody>,
 ) -> AppResult<(StatusCode, Json<Item>)> {
-    let item = add_item(&s, &c, b.org_id, b.label.as_deref().unwrap_or(""), b.points).await?;
+    let item = ops::add_item(&s, &c, b.org_id, b.label.as_deref().unwrap_or(""), b.points).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ItemsQuery {
+    /// The union (default: the caller's).
     org_id: Option<i64>,
 }
 
-/// `GET /api/v1/cadre-points/items?org_id=`: the items that apply there (its own and its ancestors').
+/// The items that apply at a union and the union they are for.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ItemPage {
+    org_id: i64,
+    #[serde(flatten)]
+    page: Page<Item>,
+}
+
+/// The items that apply at a union: its own and its ancestors'.
+#[utoipa::path(get, path = "/api/v1/cadre-points/items", operation_id = "list_cadre_items", tag = "cadre-points", params(ItemsQuery),
+    responses((status = 200, description = "the items", body = ItemPage), ReadErrors))]
 async fn list_items(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<ItemsQuery>,
-) -> AppResult<Json<Value>> {
-    let org = viewed_org(&s, &c, q.org_id).await?;
-    let items = store::items_for(&s.db, &org.path).await?;
-    Ok(Json(
-        json!({ "org_id": org.id, "total": items.len(), "items": items }),
-    ))
+) -> AppResult<Json<ItemPage>> {
+    let org = ops::viewed_org(&s, &c, q.org_id).await?;
+    let items = super::store::items_for(&s.db, &org.path).await?;
+    Ok(Json(ItemPage {
+        org_id: org.id,
+        page: Page::all(items),
+    }))
 }
 
-/// `PATCH /api/v1/cadre-points/items/{id}` `{active}`: past entries keep their points.
+/// Only `active` may change.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct ItemActive {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
+    active: Option<bool>,
+    #[serde(default)]
+    #[schema(ignore)]
+    org_id: Option<i64>,
+    #[serde(default)]
+    #[schema(ignore)]
+    label: Option<String>,
+    #[serde(default)]
+    #[schema(ignore)]
+    points: Option<i64>,
+}
+
+/// Switches a rule item on or off; past entries keep their points.
+#[utoipa::path(patch, path = "/api/v1/cadre-points/items/{id}", operation_id = "update_cadre_item", tag = "cadre-points",
+    request_body = ItemActive, params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, description = "the item", body = Item), WriteErrors))]
 async fn update_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<ItemBody>,
+    ApiJson(b): ApiJson<ItemActive>,
 ) -> AppResult<Json<Item>> {
-    let item = writable_item(&s, &c, id).await?;
-    let mut e = Errors::default();
-    if b.org_id.is_some() || b.label.is_some() || b.points.is_some() {
-        e.add(
-            "body",
-            "积分项目只能启用或停用（active）；要改名称或分值，请停用后新建",
-        );
-    }
-    if b.active.is_none() {
-        e.add("active", "请指定 active（true 启用，false 停用）");
-    }
-    e.finish()?;
-    let active = b.active.unwrap_or(item.active);
-    store::set_item_active(&s.db, &Actor::of(&c), &item, active).await?;
-    Ok(Json(Item { active, ..item }))
+    let others = b.org_id.is_some() || b.label.is_some() || b.points.is_some();
+    Ok(Json(
+        ops::set_item_active(&s, &c, id, b.active, others).await?,
+    ))
 }
 
-#[derive(Deserialize)]
+/// An entry for a cadre by a rule item that applies to the cadre's union.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EntryBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     cadre_id: Option<i64>,
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     item_id: Option<i64>,
+    /// What shows the work was done.
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S"
+    )]
     evidence: Option<String>,
+    /// YYYY-MM-DD, not after today; decides the year.
+    #[serde(default)]
+    #[schema(required = true, nullable = false, format = Date)]
     occurred_on: Option<String>,
 }
 
-/// `POST /api/v1/cadre-points/entries` `{cadre_id, item_id, evidence, occurred_on}` → 201.
+#[utoipa::path(post, path = "/api/v1/cadre-points/entries", operation_id = "add_cadre_entry", tag = "cadre-points",
+    request_body = EntryBody, responses((status = 201, description = "recorded", body = Entry), WriteErrors))]
 async fn add_entry(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<EntryBody>,
 ) -> AppResult<(StatusCode, Json<Entry>)> {
-    let entry = record(
+    let entry = ops::record(
         &s,
         &c,
         b.cadre_id,
@@ -398,69 +276,102 @@ async fn add_entry(
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EntriesQuery {
     cadre_id: Option<i64>,
+    /// Only this year's (default: all).
+    #[param(pattern = r"^(19|20)[0-9]{2}$")]
     year: Option<String>,
 }
 
-/// `GET /api/v1/cadre-points/entries?cadre_id=&year=`: a cadre's entries (of a year, or all).
+/// A cadre's entries and their sum.
+#[derive(Serialize, utoipa::ToSchema)]
+struct EntryPage {
+    cadre_id: i64,
+    year: Option<i32>,
+    points: i64,
+    #[serde(flatten)]
+    page: Page<Entry>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cadre-points/entries", operation_id = "list_cadre_entries", tag = "cadre-points", params(EntriesQuery),
+    responses((status = 200, description = "the entries, latest day first", body = EntryPage), ReadErrors))]
 async fn list_entries(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<EntriesQuery>,
-) -> AppResult<Json<Value>> {
-    staff_only(&c)?;
-    let cadre_id = q
-        .cadre_id
-        .ok_or_else(|| AppError::invalid("cadre_id", "请指定干部 cadre_id"))?;
-    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => Some(rules::parse_year(y).map_err(|m| AppError::invalid("year", m))?),
-        None => None,
-    };
-    let cadre = visible_cadre(&s, &c, cadre_id).await?;
-    let items = store::entries(&s.db, &c.scope(Right::Read), cadre.id, year).await?;
-    let points: i64 = items.iter().map(|e| e.points).sum();
-    Ok(Json(json!({
-        "cadre_id": cadre.id, "year": year, "points": points, "total": items.len(), "items": items,
-    })))
+) -> AppResult<Json<EntryPage>> {
+    let (cadre, year, items) = ops::entries(&s, &c, q.cadre_id, q.year.as_deref()).await?;
+    Ok(Json(EntryPage {
+        cadre_id: cadre.id,
+        year,
+        points: items.iter().map(|e| e.points).sum(),
+        page: Page::all(items),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ReverseBody {
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     reason: Option<String>,
 }
 
-/// `POST /api/v1/cadre-points/entries/{id}/reverse` `{reason}` → 201 with the reversing entry.
+/// Reverses an entry once (409 the second time), with a reason.
+#[utoipa::path(post, path = "/api/v1/cadre-points/entries/{id}/reverse", operation_id = "reverse_cadre_entry", tag = "cadre-points",
+    request_body = ReverseBody, params(("id" = i64, Path, description = "entry id")),
+    responses((status = 201, description = "the reversing entry", body = Entry), WriteErrors))]
 async fn reverse(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReverseBody>,
 ) -> AppResult<(StatusCode, Json<Entry>)> {
-    let entry = reverse_entry(&s, &c, id, b.reason.as_deref().unwrap_or("")).await?;
+    let entry = ops::reverse_entry(&s, &c, id, b.reason.as_deref().unwrap_or("")).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RankingQuery {
+    /// The subtree (default: the caller's).
     org_id: Option<i64>,
+    #[param(pattern = r"^(19|20)[0-9]{2}$")]
     year: Option<String>,
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/cadre-points/ranking?org_id=&year=`: the subtree's cadres by the year's total.
+/// The year's ranking of a subtree's cadres.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RankingPage {
+    org_id: i64,
+    org_name: String,
+    year: i32,
+    #[serde(flatten)]
+    page: Page<Standing>,
+}
+
+/// Cadres by the year's total, most first; ties share a rank (1, 2, 2, 4).
+#[utoipa::path(get, path = "/api/v1/cadre-points/ranking", operation_id = "cadre_ranking", tag = "cadre-points", params(RankingQuery),
+    responses((status = 200, description = "the ranking", body = RankingPage), ReadErrors))]
 async fn ranking(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<RankingQuery>,
-) -> AppResult<Json<Value>> {
-    let org = viewed_org(&s, &c, q.org_id).await?;
-    let year = year_param(q.year.as_deref())?;
-    let scope = c.scope(Right::Read).narrowed_to(&org.path);
-    let limit = q.limit.unwrap_or(500).clamp(1, 5000);
-    let items = store::ranking(&s.db, &scope, year, limit).await?;
-    Ok(Json(json!({
-        "org_id": org.id, "org_name": org.name, "year": year, "total": items.len(), "items": items,
-    })))
+) -> AppResult<Json<RankingPage>> {
+    let (org, year, items) = ops::ranking(&s, &c, q.org_id, q.year.as_deref(), q.limit).await?;
+    Ok(Json(RankingPage {
+        org_id: org.id,
+        org_name: org.name,
+        year,
+        page: Page::all(items),
+    }))
 }

@@ -34,7 +34,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         );
     }
     let yizhou = crate::seed::demo::org_id_by_code(db, "JS-YIZHOU").await?;
-    let year = crate::cadre::this_year();
+    let year = crate::cadre::ops::this_year();
     let year_start = format!("{year:04}-01-01");
     // (union, name, post, [(item, days ago, evidence)])
     type DemoCadre = (

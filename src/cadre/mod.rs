@@ -4,30 +4,18 @@
 //! record entries with evidence; each organisation ranks its cadres by year.
 
 pub mod api;
+pub mod console;
 pub mod demo;
+pub mod ops;
 pub mod rules;
-pub mod staff;
 pub mod store;
-
-/// Today in Beijing, `YYYY-MM-DD`: entries may not be dated after it.
-pub fn today() -> String {
-    crate::db::format_ms(crate::db::now_ms())
-        .get(..10)
-        .unwrap_or("1970-01-01")
-        .to_string()
-}
-
-/// This year in Beijing: the default year of lists and rankings.
-pub fn this_year() -> i32 {
-    rules::year_of(&today())
-}
 
 use crate::program::{DemoStep, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "cadre",
-    api: || api::router().into(),
-    pages: staff::router,
+    api: api::router,
+    pages: console::router,
     console_nav: &[NavItem {
         key: "cadres",
         label: "干部积分",

@@ -4,7 +4,7 @@
 
 use super::rules;
 use crate::audit::{self, Actor, Event};
-use crate::auth::Scope;
+use crate::auth::{Access, Scope};
 use crate::db::sql::Sql;
 use crate::db::Paging;
 use crate::db::{now_ms, Db};
@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cadre {
     pub id: i64,
     pub org_id: i64,
@@ -32,6 +32,7 @@ pub struct Cadre {
     pub created_at: i64,
     pub updated_at: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -114,6 +115,20 @@ pub async fn cadres(
     Ok((items, total))
 }
 
+/// A cadre the caller may manage or record for: 404 out of sight, 403 without the right.
+pub async fn writable_cadre(db: &Db, access: &Access, id: i64, year: i32) -> AppResult<Cadre> {
+    let c = cadre(db, &access.see, id, year).await?;
+    access.check(&c.org_path, "干部")?;
+    Ok(c)
+}
+
+/// An entry the caller may reverse: 404 out of sight, 403 without the right.
+pub async fn writable_entry(db: &Db, access: &Access, id: i64) -> AppResult<Entry> {
+    let e = entry(db, &access.see, id).await?;
+    access.check(&e.org_path, "积分记录")?;
+    Ok(e)
+}
+
 /// A cadre to add, its fields checked by `rules::check_cadre`.
 pub struct NewCadre {
     pub org_id: i64,
@@ -191,7 +206,7 @@ pub async fn update_cadre(db: &Db, actor: &Actor, c: &Cadre, p: &CadrePatch) -> 
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Item {
     pub id: i64,
     pub org_id: i64,
@@ -201,6 +216,7 @@ pub struct Item {
     pub active: bool,
     pub created_at: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -228,30 +244,35 @@ impl Item {
     }
 }
 
-/// An item, unscoped: a union's items reach the cadres of its whole subtree,
-/// so callers decide who may see it (`applies_to`, or their scope).
-pub async fn item(db: &Db, id: i64) -> AppResult<Option<Item>> {
-    let row = sqlx::query(&format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+/// An item in the scope (a union's items reach the cadres of its whole
+/// subtree: `Scope::offered_to` the cadre's union finds the ones that apply).
+pub async fn item(db: &Db, scope: &Scope, id: i64) -> AppResult<Option<Item>> {
+    let mut sql = Sql::new("");
+    let p = sql.int(id);
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.id = {p} AND {pred}"
+    ));
+    let row = sql.query().fetch_optional(&db.pool).await?;
     Ok(row.map(|r| item_of(&r)).transpose()?)
+}
+
+/// An item the caller may switch on or off: 404 out of sight, 403 without the right.
+pub async fn writable_item(db: &Db, access: &Access, id: i64) -> AppResult<Item> {
+    let item = item(db, &access.see, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("积分项目"))?;
+    access.check(&item.org_path, "积分项目")?;
+    Ok(item)
 }
 
 /// The items that apply at the union at `path`: its own and those of the unions
 /// above it, the highest union's first.
 pub async fn items_for(db: &Db, path: &str) -> AppResult<Vec<Item>> {
     let mut sql = Sql::new("");
-    let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
-        .into_iter()
-        .map(|p| sql.text(p))
-        .collect();
-    if prefixes.is_empty() {
-        return Ok(vec![]);
-    }
+    let pred = Scope::offered_to(path).org_predicate(&mut sql, "o.path");
     sql.push(&format!(
-        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE o.path IN ({}) ORDER BY length(o.path), i.active DESC, i.points DESC, i.id",
-        prefixes.join(", ")
+        "SELECT {ITEM_COLS} {ITEM_FROM} WHERE {pred} ORDER BY length(o.path), i.active DESC, i.points DESC, i.id"
     ));
     Ok(sql
         .fetch_all(&db.pool)
@@ -296,7 +317,7 @@ pub async fn create_item(
         .detail(json!({ "label": label, "points": points }));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
-    item(db, id)
+    item(db, &Scope::everything(), id)
         .await?
         .ok_or_else(|| AppError::not_found("积分项目"))
 }
@@ -317,7 +338,7 @@ pub async fn set_item_active(db: &Db, actor: &Actor, i: &Item, active: bool) -> 
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,
     pub cadre_id: i64,
@@ -335,6 +356,7 @@ pub struct Entry {
     pub account_id: Option<i64>,
     pub created_at: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -497,7 +519,7 @@ pub async fn reverse(db: &Db, actor: &Actor, e: &Entry, reason: &str) -> AppResu
     entry(db, &Scope::new(vec![e.org_path.clone()], None), id).await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     pub rank: i64,
     pub cadre_id: i64,

@@ -148,7 +148,7 @@ async fn cadres_items_entries_and_one_reversal() {
     assert!(ids.contains(&train) && ids.contains(&late), "{items}");
     assert!(!ids.contains(&own), "a sibling union's item does not apply");
 
-    let today = gongjiang::cadre::today();
+    let today = gongjiang::cadre::ops::today();
     let (s, e) = entry(&app, &t, cadre, train, &today).await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
     assert_eq!(

@@ -300,7 +300,7 @@ async fn request(
             Method::POST,
             "/api/v1/cadre-points/entries".into(),
             Some(
-                json!({"cadre_id": f.cadre, "item_id": f.cadre_item, "evidence": format!("签到表{n}"), "occurred_on": gongjiang::cadre::today()}),
+                json!({"cadre_id": f.cadre, "item_id": f.cadre_item, "evidence": format!("签到表{n}"), "occurred_on": gongjiang::cadre::ops::today()}),
             ),
         ),
     };

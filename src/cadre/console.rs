@@ -2,7 +2,6 @@
 //! with the ranking, the cadres, the rule items that apply there, a form to
 //! record an entry with its evidence, and one cadre's entries with reversal.
 
-use super::api;
 use super::store::{self, Cadre, Entry, Item, Standing};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::state::AppState;
@@ -122,12 +121,12 @@ async fn view(
     let roster = c.scope(Right::Roster);
     let orgs_right = c.scope(Right::Orgs);
     let asked: Option<i64> = q.org_id.trim().parse().ok();
-    let org = api::viewed_org(s, c, asked).await.or_page(c)?;
-    let year = match api::year_param(Some(&q.year)) {
+    let org = super::ops::viewed_org(s, c, asked).await.or_page(c)?;
+    let year = match super::ops::year_param(Some(&q.year)) {
         Ok(y) => y,
         Err(e) => {
             errors.0.extend(e.field_errors());
-            super::this_year()
+            super::ops::this_year()
         }
     };
     let scope = read.narrowed_to(&org.path);
@@ -174,7 +173,7 @@ async fn view(
         org_name: org.name.clone(),
         year,
         year_text: year.to_string(),
-        today: super::today(),
+        today: super::ops::today(),
         view_orgs: org_options(s, &read).await.or_page(c)?,
         ranking,
         cadres: cadres
@@ -310,7 +309,7 @@ async fn create_cadre(
                 .id,
             ),
         };
-        api::add_cadre(&s, &c, id_of(&f.org), &f.name, &f.title, member_id).await?;
+        super::ops::add_cadre(&s, &c, id_of(&f.org), &f.name, &f.title, member_id).await?;
         Ok(format!("已登记干部“{}”", f.name.trim()))
     }
     .await;
@@ -330,7 +329,7 @@ async fn update_cadre(
     PageForm { caller: c, form: f }: PageForm<CadreForm>,
 ) -> PageResult {
     let r = async {
-        let cadre = api::writable_cadre(&s, &c, id).await?;
+        let cadre = super::ops::writable_cadre(&s, &c, id).await?;
         let active = f.active == "1";
         let patch = store::CadrePatch {
             active: Some(active),
@@ -367,7 +366,7 @@ async fn create_item(
 ) -> PageResult {
     let r = async {
         let points = number("points", &f.points)?;
-        let item = api::add_item(&s, &c, id_of(&f.org), &f.label, points).await?;
+        let item = super::ops::add_item(&s, &c, id_of(&f.org), &f.label, points).await?;
         Ok(format!(
             "已添加积分项目“{}”（{}{} 分）",
             item.label,
@@ -391,7 +390,7 @@ async fn update_item(
     PageForm { caller: c, form: f }: PageForm<ItemForm>,
 ) -> PageResult {
     let r = async {
-        let item = api::writable_item(&s, &c, id).await?;
+        let item = super::ops::writable_item(&s, &c, id).await?;
         let active = f.active == "1";
         store::set_item_active(&s.db, &crate::audit::Actor::of(&c), &item, active).await?;
         Ok(format!(
@@ -423,7 +422,7 @@ async fn record(
     PageForm { caller: c, form: f }: PageForm<EntryForm>,
 ) -> PageResult {
     let r = async {
-        let e = api::record(
+        let e = super::ops::record(
             &s,
             &c,
             id_of(&f.cadre),
@@ -470,7 +469,7 @@ async fn reverse(
     PageForm { caller: c, form: f }: PageForm<ReverseForm>,
 ) -> PageResult {
     let r = async {
-        let e = api::reverse_entry(&s, &c, id, &f.reason).await?;
+        let e = super::ops::reverse_entry(&s, &c, id, &f.reason).await?;
         Ok(format!("已冲销记录 {id}（{} 分）", e.points))
     }
     .await;
