@@ -69,7 +69,7 @@ async fn main() {
     let mut tokens = vec![];
     let now = gongjiang::db::now_ms();
     for (m, org) in &members {
-        let e = gongjiang::points::store::NewEntry {
+        let e = gongjiang::ledger::store::NewEntry {
             member_id: *m,
             org_id: *org,
             amount: 100_000,
@@ -79,7 +79,7 @@ async fn main() {
             key: None,
             expires_at: None,
         };
-        gongjiang::points::store::add_entry(&db, &actor, e)
+        gongjiang::ledger::store::add_entry(&db, &actor, e)
             .await
             .unwrap();
         let id: i64 = sqlx::query("INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at) VALUES ($1, 'x', $2, 0, $3, $3) RETURNING id")

@@ -446,7 +446,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             what: PointsCommand::Expire { db },
         } => {
             let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let expired = crate::points::store::expire_due(
+            let expired = crate::ledger::store::expire_due(
                 &db,
                 &crate::audit::Actor::cli(),
                 crate::db::now_ms(),

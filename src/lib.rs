@@ -15,6 +15,7 @@ pub mod enrolment;
 pub mod enterprise;
 pub mod fields;
 pub mod files;
+pub mod ledger;
 pub mod member;
 pub mod openapi;
 pub mod org;

@@ -101,14 +101,14 @@ async fn add_entry(
         "amount",
         b.amount
             .ok_or_else(|| "请填写积分数 amount".to_string())
-            .and_then(rules::parse_amount),
+            .and_then(crate::ledger::rules::parse_amount),
     );
     let reason = e.take(
         "reason",
-        rules::parse_reason(b.reason.as_deref().unwrap_or("")),
+        crate::ledger::rules::parse_reason(b.reason.as_deref().unwrap_or("")),
     );
     let key = match b.idempotency_key.as_deref() {
-        Some(k) => e.take("idempotency_key", rules::parse_key(k)),
+        Some(k) => e.take("idempotency_key", crate::ledger::rules::parse_key(k)),
         None => None,
     };
     let valid_days = match b.valid_days {
@@ -116,7 +116,7 @@ async fn add_entry(
             e.add("valid_days", "扣减积分不设有效期");
             None
         }
-        Some(d) => e.take("valid_days", rules::parse_valid_days(d)),
+        Some(d) => e.take("valid_days", crate::ledger::rules::parse_valid_days(d)),
         None => None,
     };
     e.finish()?;
@@ -129,9 +129,9 @@ async fn add_entry(
         source: "manual",
         source_id: None,
         key: key.as_deref(),
-        expires_at: rules::expiry(crate::db::now_ms(), valid_days),
+        expires_at: crate::ledger::rules::expiry(crate::db::now_ms(), valid_days),
     };
-    let (entry, added) = store::add_entry(&s.db, &Actor::of(&c), entry).await?;
+    let (entry, added) = crate::ledger::store::add_entry(&s.db, &Actor::of(&c), entry).await?;
     entry_result(&s, m.id, entry, added).await
 }
 
@@ -383,7 +383,7 @@ async fn fulfil(
 }
 
 /// "Expiring soon" on the balance: within 30 days.
-pub const EXPIRING_SOON_MS: i64 = 30 * rules::DAY_MS;
+pub const EXPIRING_SOON_MS: i64 = 30 * crate::ledger::rules::DAY_MS;
 
 #[derive(Deserialize)]
 struct RuleBody {
@@ -413,7 +413,7 @@ async fn set_rule(
     )?;
     let valid_days = b
         .valid_days
-        .map(rules::parse_valid_days)
+        .map(crate::ledger::rules::parse_valid_days)
         .transpose()
         .map_err(|m| AppError::invalid("valid_days", m))?;
     let f = store::RuleFields {
@@ -478,7 +478,7 @@ async fn award(
         "event",
         b.event
             .as_deref()
-            .map(rules::parse_key)
+            .map(crate::ledger::rules::parse_key)
             .unwrap_or_else(|| Err("请指定事件 event（如 course:42）".into())),
     );
     e.finish()?;

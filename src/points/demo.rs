@@ -68,9 +68,11 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             source: "manual",
             source_id: None,
             key: Some("demo:worker:welcome"),
-            expires_at: crate::points::rules::expiry(now_ms(), Some(365)),
+            expires_at: crate::ledger::rules::expiry(now_ms(), Some(365)),
         };
-        points::add_entry(db, &actor, e).await.map_err(err)?;
+        crate::ledger::store::add_entry(db, &actor, e)
+            .await
+            .map_err(err)?;
     }
     Ok(
         "demo points: the town's earning rules, 4 catalogue items, 120 points for the demo worker"

@@ -261,7 +261,7 @@ async fn set_rule(
             v => Some(
                 v.parse::<i64>()
                     .map_err(|_| "有效天数应为整数".to_string())
-                    .and_then(rules::parse_valid_days)
+                    .and_then(crate::ledger::rules::parse_valid_days)
                     .map_err(|m| AppError::invalid("valid_days", m))?,
             ),
         };
@@ -316,9 +316,9 @@ async fn grant(
                 .trim()
                 .parse::<i64>()
                 .map_err(|_| "积分应为整数".to_string())
-                .and_then(rules::parse_amount),
+                .and_then(crate::ledger::rules::parse_amount),
         );
-        let reason = e.take("reason", rules::parse_reason(&f.reason));
+        let reason = e.take("reason", crate::ledger::rules::parse_reason(&f.reason));
         e.finish()?;
         let (amount, reason) = (amount.unwrap_or(0), reason.unwrap_or_default());
         let entry = store::NewEntry {
@@ -331,7 +331,7 @@ async fn grant(
             key: None,
             expires_at: None,
         };
-        store::add_entry(&s.db, &Actor::of(&c), entry).await?;
+        crate::ledger::store::add_entry(&s.db, &Actor::of(&c), entry).await?;
         Ok(format!("已为 {} 记 {amount} 分", m.name))
     }
     .await;

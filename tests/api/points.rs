@@ -471,7 +471,7 @@ fn random_interleavings_keep_the_ledger_consistent() {
                 let db = &app.state.db;
                 for op in ops {
                     let now = gongjiang::db::now_ms();
-                    let entry = |m: usize, amount: i64, expires: Option<i64>| gongjiang::points::store::NewEntry {
+                    let entry = |m: usize, amount: i64, expires: Option<i64>| gongjiang::ledger::store::NewEntry {
                         member_id: members[m],
                         org_id: 1,
                         amount,
@@ -482,9 +482,9 @@ fn random_interleavings_keep_the_ledger_consistent() {
                         expires_at: expires.map(|e| now + e),
                     };
                     let _ = match op {
-                        Op::Earn(m, a, e) => gongjiang::points::store::add_entry(db, &staff, entry(m, a, e)).await.map(|_| ()),
-                        Op::Spend(m, a) => gongjiang::points::store::add_entry(db, &staff, entry(m, -a, None)).await.map(|_| ()),
-                        Op::Sweep => gongjiang::points::store::expire_due(db, &staff, now).await.map(|_| ()),
+                        Op::Earn(m, a, e) => gongjiang::ledger::store::add_entry(db, &staff, entry(m, a, e)).await.map(|_| ()),
+                        Op::Spend(m, a) => gongjiang::ledger::store::add_entry(db, &staff, entry(m, -a, None)).await.map(|_| ()),
+                        Op::Sweep => gongjiang::ledger::store::expire_due(db, &staff, now).await.map(|_| ()),
                         Op::Redeem(m, i) => {
                             let item = gongjiang::points::store::item(db, items[i]).await.unwrap();
                             gongjiang::points::store::redeem(db, &staff, members[m], 1, &item).await.map(|_| ())
@@ -991,13 +991,13 @@ async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
     let actor = gongjiang::audit::Actor::system("test");
     let now = gongjiang::db::now_ms();
     assert_eq!(
-        gongjiang::points::store::expire_due(&app.state.db, &actor, now)
+        gongjiang::ledger::store::expire_due(&app.state.db, &actor, now)
             .await
             .unwrap(),
         75
     );
     assert_eq!(
-        gongjiang::points::store::expire_due(&app.state.db, &actor, now)
+        gongjiang::ledger::store::expire_due(&app.state.db, &actor, now)
             .await
             .unwrap(),
         0
@@ -1027,7 +1027,7 @@ async fn points_expire_soonest_first_and_refunds_keep_their_expiry() {
     assert_eq!(remaining(&app, lot).await, 25);
     assert_eq!(balance(&app, &staff, m).await, 55);
     assert_eq!(
-        gongjiang::points::store::expire_due(&app.state.db, &actor, gongjiang::db::now_ms())
+        gongjiang::ledger::store::expire_due(&app.state.db, &actor, gongjiang::db::now_ms())
             .await
             .unwrap(),
         25

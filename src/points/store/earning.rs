@@ -1,0 +1,173 @@
+//! SQL for earning rules: what a union pays for an event (a course finished,
+//! feedback given), each code from the nearest union up the tree, paid once
+//! per member and event through the ledger.
+
+use crate::audit::{self, Actor, Event};
+use crate::db::sql::Sql;
+use crate::db::{now_ms, Db};
+use crate::ledger::store::{add_entry, by_key, Entry, NewEntry};
+use crate::web::error::{AppError, AppResult};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub code: String,
+    pub label: String,
+    pub points: i64,
+    pub active: bool,
+    /// How many days its points stay valid; `None`: they do not expire.
+    pub valid_days: Option<i64>,
+}
+
+const RULE_COLS: &str = "r.id, r.org_id, o.name, r.code, r.label, r.points, r.active, r.valid_days";
+
+fn rule_of(r: &AnyRow) -> Result<Rule, sqlx::Error> {
+    Ok(Rule {
+        id: r.try_get(0)?,
+        org_id: r.try_get(1)?,
+        org_name: r.try_get(2)?,
+        code: r.try_get(3)?,
+        label: r.try_get(4)?,
+        points: r.try_get(5)?,
+        active: r.try_get::<i64, _>(6)? != 0,
+        valid_days: r.try_get(7)?,
+    })
+}
+
+/// A rule as checked by `rules::parse_rule` and `crate::ledger::rules::parse_valid_days`.
+pub struct RuleFields {
+    pub code: String,
+    pub label: String,
+    pub points: i64,
+    pub active: bool,
+    pub valid_days: Option<i64>,
+}
+
+/// Creates or changes a union's rule of a code (the scope was checked by the caller).
+pub async fn set_rule(db: &Db, actor: &Actor, org_id: i64, f: &RuleFields) -> AppResult<Rule> {
+    let RuleFields {
+        code,
+        label,
+        points,
+        active,
+        valid_days,
+    } = f;
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO point_rules (org_id, code, label, points, active, created_at, valid_days) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (org_id, code) DO UPDATE SET label = excluded.label, points = excluded.points, active = excluded.active, \
+         valid_days = excluded.valid_days RETURNING id",
+    )
+    .bind(org_id)
+    .bind(code)
+    .bind(label)
+    .bind(points)
+    .bind(*active as i64)
+    .bind(now_ms())
+    .bind(valid_days)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let ev = Event::new("points.rule", "point_rule", id)
+        .org(org_id)
+        .detail(
+            json!({ "code": code, "points": points, "active": active, "valid_days": valid_days }),
+        );
+    audit::append(&mut tx, actor, ev).await?;
+    tx.commit().await?;
+    let row = sqlx::query(&format!(
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(rule_of(&row)?)
+}
+
+/// Rules in force for a member of the union at `path`: each code from the
+/// nearest union on the way up that defines it.
+pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
+    let mut sql = Sql::new("");
+    let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
+        .into_iter()
+        .map(|p| sql.text(p))
+        .collect();
+    sql.push(&format!(
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE o.path IN ({}) ORDER BY r.code, length(o.path) DESC",
+        prefixes.join(", ")
+    ));
+    let mut out: Vec<Rule> = vec![];
+    for r in sql.fetch_all(&db.pool).await? {
+        let rule = rule_of(&r)?;
+        if out.last().map(|l| l.code != rule.code).unwrap_or(true) {
+            out.push(rule);
+        }
+    }
+    Ok(out)
+}
+
+/// Pays a member by a rule for one source event, exactly once however often
+/// the event is reported: returns the entry and whether it was added now.
+pub async fn award(
+    db: &Db,
+    actor: &Actor,
+    member_id: i64,
+    member_org: i64,
+    member_path: &str,
+    code: &str,
+    event: &str,
+) -> AppResult<(Entry, bool)> {
+    let rule = rules_for(db, member_path)
+        .await?
+        .into_iter()
+        .find(|r| r.code == code)
+        .filter(|r| r.active)
+        .ok_or_else(|| AppError::invalid("rule", format!("没有适用于该会员的积分规则“{code}”")))?;
+    // Once per member and event: two members finishing course 42 are two events.
+    let key = format!("rule:{code}:{member_id}:{event}");
+    let reason = rule.label.clone();
+    add_entry(
+        db,
+        actor,
+        NewEntry {
+            member_id,
+            org_id: member_org,
+            amount: rule.points,
+            reason: &reason,
+            source: "rule",
+            source_id: Some(rule.id),
+            key: Some(&key),
+            expires_at: crate::ledger::rules::expiry(now_ms(), rule.valid_days),
+        },
+    )
+    .await
+}
+
+/// What a rule has paid a member for one event, now or before (0: nothing).
+pub async fn paid_by_rule(db: &Db, code: &str, member_id: i64, event: &str) -> AppResult<i64> {
+    let key = format!("rule:{code}:{member_id}:{event}");
+    Ok(by_key(db, &key).await?.map(|e| e.amount).unwrap_or(0))
+}
+
+/// Pays a rule once for an event and says how much was paid now: 0 when it was
+/// paid before, or when the member's unions have no such rule (the activity
+/// still counts, without points).
+pub async fn pay_rule(
+    db: &Db,
+    actor: &Actor,
+    m: &crate::member::store::Member,
+    code: &str,
+    event: &str,
+) -> AppResult<i64> {
+    match award(db, actor, m.id, m.org_id, &m.org_path, code, event).await {
+        Ok((entry, true)) => Ok(entry.amount),
+        Ok((_, false)) | Err(AppError::Invalid(_)) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
