@@ -109,9 +109,15 @@ async fn main() {
         per_member_limit: Some(0),
         ..Default::default()
     };
-    let item = gongjiang::points::store::create_item(&db, &actor, root.id, &f)
-        .await
-        .unwrap();
+    let item = gongjiang::points::store::create_item(
+        &db,
+        &actor,
+        &gongjiang::auth::Access::everything(),
+        root.id,
+        &f,
+    )
+    .await
+    .unwrap();
     db.pool.close().await;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,
     pub member_id: i64,
@@ -421,7 +421,7 @@ pub async fn entries(
     Ok((rows.iter().map(entry_of).collect::<Result<_, _>>()?, total))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     pub rank: i64,
     pub member_id: i64,

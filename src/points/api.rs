@@ -1,543 +1,284 @@
-//! `/api/v1/points/*`, `/api/v1/catalog/items*`, `/api/v1/orders*`.
+//! `/api/v1/points/*`, `/api/v1/catalog/items*`, `/api/v1/orders*`: read the
+//! request, call an operation, answer.
 
-use super::rules::{self, ItemFields};
-use super::store::{self, NewEntry};
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Caller, Right};
+use super::ops::{self, AwardInput, Balance, EntryInput, ItemInput, Posted, RuleInput};
+use super::store::{Item, Order, Rule};
+use crate::auth::ApiCaller;
 use crate::db::Paging;
+use crate::ledger::store::{Entry, Standing};
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::api::{Page, ReadErrors, WriteErrors};
+use crate::web::error::AppResult;
 use crate::web::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/points/entries", post(add_entry).get(list_entries))
-        .route("/api/v1/points/balance", get(balance))
-        .route("/api/v1/catalog/items", post(create_item).get(list_items))
-        .route(
-            "/api/v1/catalog/items/{id}",
-            get(show_item).patch(update_item),
-        )
-        .route("/api/v1/catalog/items/{id}/redeem", post(redeem))
-        .route("/api/v1/orders", get(list_orders))
-        .route("/api/v1/orders/{id}/cancel", post(cancel))
-        .route("/api/v1/orders/{id}/fulfil", post(fulfil))
-        .route("/api/v1/points/rules", post(set_rule).get(list_rules))
-        .route("/api/v1/points/awards", post(award))
-        .route("/api/v1/points/leaderboard", get(leaderboard))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_entry, list_entries))
+        .routes(routes!(balance))
+        .routes(routes!(create_item, list_items))
+        .routes(routes!(show_item, update_item))
+        .routes(routes!(redeem))
+        .routes(routes!(list_orders))
+        .routes(routes!(cancel))
+        .routes(routes!(fulfil))
+        .routes(routes!(set_rule, list_rules))
+        .routes(routes!(award))
+        .routes(routes!(leaderboard))
 }
 
-/// The member a request is about: a member account may omit it (their own);
-/// staff name one they can see.
-async fn member_of(
-    s: &AppState,
-    c: &Caller,
-    member_id: Option<i64>,
-) -> AppResult<crate::member::store::Member> {
-    let id = match (member_id, c.member_id) {
-        (Some(id), _) => id,
-        (None, Some(own)) if !c.can(Right::Read) => own,
-        _ => return Err(AppError::invalid("member_id", "请指定会员 member_id")),
-    };
-    crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), id).await
-}
-
-/// A member whose points the caller may change: visible (else 404) and in its roster scope (else 403).
-async fn writable_member(
-    s: &AppState,
-    c: &Caller,
-    member_id: Option<i64>,
-) -> AppResult<crate::member::store::Member> {
-    let m = member_of(s, c, member_id).await?;
-    if !c.scope(Right::Roster).covers_path(&m.org_path) {
-        return Err(AppError::forbidden());
-    }
-    Ok(m)
-}
-
-/// An entry and the balance after it: 201 when added now, 200 when it was there already.
-async fn entry_result(
-    s: &AppState,
-    member_id: i64,
-    entry: store::Entry,
-    added: bool,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let (balance, lifetime) = store::balance(&s.db, member_id).await?;
-    let status = if added {
+fn posted(p: Posted) -> (StatusCode, Json<Posted>) {
+    let status = if p.added {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let body = json!({ "entry": entry, "id": entry.id, "added": added, "balance": balance, "lifetime": lifetime });
-    Ok((status, Json(body)))
+    (status, Json(p))
 }
 
-#[derive(Deserialize)]
-struct EntryBody {
-    member_id: Option<i64>,
-    amount: Option<i64>,
-    reason: Option<String>,
-    idempotency_key: Option<String>,
-    /// Days the granted points stay valid (positive amounts only); omitted: no expiry.
-    valid_days: Option<i64>,
-}
-
-/// `POST /api/v1/points/entries` (staff): 201 when added, 200 with the first
-/// entry when the idempotency key was seen before.
+/// A manual entry (staff): 201 when added, 200 with the first entry when the
+/// idempotency key was seen before.
+#[utoipa::path(post, path = "/api/v1/points/entries", operation_id = "add_points_entry", tag = "points",
+    request_body = EntryInput,
+    responses((status = 201, description = "added", body = Posted), (status = 200, description = "seen before: the first entry", body = Posted), WriteErrors))]
 async fn add_entry(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<EntryBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let m = writable_member(&s, &c, b.member_id).await?;
-    let mut e = Errors::default();
-    let amount = e.take(
-        "amount",
-        b.amount
-            .ok_or_else(|| "请填写积分数 amount".to_string())
-            .and_then(crate::ledger::rules::parse_amount),
-    );
-    let reason = e.take(
-        "reason",
-        crate::ledger::rules::parse_reason(b.reason.as_deref().unwrap_or("")),
-    );
-    let key = match b.idempotency_key.as_deref() {
-        Some(k) => e.take("idempotency_key", crate::ledger::rules::parse_key(k)),
-        None => None,
-    };
-    let valid_days = match b.valid_days {
-        Some(_) if b.amount.unwrap_or(0) < 0 => {
-            e.add("valid_days", "扣减积分不设有效期");
-            None
-        }
-        Some(d) => e.take("valid_days", crate::ledger::rules::parse_valid_days(d)),
-        None => None,
-    };
-    e.finish()?;
-    let (reason, amount) = (reason.unwrap_or_default(), amount.unwrap_or(0));
-    let entry = NewEntry {
-        member_id: m.id,
-        org_id: m.org_id,
-        amount,
-        reason: &reason,
-        source: "manual",
-        source_id: None,
-        key: key.as_deref(),
-        expires_at: crate::ledger::rules::expiry(crate::db::now_ms(), valid_days),
-    };
-    let (entry, added) = crate::ledger::store::add_entry(&s.db, &Actor::of(&c), entry).await?;
-    entry_result(&s, m.id, entry, added).await
+    ApiJson(b): ApiJson<EntryInput>,
+) -> AppResult<(StatusCode, Json<Posted>)> {
+    Ok(posted(ops::add_entry(&s, &c, &b).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MemberQuery {
+    /// The member (a member account may leave it out for its own).
     member_id: Option<i64>,
+    #[param(minimum = 1)]
     page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/points/balance", operation_id = "points_balance", tag = "points", params(MemberQuery),
+    responses((status = 200, description = "the balance", body = Balance), ReadErrors))]
 async fn balance(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<MemberQuery>,
-) -> AppResult<Json<Value>> {
-    let m = member_of(&s, &c, q.member_id).await?;
-    let (balance, lifetime) = store::balance(&s.db, m.id).await?;
-    let (expiring, next_expiry) =
-        store::expiring(&s.db, m.id, crate::db::now_ms(), EXPIRING_SOON_MS).await?;
-    Ok(Json(json!({
-        "member_id": m.id, "balance": balance, "lifetime": lifetime,
-        "expiring_30d": expiring, "next_expiry_at": next_expiry,
-    })))
+) -> AppResult<Json<Balance>> {
+    Ok(Json(ops::balance(&s, &c, q.member_id).await?))
 }
 
+/// A member's entries, newest first.
+#[utoipa::path(get, path = "/api/v1/points/entries", operation_id = "list_points_entries", tag = "points", params(MemberQuery),
+    responses((status = 200, description = "one page of entries", body = Page<Entry>), ReadErrors))]
 async fn list_entries(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<MemberQuery>,
-) -> AppResult<Json<Value>> {
-    let m = member_of(&s, &c, q.member_id).await?;
+) -> AppResult<Json<Page<Entry>>> {
     let paging = Paging::new(q.page, q.per_page);
-    let (items, total) = store::entries(&s.db, m.id, paging).await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "page": paging.page, "per_page": paging.per_page }),
-    ))
+    let (items, total) = ops::entries(&s, &c, q.member_id, paging).await?;
+    Ok(Json(Page::of(items, total, paging)))
 }
 
-#[derive(Deserialize, Default)]
-struct ItemBody {
-    org_id: Option<i64>,
-    name: Option<String>,
-    description: Option<String>,
-    price: Option<i64>,
-    stock: Option<i64>,
-    per_member_limit: Option<i64>,
-    active: Option<bool>,
-    /// The last day it can be redeemed ("YYYY-MM-DD"); "" removes the end.
-    valid_until: Option<String>,
-}
-
-impl ItemBody {
-    fn fields(&self, now: i64) -> AppResult<ItemFields> {
-        let valid_until = self
-            .valid_until
-            .as_deref()
-            .map(|v| rules::parse_valid_until(v, now))
-            .transpose()
-            .map_err(|m| AppError::invalid("valid_until", m))?;
-        Ok(ItemFields {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            price: self.price,
-            stock: self.stock,
-            per_member_limit: self.per_member_limit,
-            active: self.active,
-            valid_until,
-        })
-    }
-}
-
+/// Puts an item in a union's catalogue (roster right there).
+#[utoipa::path(post, path = "/api/v1/catalog/items", operation_id = "create_catalog_item", tag = "catalogue",
+    request_body = ItemInput, responses((status = 201, description = "on offer", body = Item), WriteErrors))]
 async fn create_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<ItemBody>,
-) -> AppResult<(StatusCode, Json<store::Item>)> {
-    let org_id = b
-        .org_id
-        .ok_or_else(|| AppError::invalid("org_id", "请指定物品所属工会 org_id"))?;
-    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
-    let f = b.fields(crate::db::now_ms())?;
-    rules::check_item(&f, true)?;
-    let id = store::create_item(&s.db, &Actor::of(&c), org_id, &f).await?;
-    Ok((StatusCode::CREATED, Json(store::item(&s.db, id).await?)))
+    ApiJson(b): ApiJson<ItemInput>,
+) -> AppResult<(StatusCode, Json<Item>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::create_item(&s, &c, &b).await?),
+    ))
 }
 
-/// An item the caller may see: staff by subtree; a member when it belongs to
-/// their union or a union above it.
-async fn visible_item(
-    s: &AppState,
-    c: &Caller,
-    id: i64,
-) -> AppResult<(store::Item, Option<crate::member::store::Member>)> {
-    let item = store::item(&s.db, id).await?;
-    if c.scope(Right::Read).covers_path(&item.org_path) {
-        return Ok((item, None));
-    }
-    if let Some(mid) = c.member_id {
-        let m = crate::member::store::get(
-            &s.db,
-            &s.keys,
-            &crate::auth::Scope::new(vec![], Some(mid)),
-            mid,
-        )
-        .await?;
-        if item.active && m.org_path.starts_with(&item.org_path) {
-            return Ok((item, Some(m)));
-        }
-    }
-    Err(AppError::not_found("兑换物品"))
-}
-
+#[utoipa::path(get, path = "/api/v1/catalog/items/{id}", operation_id = "get_catalog_item", tag = "catalogue",
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, description = "the item", body = Item), ReadErrors))]
 async fn show_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Item>> {
-    Ok(Json(visible_item(&s, &c, id).await?.0))
+) -> AppResult<Json<Item>> {
+    Ok(Json(ops::item(&s, &c, id).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/catalog/items/{id}", operation_id = "update_catalog_item", tag = "catalogue",
+    request_body = ItemInput, params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, description = "the item as it is now", body = Item), WriteErrors))]
 async fn update_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<ItemBody>,
-) -> AppResult<Json<store::Item>> {
-    // Who may see it but not change it (a viewer, a member) is refused (403).
-    let (item, _) = visible_item(&s, &c, id).await?;
-    if !c.scope(Right::Roster).covers_path(&item.org_path) {
-        return Err(AppError::forbidden());
-    }
-    if b.org_id.is_some_and(|o| o != item.org_id) {
-        return Err(AppError::invalid(
-            "org_id",
-            "兑换物品所属工会不能修改：请在新的工会重新上架该物品",
-        ));
-    }
-    let f = b.fields(crate::db::now_ms())?;
-    rules::check_item(&f, false)?;
-    store::update_item(&s.db, &Actor::of(&c), &item, &f).await?;
-    Ok(Json(store::item(&s.db, id).await?))
+    ApiJson(b): ApiJson<ItemInput>,
+) -> AppResult<Json<Item>> {
+    Ok(Json(ops::update_item(&s, &c, id, &b).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ItemsQuery {
+    /// Staff: only this union's subtree.
     org_id: Option<i64>,
 }
 
+/// The catalogue: staff see their subtree's; a member what its union and the unions above offer.
+#[utoipa::path(get, path = "/api/v1/catalog/items", operation_id = "list_catalog_items", tag = "catalogue", params(ItemsQuery),
+    responses((status = 200, description = "the items", body = Page<Item>), ReadErrors))]
 async fn list_items(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<ItemsQuery>,
-) -> AppResult<Json<Value>> {
-    let items = if c.can(Right::Read) {
-        let scope = crate::auth::checks::list_scope(&s, &c, q.org_id).await?;
-        store::items(&s.db, &scope, None).await?
-    } else {
-        let m = member_of(&s, &c, None).await?;
-        store::items(&s.db, &crate::auth::Scope::default(), Some(&m.org_path)).await?
-    };
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+) -> AppResult<Json<Page<Item>>> {
+    Ok(Json(Page::all(ops::items(&s, &c, q.org_id).await?)))
 }
 
-/// Redeems item `id` as the caller's member record (shared by the API and the phone pages).
-pub async fn redeem_for(s: &AppState, c: &Caller, id: i64) -> AppResult<store::Order> {
-    let (item, member) = visible_item(s, c, id).await?;
-    let member = match member {
-        Some(m) => m,
-        None => match c.member_id {
-            // A staff member who is also a member redeems as themself, within the offer's reach.
-            Some(mid) => {
-                let m = crate::member::store::get(
-                    &s.db,
-                    &s.keys,
-                    &crate::auth::Scope::new(vec![], Some(mid)),
-                    mid,
-                )
-                .await?;
-                if !m.org_path.starts_with(&item.org_path) {
-                    return Err(AppError::Forbidden("此物品不面向您所在的工会".into()));
-                }
-                m
-            }
-            None => return Err(AppError::Forbidden("只有会员账号可以兑换".into())),
-        },
-    };
-    store::redeem(&s.db, &Actor::of(c), member.id, member.org_id, &item).await
-}
-
-/// `POST /api/v1/catalog/items/{id}/redeem` with a member account's token.
+/// Redeems one (a member account): never oversold, never below zero.
+#[utoipa::path(post, path = "/api/v1/catalog/items/{id}/redeem", operation_id = "redeem_catalog_item", tag = "catalogue",
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 201, description = "the order", body = Order), WriteErrors))]
 async fn redeem(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<(StatusCode, Json<store::Order>)> {
-    Ok((StatusCode::CREATED, Json(redeem_for(&s, &c, id).await?)))
+) -> AppResult<(StatusCode, Json<Order>)> {
+    Ok((StatusCode::CREATED, Json(ops::redeem(&s, &c, id).await?)))
 }
 
-/// The member's own view: balance, items on offer, orders (phone pages).
-pub async fn own_member(s: &AppState, c: &Caller) -> AppResult<crate::member::store::Member> {
-    member_of(s, c, None).await
+/// Orders: staff their subtree's, a member its own (newest first, 200 at most).
+#[utoipa::path(get, path = "/api/v1/orders", operation_id = "list_orders", tag = "catalogue",
+    responses((status = 200, description = "the orders", body = Page<Order>), ReadErrors))]
+async fn list_orders(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> AppResult<Json<Page<Order>>> {
+    Ok(Json(Page::all(ops::orders(&s, &c).await?)))
 }
 
-async fn list_orders(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> AppResult<Json<Value>> {
-    let orders = if c.can(Right::Read) {
-        store::orders(&s.db, &c.scope(Right::Read), None).await?
-    } else {
-        let m = member_of(&s, &c, None).await?;
-        store::orders(&s.db, &crate::auth::Scope::default(), Some(m.id)).await?
-    };
-    Ok(Json(json!({ "total": orders.len(), "items": orders })))
-}
-
-/// An order the caller may act on: staff with the roster right over it, or its own member (cancel only).
-pub async fn actionable(
-    s: &AppState,
-    c: &Caller,
-    id: i64,
-    member_may: bool,
-) -> AppResult<store::Order> {
-    let o = store::order(&s.db, id).await?;
-    if c.scope(Right::Roster).covers_path(&o.org_path)
-        || (member_may && c.member_id == Some(o.member_id))
-    {
-        return Ok(o);
-    }
-    if c.scope(Right::Read).covers_path(&o.org_path) || c.member_id == Some(o.member_id) {
-        return Err(AppError::forbidden());
-    }
-    Err(AppError::not_found("兑换订单"))
-}
-
+/// Cancels a placed order (its member, or staff): stock and points go back once.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", operation_id = "cancel_order", tag = "catalogue",
+    params(("id" = i64, Path, description = "order id")),
+    responses((status = 200, description = "the order, cancelled", body = Order), WriteErrors))]
 async fn cancel(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Order>> {
-    let o = actionable(&s, &c, id, true).await?;
-    Ok(Json(store::cancel(&s.db, &Actor::of(&c), &o).await?))
+) -> AppResult<Json<Order>> {
+    Ok(Json(ops::cancel(&s, &c, id).await?))
 }
 
+/// Hands out a placed order (staff of the item's union).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/fulfil", operation_id = "fulfil_order", tag = "catalogue",
+    params(("id" = i64, Path, description = "order id")),
+    responses((status = 200, description = "the order, fulfilled", body = Order), WriteErrors))]
 async fn fulfil(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Order>> {
-    let o = actionable(&s, &c, id, false).await?;
-    Ok(Json(store::fulfil(&s.db, &Actor::of(&c), &o).await?))
+) -> AppResult<Json<Order>> {
+    Ok(Json(ops::fulfil(&s, &c, id).await?))
 }
 
-/// "Expiring soon" on the balance: within 30 days.
-pub const EXPIRING_SOON_MS: i64 = 30 * crate::ledger::rules::DAY_MS;
-
-#[derive(Deserialize)]
-struct RuleBody {
-    org_id: Option<i64>,
-    code: Option<String>,
-    label: Option<String>,
-    points: Option<i64>,
-    active: Option<bool>,
-    /// Days each payment's points stay valid; omitted or null: they do not expire.
-    valid_days: Option<i64>,
-}
-
-/// `POST /api/v1/points/rules`: a union's earning rule (created, or changed by its code).
+/// A union's earning rule: created, or changed by its code.
+#[utoipa::path(post, path = "/api/v1/points/rules", operation_id = "set_points_rule", tag = "points",
+    request_body = RuleInput, responses((status = 201, description = "the rule", body = Rule), WriteErrors))]
 async fn set_rule(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<RuleBody>,
-) -> AppResult<(StatusCode, Json<store::Rule>)> {
-    let org_id = b
-        .org_id
-        .ok_or_else(|| AppError::invalid("org_id", "请指定规则所属工会 org_id"))?;
-    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
-    let (code, label, points) = rules::parse_rule(
-        b.code.as_deref().unwrap_or(""),
-        b.label.as_deref().unwrap_or(""),
-        b.points.unwrap_or(0),
-    )?;
-    let valid_days = b
-        .valid_days
-        .map(crate::ledger::rules::parse_valid_days)
-        .transpose()
-        .map_err(|m| AppError::invalid("valid_days", m))?;
-    let f = store::RuleFields {
-        code,
-        label,
-        points,
-        active: b.active.unwrap_or(true),
-        valid_days,
-    };
-    let rule = store::set_rule(&s.db, &Actor::of(&c), org_id, &f).await?;
-    Ok((StatusCode::CREATED, Json(rule)))
+    ApiJson(b): ApiJson<RuleInput>,
+) -> AppResult<(StatusCode, Json<Rule>)> {
+    Ok((StatusCode::CREATED, Json(ops::set_rule(&s, &c, &b).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RulesQuery {
     member_id: Option<i64>,
     org_id: Option<i64>,
 }
 
-/// The rules in force for a member (or for members of an organisation).
+/// The rules in force for a member (or for the members of an organisation):
+/// each code from the nearest union up the tree.
+#[utoipa::path(get, path = "/api/v1/points/rules", operation_id = "list_points_rules", tag = "points", params(RulesQuery),
+    responses((status = 200, description = "the rules", body = Page<Rule>), ReadErrors))]
 async fn list_rules(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<RulesQuery>,
-) -> AppResult<Json<Value>> {
-    let path = match (q.org_id, q.member_id) {
-        (Some(org), _) => {
-            crate::org::store::get(&s.db, &c.scope(Right::Read), org)
-                .await?
-                .path
-        }
-        (None, m) => member_of(&s, &c, m).await?.org_path,
-    };
-    let items = store::rules_for(&s.db, &path).await?;
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+) -> AppResult<Json<Page<Rule>>> {
+    Ok(Json(Page::all(
+        ops::rules_in_force(&s, &c, q.org_id, q.member_id).await?,
+    )))
 }
 
-#[derive(Deserialize)]
-struct AwardBody {
-    member_id: Option<i64>,
-    rule: Option<String>,
-    event: Option<String>,
-}
-
-/// `POST /api/v1/points/awards` `{member_id, rule, event}`: pays the rule once
-/// per event (201), and nothing more when the same event comes again (200).
+/// Pays a rule once per event (201), and nothing more when the same event comes again (200).
+#[utoipa::path(post, path = "/api/v1/points/awards", operation_id = "award_points", tag = "points",
+    request_body = AwardInput,
+    responses((status = 201, description = "paid", body = Posted), (status = 200, description = "paid before", body = Posted), WriteErrors))]
 async fn award(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<AwardBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let m = writable_member(&s, &c, b.member_id).await?;
-    let mut e = Errors::default();
-    let rule = e.take(
-        "rule",
-        b.rule
-            .map(|r| r.trim().to_lowercase())
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| "请指定规则代码 rule".to_string()),
-    );
-    let event = e.take(
-        "event",
-        b.event
-            .as_deref()
-            .map(crate::ledger::rules::parse_key)
-            .unwrap_or_else(|| Err("请指定事件 event（如 course:42）".into())),
-    );
-    e.finish()?;
-    let (entry, added) = store::award(
-        &s.db,
-        &Actor::of(&c),
-        m.id,
-        m.org_id,
-        &m.org_path,
-        &rule.unwrap_or_default(),
-        &event.unwrap_or_default(),
-    )
-    .await?;
-    entry_result(&s, m.id, entry, added).await
+    ApiJson(b): ApiJson<AwardInput>,
+) -> AppResult<(StatusCode, Json<Posted>)> {
+    Ok(posted(ops::award(&s, &c, &b).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BoardQuery {
+    /// The subtree (default: the caller's).
     org_id: Option<i64>,
     /// YYYY-MM-DD, Beijing time, inclusive; default: the start of this year.
+    #[param(format = Date)]
     from: Option<String>,
     /// YYYY-MM-DD, Beijing time, inclusive; default: today.
+    #[param(format = Date)]
     to: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/points/leaderboard`: points earned in a period in a subtree (staff).
+/// The leaderboard of a period.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Board {
+    org_id: i64,
+    from: i64,
+    to: i64,
+    #[serde(flatten)]
+    page: Page<Standing>,
+}
+
+/// Points earned in a period in a subtree, most first (staff).
+#[utoipa::path(get, path = "/api/v1/points/leaderboard", operation_id = "points_leaderboard", tag = "points", params(BoardQuery),
+    responses((status = 200, description = "the board", body = Board), ReadErrors))]
 async fn leaderboard(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<BoardQuery>,
-) -> AppResult<Json<Value>> {
-    let org_id = q
-        .org_id
-        .or(c.home_org())
-        .ok_or_else(|| AppError::invalid("org_id", "请指定组织 org_id"))?;
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    let day = |field: &str, v: &Option<String>, next: bool, default: i64| -> AppResult<i64> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(d) => crate::db::date_start_ms(d, next).map_err(|m| AppError::invalid(field, m)),
-            None => Ok(default),
-        }
-    };
-    let year_start = crate::db::date_start_ms(
-        &format!("{}-01-01", &crate::db::format_ms(crate::db::now_ms())[..4]),
-        false,
-    )
-    .unwrap_or(0);
-    let from = day("from", &q.from, false, year_start)?;
-    let to = day("to", &q.to, true, crate::db::now_ms() + 1)?;
-    let items = store::leaderboard(
-        &s.db,
-        &org.path,
-        from,
-        to,
-        q.limit.unwrap_or(50).clamp(1, 500),
+) -> AppResult<Json<Board>> {
+    let (org_id, from, to, items) = ops::leaderboard(
+        &s,
+        &c,
+        q.org_id,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.limit,
     )
     .await?;
-    Ok(Json(
-        json!({ "org_id": org.id, "from": from, "to": to, "total": items.len(), "items": items }),
-    ))
+    Ok(Json(Board {
+        org_id,
+        from,
+        to,
+        page: Page::all(items),
+    }))
 }

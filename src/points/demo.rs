@@ -31,7 +31,9 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             active: true,
             valid_days: days,
         };
-        points::set_rule(db, &actor, town, &f).await.map_err(err)?;
+        points::set_rule(db, &actor, &crate::auth::Access::everything(), town, &f)
+            .await
+            .map_err(err)?;
     }
     for (name, price, stock, limit) in [
         ("劳保手套（10双）", 20, 200, 2),
@@ -46,7 +48,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             per_member_limit: Some(limit),
             ..Default::default()
         };
-        points::create_item(db, &actor, town, &f)
+        points::create_item(db, &actor, &crate::auth::Access::everything(), town, &f)
             .await
             .map_err(err)?;
     }

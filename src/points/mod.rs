@@ -3,18 +3,19 @@
 //! stock is never oversold however many members press the button at once.
 
 pub mod api;
+pub mod console;
 pub mod demo;
-pub mod pages;
+pub mod ops;
+pub mod phone;
 pub mod rules;
-pub mod staff;
 pub mod store;
 
 use crate::program::{DemoStep, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "points",
-    api: || api::router().into(),
-    pages: || pages::router().merge(staff::router()),
+    api: api::router,
+    pages: || phone::router().merge(console::router()),
     console_nav: &[NavItem {
         key: "points",
         label: "积分",

@@ -442,9 +442,15 @@ fn random_interleavings_keep_the_ledger_consistent() {
                 ..Default::default()
             };
             items.push(
-                gongjiang::points::store::create_item(&app.state.db, &staff, town, &f)
-                    .await
-                    .unwrap(),
+                gongjiang::points::store::create_item(
+                    &app.state.db,
+                    &staff,
+                    &gongjiang::auth::Access::everything(),
+                    town,
+                    &f,
+                )
+                .await
+                .unwrap(),
             );
         }
         (app, members, items, staff)
@@ -486,11 +492,11 @@ fn random_interleavings_keep_the_ledger_consistent() {
                         Op::Spend(m, a) => gongjiang::ledger::store::add_entry(db, &staff, entry(m, -a, None)).await.map(|_| ()),
                         Op::Sweep => gongjiang::ledger::store::expire_due(db, &staff, now).await.map(|_| ()),
                         Op::Redeem(m, i) => {
-                            let item = gongjiang::points::store::item(db, items[i]).await.unwrap();
+                            let item = gongjiang::points::store::item(db, &gongjiang::auth::Scope::everything(), items[i]).await.unwrap();
                             gongjiang::points::store::redeem(db, &staff, members[m], 1, &item).await.map(|_| ())
                         }
                         Op::Cancel(k) => {
-                            let orders = gongjiang::points::store::orders(db, &gongjiang::auth::Scope::everything(), None).await.unwrap();
+                            let orders = gongjiang::points::store::orders(db, &gongjiang::auth::Scope::everything()).await.unwrap();
                             match orders.get(k % orders.len().max(1)) {
                                 Some(o) => gongjiang::points::store::cancel(db, &staff, o).await.map(|_| ()),
                                 None => Ok(()),

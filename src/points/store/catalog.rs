@@ -4,6 +4,7 @@
 
 use super::super::rules::ItemFields;
 use crate::audit::{self, Actor, Event};
+use crate::auth::{Access, Scope};
 use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
 use crate::ledger::store::{give_back_to_lots, post, NewEntry};
@@ -13,7 +14,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Item {
     pub id: i64,
     pub org_id: i64,
@@ -27,9 +28,11 @@ pub struct Item {
     /// The last day it can be redeemed (YYYY-MM-DD, Beijing time), if it has one.
     pub valid_until: Option<String>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
     /// `valid_until` as the first millisecond it can no longer be redeemed.
     #[serde(skip)]
+    #[schema(ignore)]
     pub valid_until_ms: Option<i64>,
 }
 
@@ -61,42 +64,59 @@ fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
     })
 }
 
-/// An item, unscoped; callers decide who may see it (staff by subtree, members
-/// by their own union and the unions above it).
-pub async fn item(db: &Db, id: i64) -> AppResult<Item> {
-    let row = sqlx::query(&format!(
-        "SELECT {ITEM_COLS} FROM catalog_items i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(|r| item_of(&r))
+/// What of the catalogue a scope sees: staff their subtrees' items (whether
+/// on offer or not); a member (`offered_to`) the items of their union and of
+/// the unions above it that are on offer (`now` before their end).
+fn item_predicate(sql: &mut Sql, scope: &Scope, now: Option<i64>) -> String {
+    let mut parts = vec![];
+    if !scope.paths.is_empty() {
+        let staff = Scope::new(scope.paths.clone(), None);
+        parts.push(staff.org_predicate(sql, "o.path"));
+    }
+    if let Some(below) = &scope.offered_to {
+        let offered = Scope::offered_to(below).org_predicate(sql, "o.path");
+        let open = match now {
+            Some(now) => format!(
+                " AND (i.valid_until IS NULL OR i.valid_until > {})",
+                sql.int(now)
+            ),
+            None => String::new(),
+        };
+        parts.push(format!("({offered} AND i.active = 1{open})"));
+    }
+    if parts.is_empty() {
+        return "1 = 0".into();
+    }
+    format!("({})", parts.join(" OR "))
+}
+
+/// An item in the scope (see `item_predicate`), else "not found".
+pub async fn item(db: &Db, scope: &Scope, id: i64) -> AppResult<Item> {
+    let mut sql = Sql::new("");
+    let p = sql.int(id);
+    let pred = item_predicate(&mut sql, scope, None);
+    sql.push(&format!(
+        "SELECT {ITEM_COLS} FROM catalog_items i JOIN orgs o ON o.id = i.org_id WHERE i.id = {p} AND {pred}"
+    ));
+    sql.query()
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| item_of(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("兑换物品"))
 }
 
-/// Items a staff scope covers, or those offered to a member whose union has `member_path`.
-pub async fn items(
-    db: &Db,
-    scope: &crate::auth::Scope,
-    member_path: Option<&str>,
-) -> AppResult<Vec<Item>> {
+/// An item the caller may change: 404 out of sight, 403 in sight without the right.
+pub async fn writable_item(db: &Db, access: &Access, id: i64) -> AppResult<Item> {
+    let i = item(db, &access.see, id).await?;
+    access.check(&i.org_path, "兑换物品")?;
+    Ok(i)
+}
+
+/// The items a scope sees (see `item_predicate`; a member's only those open now).
+pub async fn items(db: &Db, scope: &Scope) -> AppResult<Vec<Item>> {
     let mut sql = Sql::new("");
-    let pred = match member_path {
-        // The member's union and every union above it: '/1/5/23/' offers items of /1/, /1/5/ and /1/5/23/.
-        Some(path) => {
-            let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
-                .into_iter()
-                .map(|p| sql.text(p))
-                .collect();
-            let now = sql.int(now_ms());
-            format!(
-                "o.path IN ({}) AND i.active = 1 AND (i.valid_until IS NULL OR i.valid_until > {now})",
-                prefixes.join(", ")
-            )
-        }
-        None => scope.org_predicate(&mut sql, "o.path"),
-    };
+    let pred = item_predicate(&mut sql, scope, Some(now_ms()));
     sql.push(&format!("SELECT {ITEM_COLS} FROM catalog_items i JOIN orgs o ON o.id = i.org_id WHERE {pred} ORDER BY o.path, i.id"));
     Ok(sql
         .fetch_all(&db.pool)
@@ -106,7 +126,15 @@ pub async fn items(
         .collect::<Result<_, _>>()?)
 }
 
-pub async fn create_item(db: &Db, actor: &Actor, org_id: i64, f: &ItemFields) -> AppResult<i64> {
+/// Puts an item in the catalogue of `org_id`, a union in reach of `access`.
+pub async fn create_item(
+    db: &Db,
+    actor: &Actor,
+    access: &Access,
+    org_id: i64,
+    f: &ItemFields,
+) -> AppResult<i64> {
+    crate::org::store::writable(db, access, org_id).await?;
     let now = now_ms();
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
@@ -132,7 +160,15 @@ pub async fn create_item(db: &Db, actor: &Actor, org_id: i64, f: &ItemFields) ->
     Ok(id)
 }
 
-pub async fn update_item(db: &Db, actor: &Actor, item: &Item, f: &ItemFields) -> AppResult<()> {
+/// Changes an item in reach of `access`.
+pub async fn update_item(
+    db: &Db,
+    actor: &Actor,
+    access: &Access,
+    id: i64,
+    f: &ItemFields,
+) -> AppResult<()> {
+    let item = &writable_item(db, access, id).await?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE catalog_items SET name = COALESCE($1, name), description = COALESCE($2, description), \
@@ -160,7 +196,7 @@ pub async fn update_item(db: &Db, actor: &Actor, item: &Item, f: &ItemFields) ->
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: i64,
     pub item_id: i64,
@@ -170,6 +206,7 @@ pub struct Order {
     pub state: String,
     pub created_at: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
 }
 
@@ -191,27 +228,44 @@ fn order_of(r: &AnyRow) -> Result<Order, sqlx::Error> {
 
 const ORDER_FROM: &str = "FROM redemption_orders r JOIN catalog_items i ON i.id = r.item_id JOIN orgs o ON o.id = r.org_id";
 
-pub async fn order(db: &Db, id: i64) -> AppResult<Order> {
-    let row = sqlx::query(&format!("SELECT {ORDER_COLS} {ORDER_FROM} WHERE r.id = $1"))
-        .bind(id)
+/// An order in the scope: of the scope's subtrees (the item's union), or the
+/// member's own.
+pub async fn order(db: &Db, scope: &Scope, id: i64) -> AppResult<Order> {
+    let mut sql = Sql::new("");
+    let p = sql.int(id);
+    let pred = scope.member_predicate(&mut sql, "o.path", "r.member_id");
+    sql.push(&format!(
+        "SELECT {ORDER_COLS} {ORDER_FROM} WHERE r.id = {p} AND {pred}"
+    ));
+    sql.query()
         .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| order_of(&r))
+        .await?
+        .map(|r| order_of(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("兑换订单"))
 }
 
-/// Orders of one member, or of a staff scope's subtree.
-pub async fn orders(
+/// An order the caller may act on: staff with the right over its union, or —
+/// when `member_may` (cancelling) — the member who placed it. 404 out of
+/// sight, 403 in sight without the right.
+pub async fn actionable_order(
     db: &Db,
-    scope: &crate::auth::Scope,
-    member_id: Option<i64>,
-) -> AppResult<Vec<Order>> {
+    access: &Access,
+    id: i64,
+    member_may: bool,
+) -> AppResult<Order> {
+    let o = order(db, &access.see, id).await?;
+    let own = member_may && access.see.own_member == Some(o.member_id);
+    if own || access.change.covers_path(&o.org_path) {
+        return Ok(o);
+    }
+    Err(AppError::forbidden())
+}
+
+/// Orders in the scope (a staff subtree's, or a member's own), newest first.
+pub async fn orders(db: &Db, scope: &Scope) -> AppResult<Vec<Order>> {
     let mut sql = Sql::new("");
-    let pred = match member_id {
-        Some(m) => format!("r.member_id = {}", sql.int(m)),
-        None => scope.org_predicate(&mut sql, "o.path"),
-    };
+    let pred = scope.member_predicate(&mut sql, "o.path", "r.member_id");
     sql.push(&format!(
         "SELECT {ORDER_COLS} {ORDER_FROM} WHERE {pred} ORDER BY r.id DESC LIMIT 200"
     ));
@@ -289,7 +343,7 @@ pub async fn redeem(
     .await?;
     if claimed.rows_affected() != 1 {
         drop(tx);
-        let fresh = self::item(db, item.id).await?;
+        let fresh = self::item(db, &Scope::everything(), item.id).await?;
         let why = unavailable(&fresh, now)
             .unwrap_or_else(|| format!("“{}”的积分或限兑数量刚刚调整，请刷新后重试", item.name));
         return Err(AppError::conflict(None, why));
@@ -331,7 +385,7 @@ pub async fn redeem(
     );
     audit::append_all(&mut tx, actor, events).await?;
     tx.commit().await?;
-    order(db, order_id).await
+    order(db, &Scope::everything(), order_id).await
 }
 
 /// Cancels a placed order: the unit goes back to stock and the points back to the member, once.
@@ -373,7 +427,7 @@ pub async fn cancel(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
         .await?;
     audit::append_all(&mut tx, actor, events).await?;
     tx.commit().await?;
-    order(db, o.id).await
+    order(db, &Scope::everything(), o.id).await
 }
 
 pub async fn fulfil(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
@@ -394,7 +448,7 @@ pub async fn fulfil(db: &Db, actor: &Actor, o: &Order) -> AppResult<Order> {
         .org(row.try_get(0)?);
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
-    order(db, o.id).await
+    order(db, &Scope::everything(), o.id).await
 }
 
 fn state_label(state: &str) -> &'static str {

@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rule {
     pub id: i64,
     pub org_id: i64,
@@ -50,7 +50,15 @@ pub struct RuleFields {
 }
 
 /// Creates or changes a union's rule of a code (the scope was checked by the caller).
-pub async fn set_rule(db: &Db, actor: &Actor, org_id: i64, f: &RuleFields) -> AppResult<Rule> {
+/// Creates or changes a rule of `org_id`, a union in reach of `access`.
+pub async fn set_rule(
+    db: &Db,
+    actor: &Actor,
+    access: &crate::auth::Access,
+    org_id: i64,
+    f: &RuleFields,
+) -> AppResult<Rule> {
+    crate::org::store::writable(db, access, org_id).await?;
     let RuleFields {
         code,
         label,
@@ -94,13 +102,9 @@ pub async fn set_rule(db: &Db, actor: &Actor, org_id: i64, f: &RuleFields) -> Ap
 /// nearest union on the way up that defines it.
 pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
     let mut sql = Sql::new("");
-    let prefixes: Vec<String> = crate::org::rules::ancestor_paths(path)
-        .into_iter()
-        .map(|p| sql.text(p))
-        .collect();
+    let pred = crate::auth::Scope::offered_to(path).org_predicate(&mut sql, "o.path");
     sql.push(&format!(
-        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE o.path IN ({}) ORDER BY r.code, length(o.path) DESC",
-        prefixes.join(", ")
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE {pred} ORDER BY r.code, length(o.path) DESC"
     ));
     let mut out: Vec<Rule> = vec![];
     for r in sql.fetch_all(&db.pool).await? {

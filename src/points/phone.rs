@@ -2,7 +2,7 @@
 //! catalogue with a redeem button, and their orders. Server-rendered,
 //! mobile-first, every form with the session's CSRF token.
 
-use super::{api, store};
+use super::store;
 use crate::auth::{Caller, PageCaller};
 use crate::db::format_ms;
 use crate::state::AppState;
@@ -49,22 +49,18 @@ async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResul
         &s.db,
         member.id,
         crate::db::now_ms(),
-        super::api::EXPIRING_SOON_MS,
+        super::ops::EXPIRING_SOON_MS,
     )
     .await
     .or_page(&c)?;
     let next_expiry = next_expiry
         .map(|t| crate::db::format_ms(t).chars().take(10).collect())
         .unwrap_or_default();
-    let items = store::items(
-        &s.db,
-        &crate::auth::Scope::default(),
-        Some(&member.org_path),
-    )
-    .await
-    .or_page(&c)?
-    .len();
-    let open_orders = store::orders(&s.db, &crate::auth::Scope::default(), Some(member.id))
+    let items = store::items(&s.db, &crate::auth::Scope::offered_to(&member.org_path))
+        .await
+        .or_page(&c)?
+        .len();
+    let open_orders = store::orders(&s.db, &crate::auth::Scope::member(member.id))
         .await
         .or_page(&c)?
         .iter()
@@ -127,13 +123,9 @@ struct CatalogPage {
 async fn catalog_view(s: &AppState, c: &Caller, error: String, status: StatusCode) -> PageResult {
     let (m, member) = nav(s, c, "catalog").await.or_page(c)?;
     let (balance, _) = store::balance(&s.db, member.id).await.or_page(c)?;
-    let items = store::items(
-        &s.db,
-        &crate::auth::Scope::default(),
-        Some(&member.org_path),
-    )
-    .await
-    .or_page(c)?;
+    let items = store::items(&s.db, &crate::auth::Scope::offered_to(&member.org_path))
+        .await
+        .or_page(c)?;
     Ok(render_with(
         status,
         &CatalogPage {
@@ -160,7 +152,7 @@ async fn redeem(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match api::redeem_for(&s, &c, id).await {
+    match super::ops::redeem(&s, &c, id).await {
         Ok(o) => Ok(Redirect::to(&format!("/m/orders?new={}", o.id)).into_response()),
         Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let msg = e
@@ -211,7 +203,7 @@ async fn orders_view(
     status: StatusCode,
 ) -> PageResult {
     let (m, member) = nav(s, c, "orders").await.or_page(c)?;
-    let orders = store::orders(&s.db, &crate::auth::Scope::default(), Some(member.id))
+    let orders = store::orders(&s.db, &crate::auth::Scope::member(member.id))
         .await
         .or_page(c)?;
     Ok(render_with(
@@ -239,11 +231,7 @@ async fn cancel(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    let result = async {
-        let o = api::actionable(&s, &c, id, true).await?;
-        store::cancel(&s.db, &crate::audit::Actor::of(&c), &o).await
-    }
-    .await;
+    let result = async { super::ops::cancel(&s, &c, id).await }.await;
     match result {
         Ok(_) => Ok(Redirect::to("/m/orders").into_response()),
         Err(e @ AppError::Conflict { .. }) => {

@@ -1,8 +1,8 @@
 //! The staff console for points: the catalogue (add, restock, take down), orders
 //! waiting to be handed out, earning rules, a manual grant, and the year's ranking.
 
-use super::{api, rules, store};
-use crate::audit::Actor;
+use super::ops::ItemInput;
+use super::store;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::format_ms;
 use crate::state::AppState;
@@ -64,8 +64,8 @@ async fn view(
     let home_org = crate::org::store::get(&s.db, &read, home)
         .await
         .or_page(c)?;
-    let items = store::items(&s.db, &read, None).await.or_page(c)?;
-    let orders = store::orders(&s.db, &read, None)
+    let items = store::items(&s.db, &read).await.or_page(c)?;
+    let orders = store::orders(&s.db, &read)
         .await
         .or_page(c)?
         .into_iter()
@@ -145,29 +145,23 @@ async fn create_item(
     PageForm { caller: c, form: f }: PageForm<ItemForm>,
 ) -> PageResult {
     let r = async {
-        let org_id = f
-            .org_id
-            .as_deref()
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
-        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let mut e = Errors::default();
-        let fields = rules::ItemFields {
+        let input = ItemInput {
+            org_id: f.org_id.as_deref().and_then(|v| v.trim().parse().ok()),
             name: Some(f.name.clone()),
             description: Some(f.description.clone()),
             price: num("price", &f.price, &mut e),
             stock: num("stock", &f.stock, &mut e),
             per_member_limit: num("per_member_limit", &f.per_member_limit, &mut e),
             active: None,
-            valid_until: e.take(
-                "valid_until",
-                rules::parse_valid_until(&f.valid_until, crate::db::now_ms()),
-            ),
+            valid_until: Some(f.valid_until.clone()),
         };
         e.finish()?;
-        rules::check_item(&fields, true)?;
-        store::create_item(&s.db, &Actor::of(&c), org_id, &fields).await?;
-        Ok(format!("已上架“{}”", f.name.trim()))
+        if input.org_id.is_none() {
+            return Err(AppError::invalid("org_id", "请选择工会"));
+        }
+        let item = super::ops::create_item(&s, &c, &input).await?;
+        Ok(format!("已上架“{}”", item.name))
     }
     .await;
     done(&s, &c, r).await
@@ -179,29 +173,19 @@ async fn update_item(
     PageForm { caller: c, form: f }: PageForm<ItemForm>,
 ) -> PageResult {
     let r = async {
-        let item = store::item(&s.db, id).await?;
-        if !c.scope(Right::Roster).covers_path(&item.org_path) {
-            return Err(AppError::not_found("兑换物品"));
-        }
+        let item = super::ops::item(&s, &c, id).await?;
         let mut e = Errors::default();
-        let fields = rules::ItemFields {
+        let input = ItemInput {
             stock: num("stock", &f.stock, &mut e),
             active: Some(f.active == "1"),
             // The form sends the end day it shows: unchanged, it stays as it is
             // (even when it has passed).
-            valid_until: if f.valid_until.trim() == item.valid_until.as_deref().unwrap_or("") {
-                None
-            } else {
-                e.take(
-                    "valid_until",
-                    rules::parse_valid_until(&f.valid_until, crate::db::now_ms()),
-                )
-            },
+            valid_until: (f.valid_until.trim() != item.valid_until.as_deref().unwrap_or(""))
+                .then(|| f.valid_until.clone()),
             ..Default::default()
         };
         e.finish()?;
-        rules::check_item(&fields, false)?;
-        store::update_item(&s.db, &Actor::of(&c), &item, &fields).await?;
+        let item = super::ops::update_item(&s, &c, id, &input).await?;
         Ok(format!("已更新“{}”", item.name))
     }
     .await;
@@ -218,8 +202,7 @@ async fn fulfil(
 ) -> PageResult {
     let c = form.caller;
     let r = async {
-        let o = api::actionable(&s, &c, id, false).await?;
-        store::fulfil(&s.db, &Actor::of(&c), &o).await?;
+        super::ops::fulfil(&s, &c, id).await?;
         Ok(format!("订单 {id} 已发放"))
     }
     .await;
@@ -244,38 +227,39 @@ async fn set_rule(
     PageForm { caller: c, form: f }: PageForm<RuleForm>,
 ) -> PageResult {
     let r = async {
-        let org_id = f
-            .org_id
-            .as_deref()
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| AppError::invalid("org_id", "请选择工会"))?;
-        crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
         let points: i64 = f
             .points
             .trim()
             .parse()
             .map_err(|_| AppError::invalid("points", "积分应为整数"))?;
-        let (code, label, points) = rules::parse_rule(&f.code, &f.label, points)?;
         let valid_days = match f.valid_days.trim() {
             "" => None,
             v => Some(
                 v.parse::<i64>()
-                    .map_err(|_| "有效天数应为整数".to_string())
-                    .and_then(crate::ledger::rules::parse_valid_days)
-                    .map_err(|m| AppError::invalid("valid_days", m))?,
+                    .map_err(|_| AppError::invalid("valid_days", "有效天数应为整数"))?,
             ),
         };
-        let f = store::RuleFields {
-            code,
-            label,
-            points,
-            active: true,
+        let input = super::ops::RuleInput {
+            org_id: f.org_id.as_deref().and_then(|v| v.trim().parse().ok()),
+            code: Some(f.code.clone()),
+            label: Some(f.label.clone()),
+            points: Some(points),
+            active: Some(true),
             valid_days,
         };
-        store::set_rule(&s.db, &Actor::of(&c), org_id, &f).await?;
-        Ok(match valid_days {
-            Some(d) => format!("规则“{}”已保存：每次 {points} 分，{d} 天内有效", f.label),
-            None => format!("规则“{}”已保存：每次 {points} 分，长期有效", f.label),
+        if input.org_id.is_none() {
+            return Err(AppError::invalid("org_id", "请选择工会"));
+        }
+        let rule = super::ops::set_rule(&s, &c, &input).await?;
+        Ok(match rule.valid_days {
+            Some(d) => format!(
+                "规则“{}”已保存：每次 {} 分，{d} 天内有效",
+                rule.label, rule.points
+            ),
+            None => format!(
+                "规则“{}”已保存：每次 {} 分，长期有效",
+                rule.label, rule.points
+            ),
         })
     }
     .await;
@@ -306,32 +290,18 @@ async fn grant(
             "member_id",
         )
         .await?;
-        if !c.scope(Right::Roster).covers_path(&m.org_path) {
-            return Err(AppError::forbidden());
-        }
-        let mut e = Errors::default();
-        let amount = e.take(
-            "amount",
-            f.amount
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| "积分应为整数".to_string())
-                .and_then(crate::ledger::rules::parse_amount),
-        );
-        let reason = e.take("reason", crate::ledger::rules::parse_reason(&f.reason));
-        e.finish()?;
-        let (amount, reason) = (amount.unwrap_or(0), reason.unwrap_or_default());
-        let entry = store::NewEntry {
-            member_id: m.id,
-            org_id: m.org_id,
-            amount,
-            reason: &reason,
-            source: "manual",
-            source_id: None,
-            key: None,
-            expires_at: None,
+        let amount = f
+            .amount
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::invalid("amount", "积分应为整数"))?;
+        let input = super::ops::EntryInput {
+            member_id: Some(m.id),
+            amount: Some(amount),
+            reason: Some(f.reason.clone()),
+            ..Default::default()
         };
-        crate::ledger::store::add_entry(&s.db, &Actor::of(&c), entry).await?;
+        super::ops::add_entry(&s, &c, &input).await?;
         Ok(format!("已为 {} 记 {amount} 分", m.name))
     }
     .await;
