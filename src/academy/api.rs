@@ -397,15 +397,18 @@ pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppR
     )
     .map_err(|m| AppError::invalid("token", m))?;
     let actor = Actor::of(c);
-    let first = crate::enrolment::store::attend(&s.db, &actor, SESSION, id, m.id).await?;
-    let points = crate::points::store::pay_rule(
-        &s.db,
+    // Attending and what it pays commit together, or not at all.
+    let mut tx = s.db.begin().await?;
+    let first = crate::enrolment::store::attend(&mut tx, &actor, SESSION, id, m.id).await?;
+    let points = crate::points::store::pay_rule_in(
+        &mut tx,
         &actor,
         &m,
         "course_completed",
         &format!("course:{}", course.id),
     )
     .await?;
+    tx.commit().await?;
     Ok((first, points))
 }
 

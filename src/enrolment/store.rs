@@ -165,22 +165,22 @@ pub async fn cancel(
     Ok(promoted)
 }
 
-/// Marks an enrolled member present; again is fine (idempotent); waiting or
-/// not enrolled is refused.
+/// Marks an enrolled member present, inside the caller's transaction (so that
+/// what attending pays commits with it); again is fine (idempotent); waiting
+/// or not enrolled is refused.
 pub async fn attend(
-    db: &Db,
+    tx: &mut Tx,
     actor: &Actor,
     kind: &'static str,
     target_id: i64,
     member_id: i64,
 ) -> AppResult<bool> {
-    let mut tx = db.begin().await?;
-    lock(&mut tx, kind, target_id).await?;
+    lock(tx, kind, target_id).await?;
     let row = sqlx::query("SELECT id, state, org_id FROM enrolments WHERE kind = $1 AND target_id = $2 AND member_id = $3")
         .bind(kind)
         .bind(target_id)
         .bind(member_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     let Some(row) = row else {
         return Err(AppError::conflict(None, "您没有报名本场，不能签到"));
@@ -201,14 +201,13 @@ pub async fn attend(
     sqlx::query("UPDATE enrolments SET state = 'attended', updated_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let ev = Event::new("enrolment.attend", "enrolment", id)
         .member(member_id)
         .org(org_id)
         .detail(json!({ "kind": kind, "target": target_id }));
-    audit::append(&mut tx, actor, ev).await?;
-    tx.commit().await?;
+    audit::append(tx, actor, ev).await?;
     Ok(true)
 }
 

@@ -340,6 +340,32 @@ pub async fn by_key(db: &Db, key: &str) -> AppResult<Option<Entry>> {
     Ok(row.map(|r| entry_of(&r)).transpose()?)
 }
 
+/// The entry of an idempotency key, read inside the caller's transaction.
+async fn by_key_in(tx: &mut Tx, key: &str) -> AppResult<Option<Entry>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENTRY_COLS} FROM point_entries WHERE idempotency_key = $1"
+    ))
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| entry_of(&r)).transpose()?)
+}
+
+/// Adds an entry inside the caller's transaction (so that what pays it — a
+/// check-in, say — and the payment commit together or not at all), once per
+/// idempotency key: a repeat returns the first entry and `false`.
+pub async fn add_in(tx: &mut Tx, actor: &Actor, e: NewEntry<'_>) -> AppResult<(Entry, bool)> {
+    if let Some(key) = e.key {
+        if let Some(existing) = by_key_in(tx, key).await? {
+            return same_member(existing, e.member_id).map(|x| (x, false));
+        }
+    }
+    let mut events = vec![];
+    let entry = post(tx, actor, &e, &mut events).await?;
+    audit::append_all(tx, actor, events).await?;
+    Ok((entry, true))
+}
+
 /// Adds an entry once per idempotency key: a repeat returns the first entry
 /// and `false` (nothing added). The caller has checked the member's scope.
 pub async fn add_entry(db: &Db, actor: &Actor, e: NewEntry<'_>) -> AppResult<(Entry, bool)> {

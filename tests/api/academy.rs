@@ -845,3 +845,80 @@ async fn a_main_academy_and_its_branches() {
         .await;
     assert_eq!(hz.0, StatusCode::NOT_FOUND);
 }
+
+/// A check-in and the points it pays commit together: when paying fails, the
+/// member is not marked present either (the enrolment engine and the ledger
+/// run inside one transaction).
+#[tokio::test]
+async fn a_check_in_and_its_points_commit_together_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (s, r) = app
+        .post(
+            &staff,
+            "/api/v1/points/rules",
+            json!({"org_id": town, "code": "course_completed", "label": "完成课程", "points": 20}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (_, sid, token) = course_now(&app, &staff, 5).await;
+    let m = members_of(&app, "JS-YIZHOU", 1).await[0];
+    let worker = member_token(&app, m).await;
+    let (s, _) = act(
+        &app,
+        &worker,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/enrol"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The ledger refuses every new entry, as a failing disk or a constraint would.
+    let db = &app.state.db;
+    let block = if db.backend == gongjiang::db::Backend::Sqlite {
+        vec!["CREATE TRIGGER no_points BEFORE INSERT ON point_entries BEGIN SELECT RAISE(ABORT, 'ledger closed'); END"]
+    } else {
+        vec![
+            "CREATE FUNCTION no_points() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'ledger closed'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER no_points BEFORE INSERT ON point_entries FOR EACH ROW EXECUTE FUNCTION no_points()",
+        ]
+    };
+    for q in &block {
+        sqlx::query(q).execute(&db.pool).await.unwrap();
+    }
+    let (s, _) = act(
+        &app,
+        &worker,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/checkin"),
+        Some(json!({"token": token})),
+    )
+    .await;
+    assert!(s.is_server_error(), "the payment failed: {s}");
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM enrolments WHERE target_id = $1 AND member_id = $2")
+            .bind(sid)
+            .bind(m)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "enrolled", "not marked present without the points");
+    // The ledger open again: the same check-in attends and pays, once.
+    let unblock = if db.backend == gongjiang::db::Backend::Sqlite {
+        "DROP TRIGGER no_points"
+    } else {
+        "DROP TRIGGER no_points ON point_entries"
+    };
+    sqlx::query(unblock).execute(&db.pool).await.unwrap();
+    let (s, body) = act(
+        &app,
+        &worker,
+        Method::POST,
+        &format!("/api/v1/sessions/{sid}/checkin"),
+        Some(json!({"token": token})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["points_awarded"], 20, "{body}");
+}

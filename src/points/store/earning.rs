@@ -4,8 +4,8 @@
 
 use crate::audit::{self, Actor, Event};
 use crate::db::sql::Sql;
-use crate::db::{now_ms, Db};
-use crate::ledger::store::{add_entry, by_key, Entry, NewEntry};
+use crate::db::{now_ms, Db, Tx};
+use crate::ledger::store::{by_key, Entry, NewEntry};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
@@ -116,8 +116,58 @@ pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
     Ok(out)
 }
 
-/// Pays a member by a rule for one source event, exactly once however often
-/// the event is reported: returns the entry and whether it was added now.
+/// The rule of `code` in force for a member of the union at `path`, if it is active.
+async fn rule_in_force(tx: &mut Tx, path: &str, code: &str) -> AppResult<Option<Rule>> {
+    let mut sql = Sql::new("");
+    let pred = crate::auth::Scope::offered_to(path).org_predicate(&mut sql, "o.path");
+    let c = sql.text(code.to_string());
+    sql.push(&format!(
+        "SELECT {RULE_COLS} FROM point_rules r JOIN orgs o ON o.id = r.org_id WHERE {pred} AND r.code = {c} \
+         ORDER BY length(o.path) DESC LIMIT 1"
+    ));
+    let row = sql.query().fetch_optional(&mut **tx).await?;
+    Ok(row.map(|r| rule_of(&r)).transpose()?.filter(|r| r.active))
+}
+
+/// Pays a member by a rule for one source event inside the caller's
+/// transaction, exactly once however often the event is reported: the entry
+/// and whether it was added now, or `None` when no active rule of that code
+/// applies to the member's union.
+pub async fn award_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    member: &MemberAt<'_>,
+    code: &str,
+    event: &str,
+) -> AppResult<Option<(Entry, bool)>> {
+    let Some(rule) = rule_in_force(tx, member.path, code).await? else {
+        return Ok(None);
+    };
+    // Once per member and event: two members finishing course 42 are two events.
+    let key = format!("rule:{code}:{}:{event}", member.id);
+    let entry = NewEntry {
+        member_id: member.id,
+        org_id: member.org_id,
+        amount: rule.points,
+        reason: &rule.label,
+        source: "rule",
+        source_id: Some(rule.id),
+        key: Some(&key),
+        expires_at: crate::ledger::rules::expiry(now_ms(), rule.valid_days),
+    };
+    crate::ledger::store::add_in(tx, actor, entry)
+        .await
+        .map(Some)
+}
+
+/// Who a rule pays: the member and where they are.
+pub struct MemberAt<'a> {
+    pub id: i64,
+    pub org_id: i64,
+    pub path: &'a str,
+}
+
+/// `award_in` in a transaction of its own (the API's award); no such rule is a 422.
 pub async fn award(
     db: &Db,
     actor: &Actor,
@@ -127,30 +177,21 @@ pub async fn award(
     code: &str,
     event: &str,
 ) -> AppResult<(Entry, bool)> {
-    let rule = rules_for(db, member_path)
-        .await?
-        .into_iter()
-        .find(|r| r.code == code)
-        .filter(|r| r.active)
-        .ok_or_else(|| AppError::invalid("rule", format!("没有适用于该会员的积分规则“{code}”")))?;
-    // Once per member and event: two members finishing course 42 are two events.
-    let key = format!("rule:{code}:{member_id}:{event}");
-    let reason = rule.label.clone();
-    add_entry(
-        db,
-        actor,
-        NewEntry {
-            member_id,
-            org_id: member_org,
-            amount: rule.points,
-            reason: &reason,
-            source: "rule",
-            source_id: Some(rule.id),
-            key: Some(&key),
-            expires_at: crate::ledger::rules::expiry(now_ms(), rule.valid_days),
-        },
-    )
-    .await
+    let mut tx = db.begin().await?;
+    let who = MemberAt {
+        id: member_id,
+        org_id: member_org,
+        path: member_path,
+    };
+    let paid = award_in(&mut tx, actor, &who, code, event).await?;
+    let Some(paid) = paid else {
+        return Err(AppError::invalid(
+            "rule",
+            format!("没有适用于该会员的积分规则“{code}”"),
+        ));
+    };
+    tx.commit().await?;
+    Ok(paid)
 }
 
 /// What a rule has paid a member for one event, now or before (0: nothing).
@@ -159,9 +200,28 @@ pub async fn paid_by_rule(db: &Db, code: &str, member_id: i64, event: &str) -> A
     Ok(by_key(db, &key).await?.map(|e| e.amount).unwrap_or(0))
 }
 
-/// Pays a rule once for an event and says how much was paid now: 0 when it was
-/// paid before, or when the member's unions have no such rule (the activity
-/// still counts, without points).
+/// Pays a rule once for an event inside the caller's transaction and says how
+/// much was paid now: 0 when it was paid before, or when the member's unions
+/// have no such rule (the activity still counts, without points).
+pub async fn pay_rule_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    m: &crate::member::store::Member,
+    code: &str,
+    event: &str,
+) -> AppResult<i64> {
+    let who = MemberAt {
+        id: m.id,
+        org_id: m.org_id,
+        path: &m.org_path,
+    };
+    Ok(match award_in(tx, actor, &who, code, event).await? {
+        Some((entry, true)) => entry.amount,
+        Some((_, false)) | None => 0,
+    })
+}
+
+/// `pay_rule_in` in a transaction of its own.
 pub async fn pay_rule(
     db: &Db,
     actor: &Actor,
@@ -169,9 +229,8 @@ pub async fn pay_rule(
     code: &str,
     event: &str,
 ) -> AppResult<i64> {
-    match award(db, actor, m.id, m.org_id, &m.org_path, code, event).await {
-        Ok((entry, true)) => Ok(entry.amount),
-        Ok((_, false)) | Err(AppError::Invalid(_)) => Ok(0),
-        Err(e) => Err(e),
-    }
+    let mut tx = db.begin().await?;
+    let paid = pay_rule_in(&mut tx, actor, m, code, event).await?;
+    tx.commit().await?;
+    Ok(paid)
 }
