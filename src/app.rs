@@ -31,7 +31,8 @@ pub fn router(state: AppState) -> Router {
         documented.merge(doc);
         app = app.merge(api).merge((p.pages)());
     }
-    let document = crate::openapi::document(documented);
+    let document = serde_json::to_value(crate::openapi::document(documented))
+        .expect("the OpenAPI document serialises");
     app.route(
         "/api/v1/openapi.json",
         get(move || {

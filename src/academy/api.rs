@@ -1,499 +1,168 @@
-//! `/api/v1/courses*` and `/api/v1/sessions*`.
+//! The academy's JSON API: courses, sessions and enrolment, feedback, replays
+//! and watch time, campuses and their staff, the desk's messages and course
+//! categories. Read the request, call an operation, answer.
 
-use super::store::{self, NewSession};
-use super::SESSION;
-use crate::audit::Actor;
-use crate::auth::{ApiCaller, Caller, Right};
+use super::ops::lessons::{attach, too_large_or_invalid, writable};
+use super::ops::{
+    self, CourseChangesBody, CourseView, LessonView, NewCourse, NewLesson, NewSessionInput, Rating,
+    Roster, Watched,
+};
+use super::store::categories::Category;
+use super::store::messages::Message;
+use super::store::{Academy, Course, Feedback, Lesson, Session};
+use crate::auth::ApiCaller;
+use crate::db::Paging;
+use crate::files::{max_upload_bytes, video_extension};
 use crate::state::AppState;
-use crate::web::error::{AppError, AppResult, Errors};
+use crate::web::api::{Page, ReadErrors, WriteErrors};
+use crate::web::error::{AppError, AppResult};
 use crate::web::ApiJson;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/courses", post(create_course).get(list_courses))
-        .route(
-            "/api/v1/courses/{id}",
-            get(show_course).patch(update_course),
-        )
-        .route("/api/v1/courses/{id}/sessions", post(create_session))
-        .route(
-            "/api/v1/courses/{id}/feedback",
-            get(list_feedback).put(put_feedback),
-        )
-        .route("/api/v1/sessions/{id}/enrol", post(enrol))
-        .route("/api/v1/sessions/{id}/cancel", post(cancel))
-        .route("/api/v1/sessions/{id}/checkin", post(checkin))
-        .route("/api/v1/sessions/{id}/roster", get(roster))
-        .route(
-            "/api/v1/courses/{id}/lessons",
-            post(create_lesson).get(list_lessons),
-        )
-        .route("/api/v1/lessons/{id}/progress", post(progress))
-        .route(
-            "/api/v1/academies",
-            post(create_academy).get(list_academies),
-        )
-        .route("/api/v1/academies/{id}", get(show_academy))
-        .route("/api/v1/academies/{id}/staff", post(add_staff))
+pub fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, upload) = routes!(upload_video);
+    OpenApiRouter::new()
+        .routes(routes!(create_course, list_courses))
+        .routes(routes!(show_course, update_course))
+        .routes(routes!(create_session))
+        .routes(routes!(put_feedback, list_feedback))
+        .routes(routes!(enrol))
+        .routes(routes!(cancel))
+        .routes(routes!(checkin))
+        .routes(routes!(roster))
+        .routes(routes!(create_lesson, list_lessons))
+        .routes(routes!(progress))
+        .routes((
+            schemas,
+            paths,
+            upload.layer(DefaultBodyLimit::max(max_upload_bytes())),
+        ))
+        .routes(routes!(create_academy, list_academies))
+        .routes(routes!(show_academy))
+        .routes(routes!(add_staff))
+        .routes(routes!(send_message, list_messages))
+        .routes(routes!(answer_message))
+        .routes(routes!(create_category, list_categories))
 }
 
-/// Who may see a course: staff over its union, or a member of the union or one below it.
-pub(super) enum Viewer {
-    Staff { can_write: bool },
-    Member,
-}
-
-pub(super) async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Viewer> {
-    if c.scope(Right::Read).covers_path(&course.org_path) {
-        return Ok(Viewer::Staff {
-            can_write: c.scope(Right::Roster).covers_path(&course.org_path),
-        });
-    }
-    if let Some(mid) = c.member_id {
-        let m = crate::member::store::get(
-            &s.db,
-            &s.keys,
-            &crate::auth::Scope::new(vec![], Some(mid)),
-            mid,
-        )
-        .await?;
-        if m.org_path.starts_with(&course.org_path) {
-            return Ok(Viewer::Member);
-        }
-    }
-    Err(AppError::not_found("课程"))
-}
-
-/// The member record of the caller, for what only a member does (enrol, check in, rate).
-pub(super) async fn as_member(
-    s: &AppState,
-    c: &Caller,
-    course: &store::Course,
-) -> AppResult<crate::member::store::Member> {
-    let mid = c
-        .member_id
-        .ok_or_else(|| AppError::Forbidden("报名、签到和评价需用会员账号".into()))?;
-    let m = crate::member::store::get(
-        &s.db,
-        &s.keys,
-        &crate::auth::Scope::new(vec![], Some(mid)),
-        mid,
-    )
-    .await?;
-    if !m.org_path.starts_with(&course.org_path) {
-        return Err(AppError::not_found("课程"));
-    }
-    Ok(m)
-}
-
-#[derive(Deserialize)]
-struct CourseBody {
-    org_id: Option<i64>,
-    title: Option<String>,
-    category: Option<String>,
-    teacher_member_id: Option<i64>,
-    description: Option<String>,
-}
-
+/// Opens a course at a union (roster right there).
+#[utoipa::path(post, path = "/api/v1/courses", operation_id = "create_course", tag = "academy",
+    request_body = NewCourse, responses((status = 201, description = "opened", body = Course), WriteErrors))]
 async fn create_course(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<CourseBody>,
-) -> AppResult<(StatusCode, Json<store::Course>)> {
-    let org_id = b
-        .org_id
-        .ok_or_else(|| AppError::invalid("org_id", "请指定开课的工会 org_id"))?;
-    crate::auth::checks::writable_org(&s, &c, org_id, crate::auth::Right::Roster).await?;
-    let mut e = Errors::default();
-    let title = e.take(
-        "title",
-        crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
-    );
-    let category = b.category.as_deref().unwrap_or("").trim().to_string();
-    e.take(
-        "category",
-        super::categories::check(&s.db, org_id, &category).await?,
-    );
-    if let Some(t) = b.teacher_member_id {
-        e.take("teacher_member_id", teacher_in_scope(&s, &c, t).await);
-    }
-    let description = e
-        .take(
-            "description",
-            super::rules::parse_description(b.description.as_deref().unwrap_or("")),
-        )
-        .unwrap_or_default();
-    e.finish()?;
-    let id = store::create_course(
-        &s.db,
-        &Actor::of(&c),
-        org_id,
-        &title.unwrap_or_default(),
-        &category,
-        b.teacher_member_id,
-        &description,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(store::course(&s.db, id).await?)))
+    ApiJson(b): ApiJson<NewCourse>,
+) -> AppResult<(StatusCode, Json<Course>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::create_course(&s, &c, &b).await?),
+    ))
 }
 
-/// A course's teacher is a member the caller can see.
-async fn teacher_in_scope(s: &AppState, c: &Caller, member_id: i64) -> Result<(), String> {
-    crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), member_id)
-        .await
-        .map(|_| ())
-        .map_err(|_| "授课老师须是您管辖范围内的会员".to_string())
+/// Staff: their subtrees' courses; a member: those of its union and the unions above.
+#[utoipa::path(get, path = "/api/v1/courses", operation_id = "list_courses", tag = "academy",
+    responses((status = 200, description = "the courses", body = Page<Course>), ReadErrors))]
+async fn list_courses(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> AppResult<Json<Page<Course>>> {
+    Ok(Json(Page::all(ops::courses(&s, &c).await?)))
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct CourseChangesBody {
-    pub title: Option<String>,
-    pub category: Option<String>,
-    /// A member of the caller's subtree; `0` clears the teacher.
-    pub teacher_member_id: Option<i64>,
-    pub description: Option<String>,
-    pub watch_percent: Option<i64>,
+#[utoipa::path(get, path = "/api/v1/courses/{id}", operation_id = "get_course", tag = "academy",
+    params(("id" = i64, Path, description = "course id")),
+    responses((status = 200, description = "the course, its sessions and rating", body = CourseView), ReadErrors))]
+async fn show_course(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<CourseView>> {
+    Ok(Json(ops::course_view(&s, &c, id).await?))
 }
 
-/// Checks the changes to a course (what is left out stays as it is).
-pub(super) async fn check_changes(
-    s: &AppState,
-    c: &Caller,
-    course: &store::Course,
-    b: &CourseChangesBody,
-) -> AppResult<store::CourseChanges> {
-    let mut e = Errors::default();
-    let title = match &b.title {
-        Some(t) => e.take("title", crate::org::rules::parse_name(t)),
-        None => Some(course.title.clone()),
-    };
-    let category = match &b.category {
-        Some(cat) => {
-            let cat = cat.trim().to_string();
-            e.take(
-                "category",
-                super::categories::check(&s.db, course.org_id, &cat).await?,
-            );
-            cat
-        }
-        None => course.category.clone(),
-    };
-    let teacher = match b.teacher_member_id {
-        Some(0) => None,
-        Some(t) => {
-            e.take("teacher_member_id", teacher_in_scope(s, c, t).await);
-            Some(t)
-        }
-        None => course.teacher_member_id,
-    };
-    let description = match &b.description {
-        Some(d) => e
-            .take("description", super::rules::parse_description(d))
-            .unwrap_or_default(),
-        None => course.description.clone(),
-    };
-    let watch_percent = match b.watch_percent {
-        Some(p) => e.take("watch_percent", super::rules::parse_watch_percent(p)),
-        None => Some(course.watch_percent),
-    };
-    e.finish()?;
-    Ok(store::CourseChanges {
-        title: title.unwrap_or_default(),
-        category,
-        teacher_member_id: teacher,
-        description,
-        watch_percent: watch_percent.unwrap_or(90),
-    })
-}
-
-/// `PATCH /api/v1/courses/{id}` (staff over the course's union).
+/// Changes a course (staff over its union): what is left out stays.
+#[utoipa::path(patch, path = "/api/v1/courses/{id}", operation_id = "update_course", tag = "academy",
+    request_body = CourseChangesBody, params(("id" = i64, Path, description = "course id")),
+    responses((status = 200, description = "the course as it is now", body = Course), WriteErrors))]
 async fn update_course(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<CourseChangesBody>,
-) -> AppResult<Json<store::Course>> {
-    let course = store::course(&s.db, id).await?;
-    match view(&s, &c, &course).await? {
-        Viewer::Staff { can_write: true } => {}
-        _ => return Err(AppError::forbidden()),
-    }
-    let changes = check_changes(&s, &c, &course, &b).await?;
-    Ok(Json(
-        store::update_course(&s.db, &Actor::of(&c), &course, &changes).await?,
-    ))
+) -> AppResult<Json<Course>> {
+    Ok(Json(ops::update_course(&s, &c, id, &b).await?))
 }
 
-async fn list_courses(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-) -> AppResult<Json<Value>> {
-    let items = if c.can(Right::Read) {
-        store::courses_in(&s.db, &c.scope(Right::Read)).await?
-    } else {
-        let mid = c.member_id.ok_or_else(AppError::forbidden)?;
-        let m = crate::member::store::get(
-            &s.db,
-            &s.keys,
-            &crate::auth::Scope::new(vec![], Some(mid)),
-            mid,
-        )
-        .await?;
-        store::courses_on_path(&s.db, &m.org_path).await?
-    };
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+/// A new session and what its QR code holds.
+#[derive(Serialize, utoipa::ToSchema)]
+struct SessionCreated {
+    session: Session,
+    /// What the check-in QR code holds (staff only).
+    checkin_token: String,
 }
 
-fn rating(feedback: &[store::Feedback]) -> Value {
-    let n = feedback.len() as f64;
-    let avg = if n > 0.0 {
-        feedback.iter().map(|f| f.rating as f64).sum::<f64>() / n
-    } else {
-        0.0
-    };
-    json!({ "average": (avg * 10.0).round() / 10.0, "count": feedback.len() })
-}
-
-async fn show_course(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    let course = store::course(&s.db, id).await?;
-    view(&s, &c, &course).await?;
-    let sessions = store::sessions(&s.db, id).await?;
-    let feedback = store::feedback(&s.db, id).await?;
-    Ok(Json(
-        json!({ "course": course, "sessions": sessions, "rating": rating(&feedback) }),
-    ))
-}
-
-#[derive(Deserialize)]
-struct SessionBody {
-    place: Option<String>,
-    starts_at: Option<i64>,
-    ends_at: Option<i64>,
-    capacity: Option<i64>,
-    centralised: Option<bool>,
-}
-
+/// Adds an offline session to a course (staff over its union).
+#[utoipa::path(post, path = "/api/v1/courses/{id}/sessions", operation_id = "create_session", tag = "academy",
+    request_body = NewSessionInput, params(("id" = i64, Path, description = "course id")),
+    responses((status = 201, description = "the session", body = SessionCreated), WriteErrors))]
 async fn create_session(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<SessionBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let course = store::course(&s.db, id).await?;
-    match view(&s, &c, &course).await? {
-        Viewer::Staff { can_write: true } => {}
-        _ => return Err(AppError::forbidden()),
-    }
-    let mut e = Errors::default();
-    let place = b.place.as_deref().unwrap_or("").trim().to_string();
-    if place.is_empty() || place.chars().count() > 100 {
-        e.add("place", "请填写上课地点（不超过100个字）");
-    }
-    let (starts, ends) = (b.starts_at.unwrap_or(0), b.ends_at.unwrap_or(0));
-    if starts <= 0 {
-        e.add("starts_at", "请填写开始时间 starts_at（毫秒时间戳）");
-    }
-    if ends <= starts {
-        e.add("ends_at", "结束时间须晚于开始时间");
-    }
-    let capacity = b.capacity.unwrap_or(0);
-    if !(1..=10_000).contains(&capacity) {
-        e.add("capacity", "名额应为 1–10000");
-    }
-    e.finish()?;
-    let ns = NewSession {
-        place: &place,
-        starts_at: starts,
-        ends_at: ends,
-        capacity,
-        centralised: b.centralised.unwrap_or(false),
-    };
-    let sid = store::create_session(&s.db, &Actor::of(&c), &course, &ns).await?;
-    let session = store::session(&s.db, sid).await?;
+    ApiJson(b): ApiJson<NewSessionInput>,
+) -> AppResult<(StatusCode, Json<SessionCreated>)> {
+    let session = ops::create_session(&s, &c, id, &b).await?;
+    let checkin_token = session.checkin_token.clone();
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "session": session, "checkin_token": session.checkin_token })),
+        Json(SessionCreated {
+            session,
+            checkin_token,
+        }),
     ))
 }
 
-async fn session_course(s: &AppState, id: i64) -> AppResult<(store::Session, store::Course)> {
-    let session = store::session(&s.db, id).await?;
-    let course = store::course(&s.db, session.course_id).await?;
-    Ok((session, course))
-}
-
-/// Enrols the caller's member record in a session: (state, waiting position).
-pub async fn enrol_for(s: &AppState, c: &Caller, id: i64) -> AppResult<(String, i64)> {
-    let (session, course) = session_course(s, id).await?;
-    let m = as_member(s, c, &course).await?;
-    if crate::db::now_ms() > session.ends_at {
-        return Err(AppError::conflict(None, "本场已结束，不能报名"));
-    }
-    crate::enrolment::store::enrol(&s.db, &Actor::of(c), SESSION, id, m.id, m.org_id).await
-}
-
-async fn enrol(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let (state, position) = enrol_for(&s, &c, id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "session_id": id, "state": state, "position": position })),
-    ))
-}
-
-/// Cancels the caller's place; returns who moved up from the waiting list.
-pub async fn cancel_for(s: &AppState, c: &Caller, id: i64) -> AppResult<Option<i64>> {
-    let (_, course) = session_course(s, id).await?;
-    let m = as_member(s, c, &course).await?;
-    crate::enrolment::store::cancel(&s.db, &Actor::of(c), SESSION, id, m.id).await
-}
-
-async fn cancel(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    let promoted = cancel_for(&s, &c, id).await?;
-    Ok(Json(
-        json!({ "session_id": id, "state": "cancelled", "promoted_member_id": promoted }),
-    ))
-}
-
-#[derive(Deserialize)]
-struct CheckinBody {
-    token: Option<String>,
-}
-
-/// Check-in by scanning the session's QR code (its token), in the session's
-/// window, by an enrolled member; attending completes the course, which pays
-/// the union's `course_completed` rule once per member and course. Returns
-/// (first check-in, points paid now).
-pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppResult<(bool, i64)> {
-    let (session, course) = session_course(s, id).await?;
-    let m = as_member(s, c, &course).await?;
-    if !crate::web::constant_time_eq(token.trim().as_bytes(), session.checkin_token.as_bytes()) {
-        return Err(AppError::invalid(
-            "token",
-            "签到码无效：请扫描现场的签到二维码",
-        ));
-    }
-    crate::enrolment::rules::check_in_window(
-        crate::db::now_ms(),
-        session.starts_at,
-        session.ends_at,
-    )
-    .map_err(|m| AppError::invalid("token", m))?;
-    let actor = Actor::of(c);
-    // Attending and what it pays commit together, or not at all.
-    let mut tx = s.db.begin().await?;
-    let first = crate::enrolment::store::attend(&mut tx, &actor, SESSION, id, m.id).await?;
-    let points = crate::points::store::pay_rule_in(
-        &mut tx,
-        &actor,
-        &m,
-        "course_completed",
-        &format!("course:{}", course.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((first, points))
-}
-
-async fn checkin(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<CheckinBody>,
-) -> AppResult<Json<Value>> {
-    let (first, points) = checkin_for(&s, &c, id, b.token.as_deref().unwrap_or("")).await?;
-    Ok(Json(
-        json!({ "session_id": id, "state": "attended", "first_check_in": first, "points_awarded": points }),
-    ))
-}
-
-async fn roster(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    let (session, course) = session_course(&s, id).await?;
-    let can_write = match view(&s, &c, &course).await? {
-        Viewer::Staff { can_write } => can_write,
-        Viewer::Member => return Err(AppError::forbidden()),
-    };
-    let items = crate::enrolment::store::roster(&s.db, SESSION, id).await?;
-    let mut body = json!({ "session": session, "total": items.len(), "items": items });
-    // What the session's QR code shows (the phone opens it and posts the
-    // token): for staff who run the session, not for read-only accounts.
-    if can_write {
-        body["checkin_token"] = json!(session.checkin_token);
-        body["checkin_url"] = json!(format!("/m/checkin/{id}?token={}", session.checkin_token));
-    }
-    Ok(Json(body))
-}
-
-#[derive(Deserialize)]
+/// A member's rating and comment of a course.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FeedbackBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false, minimum = 1, maximum = 5)]
     rating: Option<i64>,
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 1000)]
     comment: Option<String>,
 }
 
-/// The member's rating and comment (one per course, editable); the first pays
-/// the union's `feedback` rule once. Returns (new, points paid now).
-pub async fn feedback_for(
-    s: &AppState,
-    c: &Caller,
-    id: i64,
+/// A member's feedback as stored, and what its first time paid.
+#[derive(Serialize, utoipa::ToSchema)]
+struct FeedbackSaved {
+    course_id: i64,
     rating: i64,
-    comment: &str,
-) -> AppResult<(bool, i64)> {
-    let course = store::course(&s.db, id).await?;
-    let m = as_member(s, c, &course).await?;
-    let mut e = Errors::default();
-    if !(1..=5).contains(&rating) {
-        e.add("rating", "评分应为 1–5 星");
-    }
-    let comment = comment.trim();
-    if comment.chars().count() > 1000 {
-        e.add("comment", "评价不能超过1000个字");
-    }
-    e.finish()?;
-    let actor = Actor::of(c);
-    let new = store::put_feedback(&s.db, &actor, &course, m.id, rating, comment).await?;
-    let points = crate::points::store::pay_rule(
-        &s.db,
-        &actor,
-        &m,
-        "feedback",
-        &format!("feedback:{}", course.id),
-    )
-    .await?;
-    Ok((new, points))
+    comment: String,
+    points_awarded: i64,
 }
 
-/// `PUT /api/v1/courses/{id}/feedback`.
+/// The member's rating and comment (one per course, editable); the first pays
+/// the union's `feedback` rule once.
+#[utoipa::path(put, path = "/api/v1/courses/{id}/feedback", operation_id = "put_course_feedback", tag = "academy",
+    request_body = FeedbackBody, params(("id" = i64, Path, description = "course id")),
+    responses((status = 201, description = "rated", body = FeedbackSaved), (status = 200, description = "changed", body = FeedbackSaved), WriteErrors))]
 async fn put_feedback(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<FeedbackBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<FeedbackSaved>)> {
     let rating = b.rating.unwrap_or(0);
     let comment = b.comment.unwrap_or_default();
-    let (new, points) = feedback_for(&s, &c, id, rating, &comment).await?;
+    let (new, points) = ops::feedback_for(&s, &c, id, rating, &comment).await?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -501,162 +170,258 @@ async fn put_feedback(
     };
     Ok((
         status,
-        Json(
-            json!({ "course_id": id, "rating": rating, "comment": comment.trim(), "points_awarded": points }),
-        ),
+        Json(FeedbackSaved {
+            course_id: id,
+            rating,
+            comment: comment.trim().to_string(),
+            points_awarded: points,
+        }),
     ))
 }
 
+/// A course's ratings and comments (staff).
+#[derive(Serialize, utoipa::ToSchema)]
+struct FeedbackPage {
+    rating: Rating,
+    #[serde(flatten)]
+    page: Page<Feedback>,
+}
+
+#[utoipa::path(get, path = "/api/v1/courses/{id}/feedback", operation_id = "list_course_feedback", tag = "academy",
+    params(("id" = i64, Path, description = "course id")),
+    responses((status = 200, description = "the feedback", body = FeedbackPage), ReadErrors))]
 async fn list_feedback(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    let course = store::course(&s.db, id).await?;
-    match view(&s, &c, &course).await? {
-        Viewer::Staff { .. } => {}
-        Viewer::Member => return Err(AppError::forbidden()),
-    }
-    let items = store::feedback(&s.db, id).await?;
-    Ok(Json(
-        json!({ "rating": rating(&items), "total": items.len(), "items": items }),
+) -> AppResult<Json<FeedbackPage>> {
+    let items = ops::feedback(&s, &c, id).await?;
+    Ok(Json(FeedbackPage {
+        rating: ops::rating(&items),
+        page: Page::all(items),
+    }))
+}
+
+/// Where an enrolment stands.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Enrolled {
+    session_id: i64,
+    /// enrolled or waiting.
+    state: String,
+    /// Place on the waiting list (0 when enrolled).
+    position: i64,
+}
+
+/// Enrols the caller's member record (a place, or the waiting list).
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/enrol", operation_id = "enrol_session", tag = "academy",
+    params(("id" = i64, Path, description = "session id")),
+    responses((status = 201, description = "enrolled or waiting", body = Enrolled), WriteErrors))]
+async fn enrol(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<Enrolled>)> {
+    let (state, position) = ops::enrol_for(&s, &c, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Enrolled {
+            session_id: id,
+            state,
+            position,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
-struct LessonBody {
-    title: Option<String>,
-    video_url: Option<String>,
-    duration_ms: Option<i64>,
+/// A cancelled place, and who moved up from the waiting list.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Cancelled {
+    session_id: i64,
+    /// Always `cancelled`.
+    state: &'static str,
+    promoted_member_id: Option<i64>,
 }
 
-/// `POST /api/v1/courses/{id}/lessons`: a replay (video link and its length) for a course (staff).
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/cancel", operation_id = "cancel_enrolment", tag = "academy",
+    params(("id" = i64, Path, description = "session id")),
+    responses((status = 200, description = "cancelled", body = Cancelled), WriteErrors))]
+async fn cancel(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Cancelled>> {
+    let promoted = ops::cancel_for(&s, &c, id).await?;
+    Ok(Json(Cancelled {
+        session_id: id,
+        state: "cancelled",
+        promoted_member_id: promoted,
+    }))
+}
+
+/// The token of the session's QR code.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct CheckinBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false, max_length = 100)]
+    token: Option<String>,
+}
+
+/// A check-in, and what it paid.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CheckedIn {
+    session_id: i64,
+    /// Always `attended`.
+    state: &'static str,
+    first_check_in: bool,
+    points_awarded: i64,
+}
+
+/// Checks in by the session's QR code, in its window, as an enrolled member;
+/// attending completes the course, which pays `course_completed` once.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/checkin", operation_id = "check_in", tag = "academy",
+    request_body = CheckinBody, params(("id" = i64, Path, description = "session id")),
+    responses((status = 200, description = "present", body = CheckedIn), WriteErrors))]
+async fn checkin(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CheckinBody>,
+) -> AppResult<Json<CheckedIn>> {
+    let (first, points) = ops::checkin_for(&s, &c, id, b.token.as_deref().unwrap_or("")).await?;
+    Ok(Json(CheckedIn {
+        session_id: id,
+        state: "attended",
+        first_check_in: first,
+        points_awarded: points,
+    }))
+}
+
+/// A session's roster (staff); its QR code for staff who run it.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/roster", operation_id = "session_roster", tag = "academy",
+    params(("id" = i64, Path, description = "session id")),
+    responses((status = 200, description = "the roster", body = Roster), ReadErrors))]
+async fn roster(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Roster>> {
+    Ok(Json(ops::roster(&s, &c, id).await?))
+}
+
+/// A replay for a course (staff): a link and its length, or no link and the
+/// video uploaded next.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/lessons", operation_id = "create_lesson", tag = "academy",
+    request_body = NewLesson, params(("id" = i64, Path, description = "course id")),
+    responses((status = 201, description = "the lesson", body = Lesson), WriteErrors))]
 async fn create_lesson(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<LessonBody>,
-) -> AppResult<(StatusCode, Json<store::Lesson>)> {
-    let course = store::course(&s.db, id).await?;
-    match view(&s, &c, &course).await? {
-        Viewer::Staff { can_write: true } => {}
-        _ => return Err(AppError::forbidden()),
-    }
-    let mut e = Errors::default();
-    let title = e.take(
-        "title",
-        crate::org::rules::parse_name(b.title.as_deref().unwrap_or("")),
-    );
-    // No link: the video is uploaded next (PUT /api/v1/lessons/{id}/video).
-    let url = e
-        .take(
-            "video_url",
-            super::rules::parse_video_url(b.video_url.as_deref().unwrap_or("")),
-        )
-        .unwrap_or_default();
-    let duration = e
-        .take(
-            "duration_ms",
-            super::rules::check_duration_ms(b.duration_ms.unwrap_or(0)),
-        )
-        .unwrap_or(0);
-    e.finish()?;
-    let lesson = store::create_lesson(
-        &s.db,
-        &Actor::of(&c),
-        &course,
-        &title.unwrap_or_default(),
-        &url,
-        duration,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(lesson)))
+    ApiJson(b): ApiJson<NewLesson>,
+) -> AppResult<(StatusCode, Json<Lesson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::create_lesson(&s, &c, id, &b).await?),
+    ))
 }
 
+/// A course's lessons, and for a member how much of each is watched.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/lessons", operation_id = "list_lessons", tag = "academy",
+    params(("id" = i64, Path, description = "course id")),
+    responses((status = 200, description = "the lessons", body = Page<LessonView>), ReadErrors))]
 async fn list_lessons(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    let course = store::course(&s.db, id).await?;
-    let viewer = view(&s, &c, &course).await?;
-    let mut items = vec![];
-    for l in store::lessons(&s.db, id).await? {
-        let watched = match (&viewer, c.member_id) {
-            (Viewer::Member, Some(m)) => store::progress(&s.db, l.id, m)
-                .await?
-                .map(|p| p.watched_ms)
-                .unwrap_or(0),
-            _ => 0,
-        };
-        items.push(json!({ "lesson": l, "watched_ms": watched }));
-    }
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+) -> AppResult<Json<Page<LessonView>>> {
+    Ok(Json(Page::all(ops::lessons(&s, &c, id).await?)))
 }
 
-#[derive(Deserialize)]
+/// Where the member's player is.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ProgressBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false, minimum = 0, maximum = 43200000)]
     position_ms: Option<i64>,
 }
 
-/// `POST /api/v1/lessons/{id}/progress` `{position_ms}` from the member's player: the
-/// server credits watch time no faster than real time; watching every lesson of
-/// a course to its percentage completes the course (the `course_completed` rule pays once).
+/// The member's player reports its position; the server credits watch time no
+/// faster than the clock, and watching every lesson far enough completes the course.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/progress", operation_id = "report_progress", tag = "academy",
+    request_body = ProgressBody, params(("id" = i64, Path, description = "lesson id")),
+    responses((status = 200, description = "what was credited", body = Watched), WriteErrors))]
 async fn progress(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ProgressBody>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Watched>> {
     let position = b
         .position_ms
         .ok_or_else(|| AppError::invalid("position_ms", "请报告播放位置 position_ms（毫秒）"))?;
-    Ok(Json(watch(&s, &c, id, position).await?))
+    Ok(Json(ops::watch(&s, &c, id, position).await?))
 }
 
-/// Credits a member's player report for a lesson and completes the course
-/// when every lesson is watched far enough (the API and the phone player).
-pub(super) async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> AppResult<Value> {
-    let lesson = store::lesson(&s.db, id).await?;
-    let course = store::course(&s.db, lesson.course_id).await?;
-    let m = as_member(s, c, &course).await?;
-    let p = store::report_progress(&s.db, &lesson, m.id, position).await?;
-    let (mut points, mut course_points) = (0, 0);
-    let done = store::watched_all(&s.db, course.id, m.id).await?;
-    if done {
-        let event = format!("course:{}", course.id);
-        points =
-            crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, "course_completed", &event)
-                .await?;
-        course_points =
-            crate::points::store::paid_by_rule(&s.db, "course_completed", m.id, &event).await?;
+/// The video file as the body, with its Content-Type (video/mp4, video/webm,
+/// video/ogg); replaces the lesson's link (staff).
+#[utoipa::path(put, path = "/api/v1/lessons/{id}/video", operation_id = "upload_lesson_video", tag = "academy",
+    request_body(content(("video/mp4"), ("video/webm"), ("video/ogg"))),
+    params(("id" = i64, Path, description = "lesson id")),
+    responses((status = 200, description = "the lesson with its video", body = Lesson), WriteErrors))]
+async fn upload_video(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<Json<Lesson>> {
+    let (lesson, course) = writable(&s, &c, id).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let ext = video_extension(content_type).map_err(|m| AppError::invalid("content_type", m))?;
+    let mut upload = s.files()?.create("lessons", ext).await?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| too_large_or_invalid(&e.to_string()))?;
+        upload.write(&chunk).await?;
     }
-    // `points_awarded`: paid by this report; `course_points`: what completing the
-    // course has paid in all (by this report or an earlier one).
-    Ok(json!({
-        "lesson_id": id, "watched_ms": p.watched_ms, "position_ms": p.position_ms,
-        "duration_ms": lesson.duration_ms, "course_completed": done,
-        "points_awarded": points, "course_points": course_points,
-    }))
+    attach(&s, &c, &lesson, &course, upload).await?;
+    Ok(Json(super::store::lesson(&s.db, id).await?))
 }
 
-#[derive(Deserialize)]
+/// A campus: a main academy at a federation union, or a branch at an enterprise union.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AcademyBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     org_id: Option<i64>,
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     name: Option<String>,
+    /// main (总院) or branch (分院).
+    #[serde(default)]
+    #[schema(required = true, nullable = false, pattern = "^(main|branch)$")]
     kind: Option<String>,
 }
 
-/// `POST /api/v1/academies` `{org_id, name, kind: main|branch}` (staff with roster rights there).
+#[utoipa::path(post, path = "/api/v1/academies", operation_id = "create_academy", tag = "academy",
+    request_body = AcademyBody, responses((status = 201, description = "the campus", body = Academy), WriteErrors))]
 async fn create_academy(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiJson(b): ApiJson<AcademyBody>,
-) -> AppResult<(StatusCode, Json<store::Academy>)> {
+) -> AppResult<(StatusCode, Json<Academy>)> {
     let org_id = b
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定设立学院的工会 org_id"))?;
-    let id = create_academy_for(
+    let id = ops::create_academy_for(
         &s,
         &c,
         org_id,
@@ -666,100 +431,211 @@ async fn create_academy(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(store::academy(&s.db, id).await?.0),
+        Json(ops::visible_academy(&s, &c, id).await?.0),
     ))
 }
 
-/// A campus at a union the caller may change (the API and the console).
-pub(super) async fn create_academy_for(
-    s: &AppState,
-    c: &Caller,
-    org_id: i64,
-    name: &str,
-    kind: &str,
-) -> AppResult<i64> {
-    crate::auth::checks::writable_org(s, c, org_id, crate::auth::Right::Roster).await?;
-    let org = crate::org::store::get(&s.db, &c.scope(Right::Read), org_id).await?;
-    let mut e = Errors::default();
-    let name = e.take("name", crate::org::rules::parse_name(name));
-    let kind = kind.trim().to_string();
-    e.take("kind", super::rules::check_campus(&kind, &org.kind));
-    e.finish()?;
-    store::create_academy(&s.db, &Actor::of(c), &org, &name.unwrap_or_default(), &kind).await
-}
-
+#[utoipa::path(get, path = "/api/v1/academies", operation_id = "list_academies", tag = "academy",
+    responses((status = 200, description = "the campuses", body = Page<Academy>), ReadErrors))]
 async fn list_academies(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-) -> AppResult<Json<Value>> {
-    let items = store::academies(&s.db, &c.scope(Right::Read)).await?;
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+) -> AppResult<Json<Page<Academy>>> {
+    Ok(Json(Page::all(ops::academies(&s, &c).await?)))
 }
 
-async fn visible_academy(s: &AppState, c: &Caller, id: i64) -> AppResult<(store::Academy, String)> {
-    let (a, path) = store::academy(&s.db, id).await?;
-    if !c.scope(Right::Read).covers_path(&path) {
-        return Err(AppError::not_found("学院"));
-    }
-    Ok((a, path))
-}
-
+#[utoipa::path(get, path = "/api/v1/academies/{id}", operation_id = "get_academy", tag = "academy",
+    params(("id" = i64, Path, description = "campus id")),
+    responses((status = 200, description = "the campus and its staff", body = Academy), ReadErrors))]
 async fn show_academy(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-) -> AppResult<Json<store::Academy>> {
-    Ok(Json(visible_academy(&s, &c, id).await?.0))
+) -> AppResult<Json<Academy>> {
+    Ok(Json(ops::visible_academy(&s, &c, id).await?.0))
 }
 
-#[derive(Deserialize)]
+/// A member of the campus's own roster, and their post there.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StaffBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
     member_id: Option<i64>,
+    /// e.g. 院长, 教务, 授课老师.
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 20,
+        pattern = r"\S"
+    )]
     role: Option<String>,
 }
 
-/// `POST /api/v1/academies/{id}/staff` `{member_id, role}`: staff come from the campus's own roster.
+#[utoipa::path(post, path = "/api/v1/academies/{id}/staff", operation_id = "add_academy_staff", tag = "academy",
+    request_body = StaffBody, params(("id" = i64, Path, description = "campus id")),
+    responses((status = 201, description = "the campus and its staff", body = Academy), WriteErrors))]
 async fn add_staff(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<StaffBody>,
-) -> AppResult<(StatusCode, Json<store::Academy>)> {
+) -> AppResult<(StatusCode, Json<Academy>)> {
     let mid = b
         .member_id
         .ok_or_else(|| AppError::invalid("member_id", "请指定会员 member_id"))?;
-    add_staff_for(&s, &c, id, mid, b.role.as_deref().unwrap_or("")).await?;
+    ops::add_staff_for(&s, &c, id, mid, b.role.as_deref().unwrap_or("")).await?;
     Ok((
         StatusCode::CREATED,
-        Json(store::academy(&s.db, id).await?.0),
+        Json(ops::visible_academy(&s, &c, id).await?.0),
     ))
 }
 
-/// Adds a member of the campus's own roster to its staff (the API and the console).
-pub(super) async fn add_staff_for(
-    s: &AppState,
-    c: &Caller,
-    id: i64,
-    member_id: i64,
-    role: &str,
-) -> AppResult<()> {
-    let (a, path) = visible_academy(s, c, id).await?;
-    if !c.scope(Right::Roster).covers_path(&path) {
-        return Err(AppError::forbidden());
-    }
-    let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), member_id).await?;
-    if !m.org_path.starts_with(&path) {
-        return Err(AppError::invalid(
-            "member_id",
-            format!("{} 不在“{}”的会员名册中", m.name, a.org_name),
-        ));
-    }
-    let role = role.trim();
-    if role.is_empty() || role.chars().count() > 20 {
-        return Err(AppError::invalid(
-            "role",
-            "请填写职务（如 院长、教务、授课老师），不超过20个字",
-        ));
-    }
-    store::add_staff(&s.db, &Actor::of(c), &a, m.id, role).await
+/// A worker's feedback to the academy of their union.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct SendBody {
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
+    body: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/academy/messages", operation_id = "send_academy_message", tag = "academy",
+    request_body = SendBody, responses((status = 201, description = "sent", body = Message), WriteErrors))]
+async fn send_message(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<SendBody>,
+) -> AppResult<(StatusCode, Json<Message>)> {
+    let m = ops::messages::send_for(&s, &c, b.body.as_deref().unwrap_or("")).await?;
+    Ok((StatusCode::CREATED, Json(ops::messages::for_member(m))))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MessagesQuery {
+    /// Staff: only this union's subtree.
+    org_id: Option<i64>,
+    /// `true`: only those not yet answered.
+    #[param(value_type = Option<bool>)]
+    unanswered: Option<String>,
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
+    per_page: Option<i64>,
+}
+
+/// Staff see their roster subtree's messages, unanswered first; a member its own.
+#[utoipa::path(get, path = "/api/v1/academy/messages", operation_id = "list_academy_messages", tag = "academy", params(MessagesQuery),
+    responses((status = 200, description = "one page of messages", body = Page<Message>), ReadErrors))]
+async fn list_messages(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<MessagesQuery>,
+) -> AppResult<Json<Page<Message>>> {
+    let unanswered = ops::messages::flag(q.unanswered.as_deref(), "unanswered")?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = ops::messages::list(&s, &c, q.org_id, unanswered, paging).await?;
+    Ok(Json(Page::of(items, total, paging)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct AnswerBody {
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
+    answer: Option<String>,
+}
+
+/// Answers a message (staff); answering again replaces the answer.
+#[utoipa::path(post, path = "/api/v1/academy/messages/{id}/answer", operation_id = "answer_academy_message", tag = "academy",
+    request_body = AnswerBody, params(("id" = i64, Path, description = "message id")),
+    responses((status = 200, description = "the message with its answer", body = Answered), WriteErrors))]
+async fn answer_message(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> AppResult<Json<Answered>> {
+    let (message, replaced) =
+        ops::messages::answer_for(&s, &c, id, b.answer.as_deref().unwrap_or("")).await?;
+    Ok(Json(Answered { message, replaced }))
+}
+
+/// The answered message, and whether the answer replaced an earlier one.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Answered {
+    #[serde(flatten)]
+    message: Message,
+    replaced: bool,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct CategoryBody {
+    #[serde(default)]
+    #[schema(required = true, nullable = false)]
+    org_id: Option<i64>,
+    #[serde(default)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 20,
+        pattern = r"\S"
+    )]
+    name: Option<String>,
+}
+
+/// Adds a course category at a union (admin), offered to its subtree's courses.
+#[utoipa::path(post, path = "/api/v1/academy/categories", operation_id = "create_course_category", tag = "academy",
+    request_body = CategoryBody, responses((status = 201, description = "added", body = Category), WriteErrors))]
+async fn create_category(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> AppResult<(StatusCode, Json<Category>)> {
+    let cat =
+        ops::categories::create_for(&s, &c, b.org_id, b.name.as_deref().unwrap_or("")).await?;
+    Ok((StatusCode::CREATED, Json(cat)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CategoriesQuery {
+    /// The union (default: the caller's own).
+    org_id: Option<i64>,
+}
+
+/// The categories a union's courses may have, and the union.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CategoryPage {
+    org_id: i64,
+    #[serde(flatten)]
+    page: Page<Category>,
+}
+
+/// The built-ins, then those added at the union and above.
+#[utoipa::path(get, path = "/api/v1/academy/categories", operation_id = "list_course_categories", tag = "academy", params(CategoriesQuery),
+    responses((status = 200, description = "the categories", body = CategoryPage), ReadErrors))]
+async fn list_categories(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<CategoriesQuery>,
+) -> AppResult<Json<CategoryPage>> {
+    let (org_id, items) = ops::categories::offered(&s, &c, q.org_id).await?;
+    Ok(Json(CategoryPage {
+        org_id,
+        page: Page::all(items),
+    }))
 }

@@ -3,15 +3,13 @@
 //! (through the enrolment engine), completion paid in points once, feedback.
 
 pub mod api;
-pub mod campuses;
-pub mod categories;
+pub mod console;
 pub mod demo;
-pub mod messages;
-pub mod pages;
+pub mod files;
+pub mod ops;
+pub mod phone;
 pub mod rules;
-pub mod staff;
 pub mod store;
-pub mod videos;
 
 /// The categories every academy starts with.
 pub const CATEGORIES: [&str; 4] = ["职业技能", "办公技能", "文化艺术", "思想政治"];
@@ -21,14 +19,11 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "academy",
-    api: || api::router().into(),
+    api: api::router,
     pages: || {
-        pages::router()
-            .merge(staff::router())
-            .merge(videos::router())
-            .merge(campuses::router())
-            .merge(messages::router())
-            .merge(categories::router())
+        console::router()
+            .merge(phone::router())
+            .merge(files::router())
     },
     console_nav: &[NavItem {
         key: "academy",

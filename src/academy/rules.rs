@@ -51,6 +51,32 @@ pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i
     }
 }
 
+/// A session's place, times and capacity: a place of at most 100 characters,
+/// an end after the start, 1–10000 places. Returns the trimmed place.
+pub fn check_session(
+    place: &str,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+    capacity: Option<i64>,
+) -> Result<String, crate::fields::Invalid> {
+    let mut e = crate::fields::Errors::default();
+    let place = place.trim();
+    if place.is_empty() || place.chars().count() > 100 {
+        e.add("place", "请填写上课地点（不超过100个字）");
+    }
+    match (starts_at, ends_at) {
+        (Some(a), Some(b)) if a > 0 && b <= a => e.add("ends_at", "结束时间须晚于开始时间"),
+        (None, _) | (Some(0), _) => e.add("starts_at", "请填写开始时间"),
+        (_, None) => e.add("ends_at", "请填写结束时间"),
+        _ => {}
+    }
+    if !capacity.is_some_and(|c| (1..=10_000).contains(&c)) {
+        e.add("capacity", "名额应为 1–10000");
+    }
+    e.finish()?;
+    Ok(place.to_string())
+}
+
 /// The longest lesson video: 12 hours.
 const MAX_VIDEO_MS: i64 = 12 * 3_600_000;
 

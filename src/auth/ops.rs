@@ -121,6 +121,7 @@ pub async fn create_account(
 
 /// Changes to an account (`PATCH /api/v1/accounts/{id}`).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AccountPatch)]
 pub struct PatchBody {
     /// A new password (ends every session of the account).
     #[serde(default)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
     pub id: i64,
     pub member_id: i64,

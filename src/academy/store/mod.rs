@@ -1,5 +1,8 @@
 //! SQL for courses, sessions and feedback.
 
+pub mod categories;
+pub mod messages;
+
 use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db};
 use crate::web::error::{AppError, AppResult};
@@ -8,7 +11,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Course {
     pub id: i64,
     pub org_id: i64,
@@ -18,6 +21,7 @@ pub struct Course {
     pub teacher_member_id: Option<i64>,
     pub description: String,
     #[serde(skip)]
+    #[schema(ignore)]
     pub org_path: String,
     /// The share (%) of each lesson to watch to complete the course online.
     pub watch_percent: i64,
@@ -54,6 +58,24 @@ const COURSE_COLS: &str =
 const COURSE_FROM: &str = "courses c JOIN orgs o ON o.id = c.org_id \
      LEFT JOIN members t ON t.id = c.teacher_member_id LEFT JOIN academies a ON a.id = c.academy_id";
 
+/// A course in the scope: of the scope's subtrees, or offered to the member's
+/// union (`offered_to`: a course of that union or of a union above it).
+pub async fn course_in(db: &Db, scope: &crate::auth::Scope, id: i64) -> AppResult<Course> {
+    let mut sql = crate::db::sql::Sql::new("");
+    let p = sql.int(id);
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE c.id = {p} AND {pred}"
+    ));
+    sql.query()
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| course_of(&r))
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("课程"))
+}
+
+/// A course, unscoped (callers inside the store, after their own scoped read).
 pub async fn course(db: &Db, id: i64) -> AppResult<Course> {
     let row = sqlx::query(&format!(
         "SELECT {COURSE_COLS} FROM {COURSE_FROM} WHERE c.id = $1"
@@ -175,7 +197,7 @@ pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Co
         .collect::<Result<_, _>>()?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub id: i64,
     pub course_id: i64,
@@ -187,6 +209,7 @@ pub struct Session {
     pub enrolled: i64,
     pub waiting: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub checkin_token: String,
 }
 
@@ -276,7 +299,7 @@ pub async fn create_session(
     Ok(id)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Feedback {
     pub member_id: i64,
     pub member_name: String,
@@ -348,7 +371,7 @@ pub async fn feedback(db: &Db, course_id: i64) -> AppResult<Vec<Feedback>> {
     Ok(out)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Lesson {
     pub id: i64,
     pub course_id: i64,
@@ -501,7 +524,7 @@ pub async fn watched_all(db: &Db, course_id: i64, member_id: i64) -> AppResult<b
     Ok(all)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Academy {
     pub id: i64,
     pub org_id: i64,
@@ -512,7 +535,7 @@ pub struct Academy {
     pub staff: Vec<AcademyStaff>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AcademyStaff {
     pub member_id: i64,
     pub name: String,

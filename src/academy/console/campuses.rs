@@ -2,7 +2,7 @@
 //! and branches in the caller's subtree with their staff and courses, setting
 //! up a campus, and adding staff from the campus's own roster.
 
-use super::{api, store};
+use crate::academy::{ops, store};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -122,7 +122,7 @@ async fn create(
             .trim()
             .parse()
             .map_err(|_| AppError::invalid("org_id", "请选择设立学院的工会"))?;
-        let id = api::create_academy_for(&s, &c, org_id, &f.name, &f.kind).await?;
+        let id = ops::create_academy_for(&s, &c, org_id, &f.name, &f.kind).await?;
         let (a, _) = store::academy(&s.db, id).await?;
         Ok(format!("已设立“{}”", a.name))
     }
@@ -156,7 +156,7 @@ async fn add_staff(
             "member_id",
         )
         .await?;
-        api::add_staff_for(&s, &c, id, m.id, &f.role).await?;
+        ops::add_staff_for(&s, &c, id, m.id, &f.role).await?;
         Ok(format!("已加入工作人员：{}", f.role.trim()))
     }
     .await;

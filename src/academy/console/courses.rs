@@ -1,7 +1,7 @@
 //! The staff console for the academy: courses, their sessions and feedback,
 //! a session's roster and the QR code that workers scan to check in.
 
-use super::{store, SESSION};
+use crate::academy::{store, SESSION};
 use crate::audit::Actor;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{datetime_local_ms, format_ms};
@@ -60,9 +60,12 @@ async fn courses_view(
         nav: Some(Nav::new(c, "academy")),
         courses,
         orgs,
-        categories: super::categories::names_in_scope(&s.db, &c.scope(Right::Roster))
-            .await
-            .or_page(c)?,
+        categories: crate::academy::store::categories::names_in_scope(
+            &s.db,
+            &c.scope(Right::Roster),
+        )
+        .await
+        .or_page(c)?,
         home_org: c.home_org().unwrap_or(0),
         errors,
         can_write: c.can(Right::Roster),
@@ -101,12 +104,12 @@ async fn create_course(
         let title = e.take("title", crate::org::rules::parse_name(&f.title));
         e.take(
             "category",
-            super::categories::check(&s.db, org_id, &f.category).await?,
+            crate::academy::store::categories::check(&s.db, org_id, &f.category).await?,
         );
         let description = e
             .take(
                 "description",
-                super::rules::parse_description(&f.description),
+                crate::academy::rules::parse_description(&f.description),
             )
             .unwrap_or_default();
         e.finish()?;
@@ -183,7 +186,7 @@ pub(super) async fn course_view(
         )
     };
     let can_write = c.scope(Right::Roster).covers_path(&course.org_path);
-    let categories = super::categories::offered_on_path(&s.db, &course.org_path)
+    let categories = crate::academy::store::categories::offered_on_path(&s.db, &course.org_path)
         .await
         .or_page(c)?
         .into_iter()
@@ -256,14 +259,14 @@ async fn update_course(
                 .id
             }
         };
-        let body = super::api::CourseChangesBody {
+        let body = crate::academy::ops::CourseChangesBody {
             title: Some(f.title.clone()),
             category: Some(f.category.clone()),
             teacher_member_id: Some(teacher),
             description: Some(f.description.clone()),
             watch_percent: number("watch_percent", &f.watch_percent, "观看比例应为整数")?,
         };
-        let changes = super::api::check_changes(&s, &c, &course, &body).await?;
+        let changes = crate::academy::ops::check_changes(&s, &c, &course, &body).await?;
         store::update_course(&s.db, &Actor::of(&c), &course, &changes).await?;
         Ok(())
     }

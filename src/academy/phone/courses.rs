@@ -1,7 +1,7 @@
 //! The worker's phone pages for the academy: courses and sessions with enrol
 //! and cancel, the check-in page a session's QR code opens, and feedback.
 
-use super::{api, store, SESSION};
+use crate::academy::{ops, store, SESSION};
 use crate::auth::{Caller, PageCaller};
 use crate::db::format_ms;
 use crate::state::AppState;
@@ -125,7 +125,7 @@ async fn enrol(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match api::enrol_for(&s, &c, id).await {
+    match ops::enrol_for(&s, &c, id).await {
         Ok((state, position)) => {
             let notice = if state == "enrolled" {
                 "报名成功".to_string()
@@ -147,7 +147,7 @@ async fn cancel(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match api::cancel_for(&s, &c, id).await {
+    match ops::cancel_for(&s, &c, id).await {
         Ok(_) => courses_view(&s, &c, "已取消报名".into(), String::new(), StatusCode::OK).await,
         Err(e) => match shown(&e) {
             Some(msg) => courses_view(&s, &c, String::new(), msg, e.status()).await,
@@ -213,7 +213,7 @@ async fn checkin(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<CheckinForm>,
 ) -> PageResult {
-    let (result, error, status) = match api::checkin_for(&s, &c, id, &f.token).await {
+    let (result, error, status) = match ops::checkin_for(&s, &c, id, &f.token).await {
         Ok((true, points)) if points > 0 => (
             format!("签到成功！完成课程，获得 {points} 积分"),
             String::new(),
@@ -322,7 +322,7 @@ async fn feedback(
     PageForm { caller: c, form: f }: PageForm<FeedbackForm>,
 ) -> PageResult {
     let rating = f.rating.trim().parse().unwrap_or(0);
-    match api::feedback_for(&s, &c, id, rating, &f.comment).await {
+    match ops::feedback_for(&s, &c, id, rating, &f.comment).await {
         Ok((_, points)) => {
             let notice = if points > 0 {
                 format!("感谢评价！获得 {points} 积分")
