@@ -521,7 +521,7 @@ async fn import_members(
     report: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     use crate::roster::import::{self, Mode};
-    use crate::roster::Progress;
+    use crate::roster::running::Progress;
     use std::sync::atomic::Ordering;
     let mode = Mode::parse(&mode).map_err(anyhow::Error::msg)?;
     if !file.exists() {

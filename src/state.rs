@@ -12,7 +12,7 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     pub limiter: Arc<LoginLimiter>,
     /// Roster imports running in this process, for live progress.
-    pub imports: Arc<crate::roster::Running>,
+    pub imports: Arc<crate::roster::running::Running>,
     /// Where uploads go; `None` refuses uploads (a state built without one).
     pub files: Option<Arc<crate::files::FileStore>>,
     /// How uploaded workbooks are parsed: in a child process of this binary.
@@ -28,7 +28,7 @@ impl AppState {
             db,
             keys: Arc::new(keys),
             limiter: Arc::new(LoginLimiter::default()),
-            imports: Arc::new(crate::roster::Running::default()),
+            imports: Arc::new(crate::roster::running::Running::default()),
             files: None,
             parser: Arc::new(crate::roster::isolate::Parser::current_exe()),
             behind_https: false,

@@ -118,8 +118,6 @@ async fn view(
         return Ok(Redirect::to("/m").into_response());
     }
     let read = c.scope(Right::Read);
-    let roster = c.scope(Right::Roster);
-    let orgs_right = c.scope(Right::Orgs);
     let asked: Option<i64> = q.org_id.trim().parse().ok();
     let org = super::ops::viewed_org(s, c, asked).await.or_page(c)?;
     let year = match super::ops::year_param(Some(&q.year)) {
@@ -156,7 +154,7 @@ async fn view(
             .map(|entry| EntryRow {
                 can_reverse: entry.reverses_id.is_none()
                     && entry.reversed_by.is_none()
-                    && roster.covers_path(&entry.org_path),
+                    && c.holds_at(Right::Roster, &entry.org_path),
                 entry,
             })
             .collect(),
@@ -164,7 +162,7 @@ async fn view(
     };
     let entry_cadres = cadres
         .iter()
-        .filter(|x| x.active && roster.covers_path(&x.org_path))
+        .filter(|x| x.active && c.holds_at(Right::Roster, &x.org_path))
         .cloned()
         .collect();
     let page = StaffPage {
@@ -179,7 +177,7 @@ async fn view(
         cadres: cadres
             .into_iter()
             .map(|cadre| CadreRow {
-                can_write: roster.covers_path(&cadre.org_path),
+                can_write: c.holds_at(Right::Roster, &cadre.org_path),
                 cadre,
             })
             .collect(),
@@ -188,14 +186,14 @@ async fn view(
         items: items
             .into_iter()
             .map(|item| ItemRow {
-                can_write: orgs_right.covers_path(&item.org_path),
+                can_write: c.holds_at(Right::Orgs, &item.org_path),
                 item,
             })
             .collect(),
-        roster_orgs: org_options(s, &roster.narrowed_to(&org.path))
+        roster_orgs: org_options(s, &c.scope(Right::Roster).narrowed_to(&org.path))
             .await
             .or_page(c)?,
-        admin_orgs: org_options(s, &orgs_right.narrowed_to(&org.path))
+        admin_orgs: org_options(s, &c.scope(Right::Orgs).narrowed_to(&org.path))
             .await
             .or_page(c)?,
         entry_cadres,

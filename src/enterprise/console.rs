@@ -112,7 +112,7 @@ async fn form_view(
     status: StatusCode,
 ) -> PageResult {
     let can_edit = match &enterprise {
-        Some(e) => c.scope(Right::Roster).covers_path(&e.org_path),
+        Some(e) => c.holds_at(Right::Roster, &e.org_path),
         None => c.can(Right::Roster),
     };
     let orgs = if can_edit {

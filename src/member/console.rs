@@ -267,7 +267,7 @@ struct View {
 
 async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
     let can_edit = match &view.member {
-        Some(m) => c.scope(Right::Roster).covers_path(&m.org_path),
+        Some(m) => c.holds_at(Right::Roster, &m.org_path),
         None => c.can(Right::Roster),
     };
     let orgs = if can_edit {
@@ -290,7 +290,7 @@ async fn form_view(s: &AppState, c: &Caller, view: View) -> PageResult {
     let can_reveal = view
         .member
         .as_ref()
-        .is_some_and(|m| c.scope(Right::Reveal).covers_path(&m.org_path));
+        .is_some_and(|m| c.holds_at(Right::Reveal, &m.org_path));
     let page = FormPage {
         nav: Some(Nav::new(c, "members")),
         can_reveal,

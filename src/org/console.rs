@@ -89,7 +89,7 @@ async fn org_view(
     };
     let children = store::children(&s.db, &read, id).await.or_page(c)?;
     let counts = store::subtree_counts(&s.db, &read, &org).await.or_page(c)?;
-    let can_edit = c.scope(Right::Orgs).covers_path(&org.path);
+    let can_edit = c.holds_at(Right::Orgs, &org.path);
     let parents = if can_edit {
         org_options(s, &c.scope(Right::Orgs)).await.or_page(c)?
     } else {

@@ -1,8 +1,8 @@
 //! `/api/v1/imports` (roster import jobs), `/api/v1/members/export.xlsx` and
 //! `/api/v1/members/template.xlsx`: read the request, call an operation, answer.
 
-use super::import::Outcome;
 use super::ops::{self, ExportQuery, MAX_UPLOAD};
+use super::outcome::Outcome;
 use crate::auth::ApiCaller;
 use crate::state::AppState;
 use crate::web::api::{ReadErrors, WriteErrors};

@@ -160,7 +160,7 @@ async fn upload(
 #[template(path = "roster/job.html")]
 struct JobPage {
     nav: Option<Nav>,
-    job: super::import::Outcome,
+    job: super::outcome::Outcome,
     percent: i64,
     has_report: bool,
 }

@@ -8,77 +8,20 @@ use super::columns::{detect_header, Column, Header, HEADER_SEARCH_ROWS};
 use super::isolate::Parser;
 use super::read::RowSink;
 use super::rules::{read_row, Cell, Lookup};
-use super::Progress;
+use super::running::Progress;
 use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db};
 use crate::member::rules::MemberFields;
 use crate::member::store::{phone_tail, search_keys, ID_HASH, PHONE_HASH};
 use crate::org::store::Org;
 use crate::pii::Keyring;
-use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Check every row, write nothing.
-    Check,
-    /// All or nothing: one bad row and nothing is written (the default).
-    All,
-    /// Write the valid rows, report the others.
-    Valid,
-}
-
-impl Mode {
-    pub fn parse(s: &str) -> Result<Mode, String> {
-        match s.trim() {
-            "check" => Ok(Mode::Check),
-            "" | "all" => Ok(Mode::All),
-            "valid" => Ok(Mode::Valid),
-            other => Err(format!("导入方式“{other}”无效，可选 check（只检查）、all（全部或全不，默认）、valid（只导入正确的行）")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Check => "check",
-            Mode::All => "all",
-            Mode::Valid => "valid",
-        }
-    }
-}
-
-/// A bad cell of a roster: where, and why.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
-pub struct RowError {
-    pub sheet: String,
-    pub row: u32,
-    pub column: String,
-    pub reason: String,
-}
-
-/// An import job: running, or how it ended.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Outcome {
-    pub id: i64,
-    /// running, done, checked, rejected or failed.
-    pub state: String,
-    pub mode: String,
-    pub rows_total: i64,
-    pub rows_done: i64,
-    pub rows_failed: i64,
-    pub rows_created: i64,
-    pub rows_updated: i64,
-    pub message: String,
-    /// The first 1,000 errors (every bad row is in the report workbook).
-    pub errors: Vec<RowError>,
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub report: Option<Vec<u8>>,
-}
+pub use super::outcome::{Mode, Outcome, RowError};
 
 /// Errors kept for the API and the page (all rows still count).
 const ERRORS_KEPT: usize = 1000;

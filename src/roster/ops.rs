@@ -1,9 +1,10 @@
 //! What can be done with rosters as files: import one as a job, follow it,
 //! fetch its report of bad rows, export a subtree, get the blank template.
 
-use super::import::{self, Mode, Outcome};
+use super::import;
+use super::outcome::{Mode, Outcome};
+use super::running::Progress;
 use super::store;
-use super::Progress;
 use crate::audit::Actor;
 use crate::auth::{Caller, Right};
 use crate::files::{FileStore, Upload};

@@ -1,7 +1,7 @@
 //! SQL for the roster's import jobs (the `imports` table). The job's own
 //! writing of members happens inside its one transaction in `import::run`.
 
-use super::import::{Mode, Outcome, RowError};
+use super::outcome::{Mode, Outcome, RowError};
 use crate::audit::Actor;
 use crate::auth::Scope;
 use crate::db::sql::Sql;

@@ -9,6 +9,7 @@ mod cadre;
 mod cli;
 mod hostile_files;
 mod imports;
+mod layers;
 mod members;
 mod orgs;
 mod pages;

@@ -123,7 +123,7 @@ async fn create(
             .parse()
             .map_err(|_| AppError::invalid("org_id", "请选择设立学院的工会"))?;
         let id = ops::create_academy_for(&s, &c, org_id, &f.name, &f.kind).await?;
-        let (a, _) = store::academy(&s.db, id).await?;
+        let (a, _) = store::academy(&s.db, &c.scope(Right::Read), id).await?;
         Ok(format!("已设立“{}”", a.name))
     }
     .await;
@@ -145,7 +145,7 @@ async fn add_staff(
 ) -> PageResult {
     let r = async {
         // By name or member number, among the campus's own roster.
-        let (_, path) = store::academy(&s.db, id).await?;
+        let (_, path) = store::academy(&s.db, &c.scope(Right::Read), id).await?;
         let scope = c.scope(Right::Read).narrowed_to(&path);
         let m = crate::member::store::resolve(
             &s.db,

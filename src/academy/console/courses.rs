@@ -1,7 +1,7 @@
 //! The staff console for the academy: courses, their sessions and feedback,
 //! a session's roster and the QR code that workers scan to check in.
 
-use crate::academy::{store, SESSION};
+use crate::academy::{ops, rules, store};
 use crate::audit::Actor;
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{datetime_local_ms, format_ms};
@@ -158,12 +158,13 @@ impl CoursePage {
     }
 }
 
-async fn visible_course(s: &AppState, c: &Caller, id: i64) -> AppResult<store::Course> {
-    let course = store::course(&s.db, id).await?;
-    if !c.scope(Right::Read).covers_path(&course.org_path) {
-        return Err(AppError::not_found("课程"));
+/// A course in the console: staff over its union only (a worker's reach to
+/// courses offered to its union is the phone's).
+async fn staff_course(s: &AppState, c: &Caller, id: i64) -> AppResult<(store::Course, bool)> {
+    match ops::visible_course(s, c, id).await? {
+        (course, ops::Viewer::Staff { can_write }) => Ok((course, can_write)),
+        _ => Err(AppError::not_found("课程")),
     }
-    Ok(course)
 }
 
 pub(super) async fn course_view(
@@ -173,7 +174,7 @@ pub(super) async fn course_view(
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
-    let course = visible_course(s, c, id).await.or_page(c)?;
+    let (course, can_write) = staff_course(s, c, id).await.or_page(c)?;
     let sessions = store::sessions(&s.db, id).await.or_page(c)?;
     let lessons = store::lessons(&s.db, id).await.or_page(c)?;
     let feedback = store::feedback(&s.db, id).await.or_page(c)?;
@@ -185,7 +186,6 @@ pub(super) async fn course_view(
             feedback.iter().map(|f| f.rating as f64).sum::<f64>() / feedback.len() as f64
         )
     };
-    let can_write = c.scope(Right::Roster).covers_path(&course.org_path);
     let categories = crate::academy::store::categories::offered_on_path(&s.db, &course.org_path)
         .await
         .or_page(c)?
@@ -230,10 +230,7 @@ async fn update_course(
     PageForm { caller: c, form: f }: PageForm<SettingsForm>,
 ) -> PageResult {
     let r: AppResult<()> = async {
-        let course = visible_course(&s, &c, id).await?;
-        if !c.scope(Right::Roster).covers_path(&course.org_path) {
-            return Err(AppError::forbidden());
-        }
+        let course = ops::writable_course(&s, &c, id).await?;
         let number = |field: &str, v: &str, message: &str| -> AppResult<Option<i64>> {
             match v.trim() {
                 "" => Ok(None),
@@ -306,41 +303,30 @@ async fn create_session(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<SessionForm>,
 ) -> PageResult {
+    // The form's times are datetime-local text; the rule for a session is
+    // the operation's, with its messages shown beside the form's own names.
     let r: AppResult<i64> = async {
-        let course = visible_course(&s, &c, id).await?;
-        if !c.scope(Right::Roster).covers_path(&course.org_path) {
-            return Err(AppError::forbidden());
-        }
         let mut e = Errors::default();
-        let place = f.place.trim();
-        if place.is_empty() || place.chars().count() > 100 {
-            e.add("place", "请填写上课地点（不超过100个字）");
-        }
-        let starts = e.take("starts", datetime_local_ms(&f.starts));
-        let ends = e.take("ends", datetime_local_ms(&f.ends));
-        if let (Some(a), Some(b)) = (starts, ends) {
-            if b <= a {
-                e.add("ends", "结束时间须晚于开始时间");
+        let starts_at = e.take("starts", datetime_local_ms(&f.starts));
+        let ends_at = e.take("ends", datetime_local_ms(&f.ends));
+        let capacity = f.capacity.trim().parse().ok();
+        if let Err(found) = rules::check_session(&f.place, starts_at, ends_at, capacity) {
+            for m in found.0 {
+                let field = form_name(&m.field);
+                if !e.0.iter().any(|mine| mine.field == field) {
+                    e.add(field, m.message);
+                }
             }
         }
-        let capacity = e.take(
-            "capacity",
-            f.capacity
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|c| (1..=10_000).contains(c))
-                .ok_or_else(|| "名额应为 1–10000".to_string()),
-        );
         e.finish()?;
-        let ns = store::NewSession {
-            place,
-            starts_at: starts.unwrap_or(0),
-            ends_at: ends.unwrap_or(0),
-            capacity: capacity.unwrap_or(1),
-            centralised: f.centralised.is_some(),
+        let input = ops::NewSessionInput {
+            place: Some(f.place.clone()),
+            starts_at,
+            ends_at,
+            capacity,
+            centralised: Some(f.centralised.is_some()),
         };
-        store::create_session(&s.db, &Actor::of(&c), &course, &ns).await
+        Ok(ops::create_session(&s, &c, id, &input).await?.id)
     }
     .await;
     match r {
@@ -349,6 +335,15 @@ async fn create_session(
             course_view(&s, &c, id, FormErrors::from_error(&e), e.status()).await
         }
         Err(e) => Err(e).or_page(&c),
+    }
+}
+
+/// The console form's name for a field of the session rule.
+fn form_name(field: &str) -> &str {
+    match field {
+        "starts_at" => "starts",
+        "ends_at" => "ends",
+        other => other,
     }
 }
 
@@ -386,41 +381,35 @@ async fn session_page(
     headers: HeaderMap,
 ) -> PageResult {
     let session = store::session(&s.db, id).await.or_page(&c)?;
-    let course = visible_course(&s, &c, session.course_id)
-        .await
-        .or_page(&c)?;
-    let roster = crate::enrolment::store::roster(&s.db, SESSION, id)
-        .await
-        .or_page(&c)?;
+    let (course, _) = staff_course(&s, &c, session.course_id).await.or_page(&c)?;
+    let roster = ops::roster(&s, &c, id).await.or_page(&c)?;
     // The phone opens the link on this server, as the browser reached it.
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
-    // The QR code lets workers check in: shown to staff who run the session,
-    // not to read-only accounts.
-    let (checkin_url, qr_svg) = if c.scope(Right::Roster).covers_path(&course.org_path) {
-        let url = format!(
-            "http://{host}/m/checkin/{id}?token={}",
-            session.checkin_token
-        );
-        let svg = qrcode::QrCode::new(url.as_bytes())
-            .map(|q| {
-                q.render::<qrcode::render::svg::Color>()
-                    .min_dimensions(260, 260)
-                    .build()
-            })
-            .map_err(|e| anyhow::anyhow!("QR code: {e}"))
-            .or_page(&c)?;
-        (url, svg)
-    } else {
-        (String::new(), String::new())
+    // The QR code lets workers check in: the roster holds its link only for
+    // staff who run the session, not for read-only accounts.
+    let (checkin_url, qr_svg) = match roster.checkin_url {
+        Some(link) => {
+            let url = format!("http://{host}{link}");
+            let svg = qrcode::QrCode::new(url.as_bytes())
+                .map(|q| {
+                    q.render::<qrcode::render::svg::Color>()
+                        .min_dimensions(260, 260)
+                        .build()
+                })
+                .map_err(|e| anyhow::anyhow!("QR code: {e}"))
+                .or_page(&c)?;
+            (url, svg)
+        }
+        None => (String::new(), String::new()),
     };
     let page = SessionPage {
         nav: Some(Nav::new(&c, "academy")),
         course,
-        session,
-        roster,
+        session: roster.session,
+        roster: roster.items,
         checkin_url,
         qr_svg,
     };

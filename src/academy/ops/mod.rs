@@ -50,9 +50,9 @@ pub enum Viewer {
 }
 
 pub async fn view(s: &AppState, c: &Caller, course: &store::Course) -> AppResult<Viewer> {
-    if c.scope(Right::Read).covers_path(&course.org_path) {
+    if c.holds_at(Right::Read, &course.org_path) {
         return Ok(Viewer::Staff {
-            can_write: c.scope(Right::Roster).covers_path(&course.org_path),
+            can_write: c.holds_at(Right::Roster, &course.org_path),
         });
     }
     if let Some(mid) = c.member_id {
@@ -354,11 +354,7 @@ pub async fn visible_academy(
     c: &Caller,
     id: i64,
 ) -> AppResult<(store::Academy, String)> {
-    let (a, path) = store::academy(&s.db, id).await?;
-    if !c.scope(Right::Read).covers_path(&path) {
-        return Err(AppError::not_found("学院"));
-    }
-    Ok((a, path))
+    store::academy(&s.db, &c.scope(Right::Read), id).await
 }
 
 /// Adds a member of the campus's own roster to its staff (the API and the console).
@@ -370,9 +366,7 @@ pub async fn add_staff_for(
     role: &str,
 ) -> AppResult<()> {
     let (a, path) = visible_academy(s, c, id).await?;
-    if !c.scope(Right::Roster).covers_path(&path) {
-        return Err(AppError::forbidden());
-    }
+    c.access(Right::Roster).check(&path, "学院")?;
     let m = crate::member::store::get(&s.db, &s.keys, &c.scope(Right::Read), member_id).await?;
     if !m.org_path.starts_with(&path) {
         return Err(AppError::invalid(

@@ -610,11 +610,13 @@ pub async fn create_academy(
     Ok(id)
 }
 
-pub async fn academy(db: &Db, id: i64) -> AppResult<(Academy, String)> {
+/// A campus the scope reaches (404 otherwise), with its union's path.
+pub async fn academy(db: &Db, scope: &crate::auth::Scope, id: i64) -> AppResult<(Academy, String)> {
     let row = sqlx::query("SELECT a.id, a.org_id, o.name, a.name, a.kind, a.parent_id, o.path FROM academies a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
+        .filter(|r| r.try_get::<String, _>(6).is_ok_and(|path| scope.covers_path(&path)))
         .ok_or_else(|| AppError::not_found("学院"))?;
     let staff = sqlx::query("SELECT s.member_id, m.name, s.role FROM academy_staff s JOIN members m ON m.id = s.member_id WHERE s.academy_id = $1 ORDER BY m.name")
         .bind(id)
@@ -643,7 +645,7 @@ pub async fn academies(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Aca
     ));
     let mut out = vec![];
     for r in sql.fetch_all(&db.pool).await? {
-        out.push(academy(db, r.try_get(0)?).await?.0);
+        out.push(academy(db, scope, r.try_get(0)?).await?.0);
     }
     Ok(out)
 }
