@@ -635,6 +635,30 @@ fn the_house_keeps_its_nevers() {
     );
 }
 
+/// API routes are registered only through `routes!` on an `OpenApiRouter`,
+/// which documents each one; a plain `.route("/api/…")` would be served
+/// without being in `/api/v1/openapi.json`. The document itself is the one
+/// exception.
+#[test]
+fn no_api_route_is_registered_outside_the_document() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut bypassing = Vec::new();
+    for (module, text) in read_tree(&root) {
+        let flat: String = text.split_whitespace().collect();
+        for (i, _) in flat.match_indices(".route(\"/api/") {
+            let rest = &flat[i + 8..];
+            if !rest.starts_with("/api/v1/openapi.json\"") {
+                bypassing.push(format!(
+                    "{}: {}",
+                    module.join("::"),
+                    &rest[..rest.len().min(40)]
+                ));
+            }
+        }
+    }
+    assert_eq!(bypassing, Vec::<String>::new());
+}
+
 #[test]
 fn the_check_sees_what_the_code_names() {
     // The reader itself: use trees, re-exports, comments and strings.
