@@ -15,6 +15,7 @@ mod orgs;
 mod pages;
 mod pii_at_rest;
 mod points;
+mod reach;
 mod replays;
 mod roster_pages;
 mod scope;

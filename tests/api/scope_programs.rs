@@ -137,35 +137,35 @@ fn expected(ep: Endpoint, actor: Actor, target: Target) -> StatusCode {
 
 /// The records one target names.
 #[derive(Clone, Copy)]
-struct Fixture {
-    course: i64,
-    session: i64,
-    item: i64,
-    member: i64,
-    cadre: i64,
-    cadre_item: i64,
+pub(crate) struct Fixture {
+    pub(crate) course: i64,
+    pub(crate) session: i64,
+    pub(crate) item: i64,
+    pub(crate) member: i64,
+    pub(crate) cadre: i64,
+    pub(crate) cadre_item: i64,
 }
 
 const NOBODY: i64 = 999_999_999;
 
-fn id_of(v: &Value) -> i64 {
+pub(crate) fn id_of(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
-async fn created(app: &TestApp, root: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn created(app: &TestApp, root: &str, path: &str, body: Value) -> Value {
     let (s, b) = app.post(root, path, body).await;
     assert_eq!(s, StatusCode::CREATED, "{path}: {b}");
     b
 }
 
-fn day_ms() -> (i64, i64) {
+pub(crate) fn day_ms() -> (i64, i64) {
     let start = gongjiang::db::now_ms() + 86_400_000;
     (start, start + 2 * 3_600_000)
 }
 
 /// A course with a session and a lesson, a catalogue item, a member, and a
 /// cadre with a rule item, all at union `org`, made through the API by the root admin.
-async fn fixture(app: &TestApp, root: &str, org: i64, n: u32) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp, root: &str, org: i64, n: u32) -> Fixture {
     let course = id_of(
         &created(
             app,
@@ -309,7 +309,7 @@ async fn request(
 
 /// Every row of the programs' tables as text, then every row `fingerprint`
 /// covers (the foundation and the audit log): equal means nothing changed.
-async fn all_rows(app: &TestApp) -> String {
+pub(crate) async fn all_rows(app: &TestApp) -> String {
     const TABLES: &[(&str, &str, &str)] = &[
         ("courses", "id, org_id, title, category, teacher_member_id, description, watch_percent, academy_id, updated_at", "id"),
         ("course_sessions", "id, course_id, org_id, place, starts_at, ends_at, capacity, centralised, checkin_token", "id"),

@@ -76,9 +76,11 @@ pub async fn as_member(
     c: &Caller,
     course: &store::Course,
 ) -> AppResult<crate::member::store::Member> {
-    let mid = c
-        .member_id
-        .ok_or_else(|| AppError::Forbidden("报名、签到和评价需用会员账号".into()))?;
+    let Some(mid) = c.member_id else {
+        // Staff who see the course are told why; to others it does not exist.
+        visible_course(s, c, course.id).await?;
+        return Err(AppError::Forbidden("报名、签到和评价需用会员账号".into()));
+    };
     let m = crate::member::store::get(
         &s.db,
         &s.keys,
