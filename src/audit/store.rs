@@ -4,7 +4,7 @@ use super::chain::{entry_mac, Break, ChainCheck, Checkpoint, Entry};
 use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
 use serde_json::Value;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use sqlx::Row;
 
 /// Who did it: an account, or the command line.
@@ -185,23 +185,6 @@ pub async fn append_now(db: &Db, actor: &Actor, ev: Event) -> Result<i64, sqlx::
 
 const COLS: &str = "id, at, account_id, actor, action, entity, entity_id, member_id, org_id, detail, prev_hash, hash";
 
-fn from_row(r: &AnyRow) -> Result<Entry, sqlx::Error> {
-    Ok(Entry {
-        id: r.try_get(0)?,
-        at: r.try_get(1)?,
-        account_id: r.try_get(2)?,
-        actor: r.try_get(3)?,
-        action: r.try_get(4)?,
-        entity: r.try_get(5)?,
-        entity_id: r.try_get(6)?,
-        member_id: r.try_get(7)?,
-        org_id: r.try_get(8)?,
-        detail: r.try_get(9)?,
-        prev_hash: r.try_get(10)?,
-        hash: r.try_get(11)?,
-    })
-}
-
 /// Where the keyed chain begins, kept sealed in the settings (an attacker who
 /// moved it forward could rewrite the keyed part as plain SHA-256).
 const KEYED_FROM: &str = "audit_keyed_from";
@@ -284,7 +267,7 @@ async fn walk(
             break;
         }
         for r in &rows {
-            let e = from_row(r)?;
+            let e = Entry::from_row(r)?;
             after = e.id;
             if let Err(b) = check.push(&e) {
                 return Ok(Err(b));
@@ -502,5 +485,8 @@ pub async fn list(
         cols.join(", ")
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter().map(Entry::from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
 }

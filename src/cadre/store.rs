@@ -12,9 +12,9 @@ use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Cadre {
     pub id: i64,
     pub org_id: i64,
@@ -22,8 +22,10 @@ pub struct Cadre {
     pub name: String,
     pub title: String,
     pub member_id: Option<i64>,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub active: bool,
     /// The year `points` and `entries` are counted for.
+    #[sqlx(default)]
     pub year: i32,
     /// The year's total (reversals included, so a reversed entry nets to nothing).
     pub points: i64,
@@ -41,31 +43,23 @@ pub struct Cadre {
 fn year_totals(y1: &str, y2: &str) -> String {
     format!(
         "CAST(COALESCE((SELECT SUM(e.points) FROM cadre_entries e WHERE e.cadre_id = c.id \
-         AND e.occurred_on >= {y1} AND e.occurred_on < {y2}), 0) AS BIGINT), \
+         AND e.occurred_on >= {y1} AND e.occurred_on < {y2}), 0) AS BIGINT) AS points, \
          (SELECT COUNT(*) FROM cadre_entries e WHERE e.cadre_id = c.id AND e.occurred_on >= {y1} \
          AND e.occurred_on < {y2} AND e.reverses_id IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM cadre_entries r WHERE r.reverses_id = e.id))"
+         AND NOT EXISTS (SELECT 1 FROM cadre_entries r WHERE r.reverses_id = e.id)) AS entries"
     )
 }
 
-const CADRE_COLS: &str = "c.id, c.org_id, o.name, c.name, c.title, c.member_id, c.active, c.created_at, c.updated_at, o.path";
+const CADRE_COLS: &str =
+    "c.id, c.org_id, o.name AS org_name, c.name, c.title, c.member_id, c.active, \
+     c.created_at, c.updated_at, o.path AS org_path";
 const CADRE_FROM: &str = "FROM cadres c JOIN orgs o ON o.id = c.org_id";
 
+/// A cadre as read, with the year its totals are for.
 fn cadre_of(r: &AnyRow, year: i32) -> Result<Cadre, sqlx::Error> {
     Ok(Cadre {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        name: r.try_get(3)?,
-        title: r.try_get(4)?,
-        member_id: r.try_get(5)?,
-        active: r.try_get::<i64, _>(6)? != 0,
-        created_at: r.try_get(7)?,
-        updated_at: r.try_get(8)?,
-        org_path: r.try_get(9)?,
         year,
-        points: r.try_get(10)?,
-        entries: r.try_get(11)?,
+        ..Cadre::from_row(r)?
     })
 }
 
@@ -206,13 +200,14 @@ pub async fn update_cadre(db: &Db, actor: &Actor, c: &Cadre, p: &CadrePatch) -> 
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Item {
     pub id: i64,
     pub org_id: i64,
     pub org_name: String,
     pub label: String,
     pub points: i64,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub active: bool,
     pub created_at: i64,
     #[serde(skip)]
@@ -220,21 +215,9 @@ pub struct Item {
     pub org_path: String,
 }
 
-const ITEM_COLS: &str = "i.id, i.org_id, o.name, i.label, i.points, i.active, i.created_at, o.path";
+const ITEM_COLS: &str =
+    "i.id, i.org_id, o.name AS org_name, i.label, i.points, i.active, i.created_at, o.path AS org_path";
 const ITEM_FROM: &str = "FROM cadre_rule_items i JOIN orgs o ON o.id = i.org_id";
-
-fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
-    Ok(Item {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        label: r.try_get(3)?,
-        points: r.try_get(4)?,
-        active: r.try_get::<i64, _>(5)? != 0,
-        created_at: r.try_get(6)?,
-        org_path: r.try_get(7)?,
-    })
-}
 
 impl Item {
     /// Whether the item counts for a cadre of the union at `path`: it belongs
@@ -254,7 +237,7 @@ pub async fn item(db: &Db, scope: &Scope, id: i64) -> AppResult<Option<Item>> {
         "SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.id = {p} AND {pred}"
     ));
     let row = sql.query().fetch_optional(&db.pool).await?;
-    Ok(row.map(|r| item_of(&r)).transpose()?)
+    Ok(row.map(|r| Item::from_row(&r)).transpose()?)
 }
 
 /// An item the caller may switch on or off: 404 out of sight, 403 without the right.
@@ -278,7 +261,7 @@ pub async fn items_for(db: &Db, path: &str) -> AppResult<Vec<Item>> {
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(item_of)
+        .map(Item::from_row)
         .collect::<Result<_, _>>()?)
 }
 
@@ -338,7 +321,7 @@ pub async fn set_item_active(db: &Db, actor: &Actor, i: &Item, active: bool) -> 
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Entry {
     pub id: i64,
     pub cadre_id: i64,
@@ -362,27 +345,9 @@ pub struct Entry {
 
 const ENTRY_COLS: &str =
     "e.id, e.cadre_id, e.org_id, e.item_id, e.points, e.label, e.evidence, e.occurred_on, \
-     e.reverses_id, r.id, e.account_id, e.created_at, o.path";
+     e.reverses_id, r.id AS reversed_by, e.account_id, e.created_at, o.path AS org_path";
 const ENTRY_FROM: &str = "FROM cadre_entries e JOIN orgs o ON o.id = e.org_id \
      LEFT JOIN cadre_entries r ON r.reverses_id = e.id";
-
-fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
-    Ok(Entry {
-        id: r.try_get(0)?,
-        cadre_id: r.try_get(1)?,
-        org_id: r.try_get(2)?,
-        item_id: r.try_get(3)?,
-        points: r.try_get(4)?,
-        label: r.try_get(5)?,
-        evidence: r.try_get(6)?,
-        occurred_on: r.try_get(7)?,
-        reverses_id: r.try_get(8)?,
-        reversed_by: r.try_get(9)?,
-        account_id: r.try_get(10)?,
-        created_at: r.try_get(11)?,
-        org_path: r.try_get(12)?,
-    })
-}
 
 /// An entry the scope covers.
 pub async fn entry(db: &Db, scope: &Scope, id: i64) -> AppResult<Entry> {
@@ -393,7 +358,7 @@ pub async fn entry(db: &Db, scope: &Scope, id: i64) -> AppResult<Entry> {
         "SELECT {ENTRY_COLS} {ENTRY_FROM} WHERE e.id = {p} AND {pred}"
     ));
     match sql.query().fetch_optional(&db.pool).await? {
-        Some(r) => Ok(entry_of(&r)?),
+        Some(r) => Ok(Entry::from_row(&r)?),
         None => Err(AppError::not_found("积分记录")),
     }
 }
@@ -423,7 +388,7 @@ pub async fn entries(
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(entry_of)
+        .map(Entry::from_row)
         .collect::<Result<_, _>>()?)
 }
 

@@ -269,6 +269,29 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// A 0/1 column read as a `bool` by a `FromRow` derive (the Any driver
+/// reads both backends' booleans, stored as integers, as `i64` only):
+/// `#[sqlx(try_from = "crate::db::IntFlag")] pub active: bool`.
+pub struct IntFlag(i64);
+
+impl sqlx::Type<sqlx::Any> for IntFlag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for IntFlag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Decode<sqlx::Any>>::decode(value).map(IntFlag)
+    }
+}
+
+impl From<IntFlag> for bool {
+    fn from(f: IntFlag) -> bool {
+        f.0 != 0
+    }
+}
+
 pub struct Migration {
     pub version: i64,
     pub name: String,

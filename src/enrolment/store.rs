@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Enrolment {
     pub id: i64,
     pub member_id: i64,
@@ -212,23 +212,12 @@ pub async fn attend(
 }
 
 pub async fn roster(db: &Db, kind: &str, target_id: i64) -> AppResult<Vec<Enrolment>> {
-    let rows = sqlx::query(
-        "SELECT e.id, e.member_id, m.name, e.state, e.position FROM enrolments e JOIN members m ON m.id = e.member_id \
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.member_id, m.name AS member_name, e.state, e.position FROM enrolments e JOIN members m ON m.id = e.member_id \
          WHERE e.kind = $1 AND e.target_id = $2 ORDER BY CASE e.state WHEN 'attended' THEN 0 WHEN 'enrolled' THEN 0 WHEN 'waiting' THEN 1 ELSE 2 END, e.position, e.id",
     )
     .bind(kind)
     .bind(target_id)
     .fetch_all(&db.pool)
-    .await?;
-    let mut out = vec![];
-    for r in rows {
-        out.push(Enrolment {
-            id: r.try_get(0)?,
-            member_id: r.try_get(1)?,
-            member_name: r.try_get(2)?,
-            state: r.try_get(3)?,
-            position: r.try_get(4)?,
-        });
-    }
-    Ok(out)
+    .await?)
 }

@@ -9,10 +9,9 @@ use crate::db::{like_escape, now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Enterprise {
     pub id: i64,
     /// 统一社会信用代码 (GB 32100), 18 characters.
@@ -27,20 +26,7 @@ pub struct Enterprise {
     pub org_path: String,
 }
 
-const COLS: &str = "e.id, e.credit_code, e.name, e.industry, e.size, e.org_id, o.name, o.path";
-
-fn from_row(r: &AnyRow) -> Result<Enterprise, sqlx::Error> {
-    Ok(Enterprise {
-        id: r.try_get(0)?,
-        credit_code: r.try_get(1)?,
-        name: r.try_get(2)?,
-        industry: r.try_get(3)?,
-        size: r.try_get(4)?,
-        org_id: r.try_get(5)?,
-        org_name: r.try_get(6)?,
-        org_path: r.try_get(7)?,
-    })
-}
+const COLS: &str = "e.id, e.credit_code, e.name, e.industry, e.size, e.org_id, o.name AS org_name, o.path AS org_path";
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Enterprise> {
     let mut sql = Sql::new("");
@@ -48,7 +34,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Enterprise> {
     let pred = scope.org_predicate(&mut sql, "o.path");
     sql.push(&format!("SELECT {COLS} FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE e.id = {p} AND {pred}"));
     match sql.query().fetch_optional(&db.pool).await? {
-        Some(r) => Ok(from_row(&r)?),
+        Some(r) => Ok(Enterprise::from_row(&r)?),
         None => Err(AppError::not_found("企业")),
     }
 }
@@ -76,7 +62,12 @@ pub async fn list(
         "SELECT {COLS}{filter} ORDER BY o.path, e.id LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter()
+            .map(Enterprise::from_row)
+            .collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 async fn check_code_free(db: &Db, code: &str, except: i64) -> AppResult<()> {
@@ -196,5 +187,8 @@ pub async fn of_org(db: &Db, scope: &Scope, org_id: i64) -> AppResult<Vec<Enterp
         "SELECT {COLS} FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE e.org_id = {p} AND {pred} ORDER BY e.name"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(Enterprise::from_row)
+        .collect::<Result<_, _>>()?)
 }

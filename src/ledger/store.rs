@@ -10,10 +10,9 @@ use crate::db::{now_ms, Db, Tx};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Entry {
     pub id: i64,
     pub member_id: i64,
@@ -28,20 +27,6 @@ pub struct Entry {
 
 const ENTRY_COLS: &str =
     "id, member_id, amount, reason, source, source_id, idempotency_key, created_at, expires_at";
-
-fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
-    Ok(Entry {
-        id: r.try_get(0)?,
-        member_id: r.try_get(1)?,
-        amount: r.try_get(2)?,
-        reason: r.try_get(3)?,
-        source: r.try_get(4)?,
-        source_id: r.try_get(5)?,
-        idempotency_key: r.try_get(6)?,
-        created_at: r.try_get(7)?,
-        expires_at: r.try_get(8)?,
-    })
-}
 
 /// A ledger entry to write.
 pub struct NewEntry<'a> {
@@ -120,7 +105,7 @@ pub async fn post(
     .bind(expires_at.map(|_| e.amount))
     .fetch_one(&mut **tx)
     .await?;
-    let entry = entry_of(&row)?;
+    let entry = Entry::from_row(&row)?;
     if e.amount < 0 {
         take_from_lots(tx, &entry, &live).await?;
     }
@@ -337,7 +322,7 @@ pub async fn by_key(db: &Db, key: &str) -> AppResult<Option<Entry>> {
     .bind(key)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| entry_of(&r)).transpose()?)
+    Ok(row.map(|r| Entry::from_row(&r)).transpose()?)
 }
 
 /// The entry of an idempotency key, read inside the caller's transaction.
@@ -348,7 +333,7 @@ async fn by_key_in(tx: &mut Tx, key: &str) -> AppResult<Option<Entry>> {
     .bind(key)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|r| entry_of(&r)).transpose()?)
+    Ok(row.map(|r| Entry::from_row(&r)).transpose()?)
 }
 
 /// Adds an entry inside the caller's transaction (so that what pays it — a
@@ -444,7 +429,10 @@ pub async fn entries(
         .bind(paging.offset())
         .fetch_all(&db.pool)
         .await?;
-    Ok((rows.iter().map(entry_of).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter().map(Entry::from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

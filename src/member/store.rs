@@ -12,15 +12,17 @@ use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Member {
     pub id: i64,
     pub name: String,
     pub gender: String,
     pub birth_date: String,
+    #[sqlx(skip)]
     pub id_number_masked: String,
+    #[sqlx(skip)]
     pub phone_masked: Option<String>,
     pub org_id: i64,
     pub org_name: String,
@@ -33,7 +35,9 @@ pub struct Member {
     pub skill_level: String,
     pub card_no: String,
     pub join_date: String,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub is_migrant_worker: bool,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub is_hardship: bool,
     pub status: String,
     pub created_at: i64,
@@ -43,20 +47,18 @@ pub struct Member {
     pub org_path: String,
 }
 
-const COLS: &str = "m.id, m.name, m.gender, m.birth_date, m.id_number_enc, m.phone_enc, m.org_id, o.name, \
-    m.enterprise_id, e.name, m.ethnicity, m.education, m.political_status, m.occupation, m.skill_level, \
-    m.card_no, m.join_date, m.is_migrant_worker, m.is_hardship, m.status, m.created_at, m.updated_at, o.path";
+const COLS: &str = "m.id, m.name, m.gender, m.birth_date, m.id_number_enc, m.phone_enc, m.org_id, \
+    o.name AS org_name, m.enterprise_id, e.name AS enterprise_name, m.ethnicity, m.education, \
+    m.political_status, m.occupation, m.skill_level, m.card_no, m.join_date, m.is_migrant_worker, \
+    m.is_hardship, m.status, m.created_at, m.updated_at, o.path AS org_path";
 const FROM: &str = "FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN enterprises e ON e.id = m.enterprise_id";
 
+/// A member as read, its ID number and phone decrypted only to be masked.
 fn from_row(r: &AnyRow, keys: &Keyring) -> Result<Member, sqlx::Error> {
-    let id_enc: Vec<u8> = r.try_get(4)?;
-    let phone_enc: Option<Vec<u8>> = r.try_get(5)?;
+    let id_enc: Vec<u8> = r.try_get("id_number_enc")?;
+    let phone_enc: Option<Vec<u8>> = r.try_get("phone_enc")?;
     let unreadable = || "（无法解密）".to_string();
     Ok(Member {
-        id: r.try_get(0)?,
-        name: r.try_get(1)?,
-        gender: r.try_get(2)?,
-        birth_date: r.try_get(3)?,
         id_number_masked: keys
             .decrypt(&id_enc)
             .map(|s| crate::pii::idnumber::mask_id_number(&s))
@@ -66,23 +68,7 @@ fn from_row(r: &AnyRow, keys: &Keyring) -> Result<Member, sqlx::Error> {
                 .map(|s| crate::pii::phone::mask_phone(&s))
                 .unwrap_or_else(|_| unreadable())
         }),
-        org_id: r.try_get(6)?,
-        org_name: r.try_get(7)?,
-        enterprise_id: r.try_get(8)?,
-        enterprise_name: r.try_get(9)?,
-        ethnicity: r.try_get(10)?,
-        education: r.try_get(11)?,
-        political_status: r.try_get(12)?,
-        occupation: r.try_get(13)?,
-        skill_level: r.try_get(14)?,
-        card_no: r.try_get(15)?,
-        join_date: r.try_get(16)?,
-        is_migrant_worker: r.try_get::<i64, _>(17)? != 0,
-        is_hardship: r.try_get::<i64, _>(18)? != 0,
-        status: r.try_get(19)?,
-        created_at: r.try_get(20)?,
-        updated_at: r.try_get(21)?,
-        org_path: r.try_get(22)?,
+        ..Member::from_row(r)?
     })
 }
 

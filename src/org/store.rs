@@ -10,10 +10,9 @@ use crate::db::{like_escape, now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Org {
     pub id: i64,
     pub code: String,
@@ -32,17 +31,6 @@ impl Org {
 }
 
 const COLS: &str = "o.id, o.code, o.name, o.kind, o.parent_id, o.path";
-
-fn from_row(r: &AnyRow) -> Result<Org, sqlx::Error> {
-    Ok(Org {
-        id: r.try_get(0)?,
-        code: r.try_get(1)?,
-        name: r.try_get(2)?,
-        kind: r.try_get(3)?,
-        parent_id: r.try_get(4)?,
-        path: r.try_get(5)?,
-    })
-}
 
 pub struct NewOrg {
     pub code: String,
@@ -68,7 +56,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
     ));
     let row = sql.query().fetch_optional(&db.pool).await?;
     match row {
-        Some(r) => Ok(from_row(&r)?),
+        Some(r) => Ok(Org::from_row(&r)?),
         None => Err(AppError::not_found("组织")),
     }
 }
@@ -79,7 +67,7 @@ pub async fn get_by_code(db: &Db, code: &str) -> Result<Option<Org>, sqlx::Error
         .bind(code)
         .fetch_optional(&db.pool)
         .await?;
-    row.map(|r| from_row(&r)).transpose()
+    row.map(|r| Org::from_row(&r)).transpose()
 }
 
 pub async fn list(
@@ -111,7 +99,7 @@ pub async fn list(
         "SELECT {COLS}{filter} ORDER BY o.path LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    let items = rows.iter().map(Org::from_row).collect::<Result<_, _>>()?;
     Ok((items, total))
 }
 
@@ -123,7 +111,7 @@ pub async fn tree(db: &Db, scope: &Scope) -> AppResult<Vec<Org>> {
         "SELECT {COLS} FROM orgs o WHERE {pred} ORDER BY o.path"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    Ok(rows.iter().map(Org::from_row).collect::<Result<_, _>>()?)
 }
 
 /// The direct children of an organisation, those in the scope.
@@ -135,7 +123,7 @@ pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> AppResult<Vec<O
         "SELECT {COLS} FROM orgs o WHERE o.parent_id = {p} AND {pred} ORDER BY o.path"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    Ok(rows.iter().map(Org::from_row).collect::<Result<_, _>>()?)
 }
 
 async fn code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool, sqlx::Error> {

@@ -9,14 +9,14 @@ use crate::db::{now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Category {
     /// None for a built-in category.
     pub id: Option<i64>,
     pub name: String,
+    #[sqlx(default)]
     pub builtin: bool,
     /// The union that added it (None for a built-in).
     pub org_id: Option<i64>,
@@ -38,17 +38,7 @@ impl Category {
     }
 }
 
-const COLS: &str = "c.id, c.name, c.org_id, o.name";
-
-fn category_of(r: &AnyRow) -> Result<Category, sqlx::Error> {
-    Ok(Category {
-        id: Some(r.try_get(0)?),
-        name: r.try_get(1)?,
-        builtin: false,
-        org_id: Some(r.try_get(2)?),
-        org_name: Some(r.try_get(3)?),
-    })
-}
+const COLS: &str = "c.id, c.name, c.org_id, o.name AS org_name";
 
 /// The categories added at the unions on a path: the union itself and every one above.
 async fn added_on_path(db: &Db, path: &str) -> AppResult<Vec<Category>> {
@@ -69,7 +59,7 @@ async fn added_on_path(db: &Db, path: &str) -> AppResult<Vec<Category>> {
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(category_of)
+        .map(Category::from_row)
         .collect::<Result<_, _>>()?)
 }
 
@@ -133,7 +123,7 @@ pub async fn in_scope(db: &Db, scope: &Scope) -> AppResult<Vec<Category>> {
     ));
     let mut out = Category::builtins();
     for r in sql.fetch_all(&db.pool).await? {
-        out.push(category_of(&r)?);
+        out.push(Category::from_row(&r)?);
     }
     Ok(out)
 }

@@ -12,10 +12,9 @@ use crate::db::{now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Message {
     pub id: i64,
     pub org_id: i64,
@@ -33,27 +32,11 @@ pub struct Message {
     pub org_path: String,
 }
 
-const COLS: &str = "g.id, g.org_id, o.name, g.member_id, m.name, g.body, g.answer, g.answered_by, a.username, g.answered_at, g.created_at, o.path";
+const COLS: &str = "g.id, g.org_id, o.name AS org_name, g.member_id, m.name AS member_name, g.body, g.answer, \
+     g.answered_by, a.username AS answered_by_name, g.answered_at, g.created_at, o.path AS org_path";
 const FROM: &str =
     "academy_messages g JOIN orgs o ON o.id = g.org_id JOIN members m ON m.id = g.member_id \
      LEFT JOIN accounts a ON a.id = g.answered_by";
-
-fn message_of(r: &AnyRow) -> Result<Message, sqlx::Error> {
-    Ok(Message {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        member_id: r.try_get(3)?,
-        member_name: r.try_get(4)?,
-        body: r.try_get(5)?,
-        answer: r.try_get(6)?,
-        answered_by: r.try_get(7)?,
-        answered_by_name: r.try_get(8)?,
-        answered_at: r.try_get(9)?,
-        created_at: r.try_get(10)?,
-        org_path: r.try_get(11)?,
-    })
-}
 
 /// A message in `scope`: staff subtrees (by the message's union) or the member's own.
 pub async fn message(db: &Db, scope: &Scope, id: i64) -> AppResult<Message> {
@@ -64,7 +47,7 @@ pub async fn message(db: &Db, scope: &Scope, id: i64) -> AppResult<Message> {
         "SELECT {COLS} FROM {FROM} WHERE g.id = {p} AND {pred}"
     ));
     let row = sql.query().fetch_optional(&db.pool).await?;
-    row.map(|r| message_of(&r))
+    row.map(|r| Message::from_row(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("意见反馈"))
 }
@@ -104,7 +87,7 @@ pub async fn messages(
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(message_of)
+        .map(Message::from_row)
         .collect::<Result<_, _>>()?;
     Ok((items, total))
 }

@@ -8,10 +8,9 @@ use crate::db::{now_ms, Db};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Course {
     pub id: i64,
     pub org_id: i64,
@@ -34,27 +33,10 @@ pub struct Course {
     pub academy_name: Option<String>,
 }
 
-fn course_of(r: &AnyRow) -> Result<Course, sqlx::Error> {
-    Ok(Course {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        title: r.try_get(3)?,
-        category: r.try_get(4)?,
-        teacher_member_id: r.try_get(5)?,
-        description: r.try_get(6)?,
-        org_path: r.try_get(7)?,
-        watch_percent: r.try_get(8)?,
-        teacher_name: r.try_get(9)?,
-        teacher_skill: r.try_get(10)?,
-        academy_id: r.try_get(11)?,
-        academy_name: r.try_get(12)?,
-    })
-}
-
 const COURSE_COLS: &str =
-    "c.id, c.org_id, o.name, c.title, c.category, c.teacher_member_id, c.description, o.path, \
-     c.watch_percent, t.name, t.skill_level, c.academy_id, a.name";
+    "c.id, c.org_id, o.name AS org_name, c.title, c.category, c.teacher_member_id, c.description, \
+     o.path AS org_path, c.watch_percent, t.name AS teacher_name, t.skill_level AS teacher_skill, \
+     c.academy_id, a.name AS academy_name";
 const COURSE_FROM: &str = "courses c JOIN orgs o ON o.id = c.org_id \
      LEFT JOIN members t ON t.id = c.teacher_member_id LEFT JOIN academies a ON a.id = c.academy_id";
 
@@ -70,7 +52,7 @@ pub async fn course_in(db: &Db, scope: &crate::auth::Scope, id: i64) -> AppResul
     sql.query()
         .fetch_optional(&db.pool)
         .await?
-        .map(|r| course_of(&r))
+        .map(|r| Course::from_row(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("课程"))
 }
@@ -83,7 +65,7 @@ pub async fn course(db: &Db, id: i64) -> AppResult<Course> {
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| course_of(&r))
+    row.map(|r| Course::from_row(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("课程"))
 }
@@ -179,7 +161,7 @@ pub async fn courses_on_path(db: &Db, path: &str) -> AppResult<Vec<Course>> {
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(course_of)
+        .map(Course::from_row)
         .collect::<Result<_, _>>()?)
 }
 
@@ -193,11 +175,11 @@ pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Co
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(course_of)
+        .map(Course::from_row)
         .collect::<Result<_, _>>()?)
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Session {
     pub id: i64,
     pub course_id: i64,
@@ -205,6 +187,7 @@ pub struct Session {
     pub starts_at: i64,
     pub ends_at: i64,
     pub capacity: i64,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub centralised: bool,
     pub enrolled: i64,
     pub waiting: i64,
@@ -214,23 +197,8 @@ pub struct Session {
 }
 
 const SESSION_COLS: &str = "s.id, s.course_id, s.place, s.starts_at, s.ends_at, s.capacity, s.centralised, s.checkin_token, \
-     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state IN ('enrolled', 'attended')), \
-     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state = 'waiting')";
-
-fn session_of(r: &AnyRow) -> Result<Session, sqlx::Error> {
-    Ok(Session {
-        id: r.try_get(0)?,
-        course_id: r.try_get(1)?,
-        place: r.try_get(2)?,
-        starts_at: r.try_get(3)?,
-        ends_at: r.try_get(4)?,
-        capacity: r.try_get(5)?,
-        centralised: r.try_get::<i64, _>(6)? != 0,
-        checkin_token: r.try_get(7)?,
-        enrolled: r.try_get(8)?,
-        waiting: r.try_get(9)?,
-    })
-}
+     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state IN ('enrolled', 'attended')) AS enrolled, \
+     (SELECT COUNT(*) FROM enrolments e WHERE e.kind = 'course_session' AND e.target_id = s.id AND e.state = 'waiting') AS waiting";
 
 pub async fn session(db: &Db, id: i64) -> AppResult<Session> {
     let row = sqlx::query(&format!(
@@ -239,7 +207,7 @@ pub async fn session(db: &Db, id: i64) -> AppResult<Session> {
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| session_of(&r))
+    row.map(|r| Session::from_row(&r))
         .transpose()?
         // The same answer as a course out of reach: ids of sessions elsewhere are not disclosed.
         .ok_or_else(|| AppError::not_found("课程"))
@@ -252,7 +220,10 @@ pub async fn sessions(db: &Db, course_id: i64) -> AppResult<Vec<Session>> {
     .bind(course_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(session_of).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(Session::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 pub struct NewSession<'a> {
@@ -299,7 +270,7 @@ pub async fn create_session(
     Ok(id)
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Feedback {
     pub member_id: i64,
     pub member_name: String,
@@ -351,43 +322,23 @@ pub async fn put_feedback(
 }
 
 pub async fn feedback(db: &Db, course_id: i64) -> AppResult<Vec<Feedback>> {
-    let rows = sqlx::query(
-        "SELECT f.member_id, m.name, f.rating, f.comment, f.updated_at FROM course_feedback f JOIN members m ON m.id = f.member_id \
+    Ok(sqlx::query_as(
+        "SELECT f.member_id, m.name AS member_name, f.rating, f.comment, f.updated_at \
+         FROM course_feedback f JOIN members m ON m.id = f.member_id \
          WHERE f.course_id = $1 ORDER BY f.updated_at DESC",
     )
     .bind(course_id)
     .fetch_all(&db.pool)
-    .await?;
-    let mut out = vec![];
-    for r in rows {
-        out.push(Feedback {
-            member_id: r.try_get(0)?,
-            member_name: r.try_get(1)?,
-            rating: r.try_get(2)?,
-            comment: r.try_get(3)?,
-            updated_at: r.try_get(4)?,
-        });
-    }
-    Ok(out)
+    .await?)
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Lesson {
     pub id: i64,
     pub course_id: i64,
     pub title: String,
     pub video_url: String,
     pub duration_ms: i64,
-}
-
-fn lesson_of(r: &AnyRow) -> Result<Lesson, sqlx::Error> {
-    Ok(Lesson {
-        id: r.try_get(0)?,
-        course_id: r.try_get(1)?,
-        title: r.try_get(2)?,
-        video_url: r.try_get(3)?,
-        duration_ms: r.try_get(4)?,
-    })
 }
 
 pub async fn create_lesson(
@@ -411,7 +362,7 @@ pub async fn create_lesson(
     .bind(now_ms())
     .fetch_one(&mut *tx)
     .await?;
-    let lesson = lesson_of(&row)?;
+    let lesson = Lesson::from_row(&row)?;
     audit::append(
         &mut tx,
         actor,
@@ -431,7 +382,7 @@ pub async fn lesson(db: &Db, id: i64) -> AppResult<Lesson> {
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| lesson_of(&r))
+    row.map(|r| Lesson::from_row(&r))
         .transpose()?
         // The same answer as a course out of reach (see `session`).
         .ok_or_else(|| AppError::not_found("课程"))
@@ -439,7 +390,10 @@ pub async fn lesson(db: &Db, id: i64) -> AppResult<Lesson> {
 
 pub async fn lessons(db: &Db, course_id: i64) -> AppResult<Vec<Lesson>> {
     let rows = sqlx::query("SELECT id, course_id, title, video_url, duration_ms FROM lessons WHERE course_id = $1 ORDER BY id").bind(course_id).fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(lesson_of).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(Lesson::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn progress(
@@ -535,7 +489,7 @@ pub struct Academy {
     pub staff: Vec<AcademyStaff>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AcademyStaff {
     pub member_id: i64,
     pub name: String,
@@ -618,13 +572,13 @@ pub async fn academy(db: &Db, scope: &crate::auth::Scope, id: i64) -> AppResult<
         .await?
         .filter(|r| r.try_get::<String, _>(6).is_ok_and(|path| scope.covers_path(&path)))
         .ok_or_else(|| AppError::not_found("学院"))?;
-    let staff = sqlx::query("SELECT s.member_id, m.name, s.role FROM academy_staff s JOIN members m ON m.id = s.member_id WHERE s.academy_id = $1 ORDER BY m.name")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| Ok(AcademyStaff { member_id: r.try_get(0)?, name: r.try_get(1)?, role: r.try_get(2)? }))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let staff = sqlx::query_as(
+        "SELECT s.member_id, m.name, s.role FROM academy_staff s JOIN members m ON m.id = s.member_id \
+         WHERE s.academy_id = $1 ORDER BY m.name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
     let a = Academy {
         id: row.try_get(0)?,
         org_id: row.try_get(1)?,

@@ -12,9 +12,9 @@ use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Item {
     pub id: i64,
     pub org_id: i64,
@@ -24,8 +24,10 @@ pub struct Item {
     pub price: i64,
     pub stock: i64,
     pub per_member_limit: i64,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub active: bool,
     /// The last day it can be redeemed (YYYY-MM-DD, Beijing time), if it has one.
+    #[sqlx(default)]
     pub valid_until: Option<String>,
     #[serde(skip)]
     #[schema(ignore)]
@@ -43,25 +45,17 @@ impl Item {
     }
 }
 
-const ITEM_COLS: &str = "i.id, i.org_id, o.name, i.name, i.description, i.price, i.stock, i.per_member_limit, i.active, o.path, i.valid_until";
+const ITEM_COLS: &str =
+    "i.id, i.org_id, o.name AS org_name, i.name, i.description, i.price, i.stock, \
+     i.per_member_limit, i.active, o.path AS org_path, i.valid_until AS valid_until_ms";
 
+/// An item as read, with its last day (the end is exclusive) as a date.
 fn item_of(r: &AnyRow) -> Result<Item, sqlx::Error> {
-    Ok(Item {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        name: r.try_get(3)?,
-        description: r.try_get(4)?,
-        price: r.try_get(5)?,
-        stock: r.try_get(6)?,
-        per_member_limit: r.try_get(7)?,
-        active: r.try_get::<i64, _>(8)? != 0,
-        org_path: r.try_get(9)?,
-        valid_until: r
-            .try_get::<Option<i64>, _>(10)?
-            .map(|end| crate::db::format_ms(end - 1).chars().take(10).collect()),
-        valid_until_ms: r.try_get(10)?,
-    })
+    let mut item = Item::from_row(r)?;
+    item.valid_until = item
+        .valid_until_ms
+        .map(|end| crate::db::format_ms(end - 1).chars().take(10).collect());
+    Ok(item)
 }
 
 /// What of the catalogue a scope sees: staff their subtrees' items (whether
@@ -196,7 +190,7 @@ pub async fn update_item(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Order {
     pub id: i64,
     pub item_id: i64,
@@ -211,20 +205,7 @@ pub struct Order {
 }
 
 const ORDER_COLS: &str =
-    "r.id, r.item_id, i.name, r.member_id, r.points, r.state, r.created_at, o.path";
-
-fn order_of(r: &AnyRow) -> Result<Order, sqlx::Error> {
-    Ok(Order {
-        id: r.try_get(0)?,
-        item_id: r.try_get(1)?,
-        item_name: r.try_get(2)?,
-        member_id: r.try_get(3)?,
-        points: r.try_get(4)?,
-        state: r.try_get(5)?,
-        created_at: r.try_get(6)?,
-        org_path: r.try_get(7)?,
-    })
-}
+    "r.id, r.item_id, i.name AS item_name, r.member_id, r.points, r.state, r.created_at, o.path AS org_path";
 
 const ORDER_FROM: &str = "FROM redemption_orders r JOIN catalog_items i ON i.id = r.item_id JOIN orgs o ON o.id = r.org_id";
 
@@ -240,7 +221,7 @@ pub async fn order(db: &Db, scope: &Scope, id: i64) -> AppResult<Order> {
     sql.query()
         .fetch_optional(&db.pool)
         .await?
-        .map(|r| order_of(&r))
+        .map(|r| Order::from_row(&r))
         .transpose()?
         .ok_or_else(|| AppError::not_found("兑换订单"))
 }
@@ -273,7 +254,7 @@ pub async fn orders(db: &Db, scope: &Scope) -> AppResult<Vec<Order>> {
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(order_of)
+        .map(Order::from_row)
         .collect::<Result<_, _>>()?)
 }
 

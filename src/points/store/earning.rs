@@ -9,10 +9,9 @@ use crate::ledger::store::{by_key, Entry, NewEntry};
 use crate::web::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Rule {
     pub id: i64,
     pub org_id: i64,
@@ -20,25 +19,14 @@ pub struct Rule {
     pub code: String,
     pub label: String,
     pub points: i64,
+    #[sqlx(try_from = "crate::db::IntFlag")]
     pub active: bool,
     /// How many days its points stay valid; `None`: they do not expire.
     pub valid_days: Option<i64>,
 }
 
-const RULE_COLS: &str = "r.id, r.org_id, o.name, r.code, r.label, r.points, r.active, r.valid_days";
-
-fn rule_of(r: &AnyRow) -> Result<Rule, sqlx::Error> {
-    Ok(Rule {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        org_name: r.try_get(2)?,
-        code: r.try_get(3)?,
-        label: r.try_get(4)?,
-        points: r.try_get(5)?,
-        active: r.try_get::<i64, _>(6)? != 0,
-        valid_days: r.try_get(7)?,
-    })
-}
+const RULE_COLS: &str =
+    "r.id, r.org_id, o.name AS org_name, r.code, r.label, r.points, r.active, r.valid_days";
 
 /// A rule as checked by `rules::parse_rule` and `crate::ledger::rules::parse_valid_days`.
 pub struct RuleFields {
@@ -95,7 +83,7 @@ pub async fn set_rule(
     .bind(id)
     .fetch_one(&db.pool)
     .await?;
-    Ok(rule_of(&row)?)
+    Ok(Rule::from_row(&row)?)
 }
 
 /// Rules in force for a member of the union at `path`: each code from the
@@ -108,7 +96,7 @@ pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
     ));
     let mut out: Vec<Rule> = vec![];
     for r in sql.fetch_all(&db.pool).await? {
-        let rule = rule_of(&r)?;
+        let rule = Rule::from_row(&r)?;
         if out.last().map(|l| l.code != rule.code).unwrap_or(true) {
             out.push(rule);
         }
@@ -126,7 +114,10 @@ async fn rule_in_force(tx: &mut Tx, path: &str, code: &str) -> AppResult<Option<
          ORDER BY length(o.path) DESC LIMIT 1"
     ));
     let row = sql.query().fetch_optional(&mut **tx).await?;
-    Ok(row.map(|r| rule_of(&r)).transpose()?.filter(|r| r.active))
+    Ok(row
+        .map(|r| Rule::from_row(&r))
+        .transpose()?
+        .filter(|r| r.active))
 }
 
 /// Pays a member by a rule for one source event inside the caller's
