@@ -278,6 +278,11 @@ impl sqlx::Type<sqlx::Any> for IntFlag {
     fn type_info() -> sqlx::any::AnyTypeInfo {
         <i64 as sqlx::Type<sqlx::Any>>::type_info()
     }
+
+    /// Any integer width: PostgreSQL's columns are INTEGER, SQLite's BIGINT.
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Any> for IntFlag {
