@@ -201,6 +201,7 @@ pub async fn update_cadre(db: &Db, actor: &Actor, c: &Cadre, p: &CadrePatch) -> 
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = CadreItem)]
 pub struct Item {
     pub id: i64,
     pub org_id: i64,
@@ -322,6 +323,7 @@ pub async fn set_item_active(db: &Db, actor: &Actor, i: &Item, active: bool) -> 
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = CadreEntry)]
 pub struct Entry {
     pub id: i64,
     pub cadre_id: i64,
@@ -485,6 +487,7 @@ pub async fn reverse(db: &Db, actor: &Actor, e: &Entry, reason: &str) -> AppResu
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CadreStanding)]
 pub struct Standing {
     pub rank: i64,
     pub cadre_id: i64,

@@ -150,9 +150,18 @@ impl Db {
         self
     }
 
+    /// A transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads and then writes while
+    /// another connection commits fails with "database is locked"
+    /// (SQLITE_BUSY_SNAPSHOT) instead of waiting its turn under the busy
+    /// timeout — concurrent awards answered 500 that way.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
-            inner: self.pool.begin().await?,
+            inner,
             seal: self.seal.clone(),
         })
     }

@@ -249,7 +249,10 @@ pub async fn list(s: &AppState, c: &Caller, q: &ListQuery) -> AppResult<Page<Mem
     let filter = store::Filter {
         q: q.q.clone(),
         skill_level: level,
-        status: q.status.clone(),
+        status: match q.status.as_deref().map(rules::parse_status).transpose() {
+            Ok(status) => status.filter(|s| !s.is_empty()),
+            Err(m) => return Err(AppError::invalid("status", m)),
+        },
         enterprise_id: q.enterprise_id,
     };
     let l = store::list(&s.db, &s.keys, &Actor::of(c), &scope, &filter, paging).await?;

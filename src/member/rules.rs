@@ -62,6 +62,11 @@ pub const EDUCATIONS: [&str; 8] = [
     "博士",
 ];
 
+/// A membership status filter: one of [`STATUSES`] ("" for any).
+pub fn parse_status(v: &str) -> Result<String, String> {
+    one_of(v, &STATUSES, "会籍状态")
+}
+
 fn one_of(v: &str, options: &[&str], label: &str) -> Result<String, String> {
     let v = v.trim();
     if v.is_empty() || options.contains(&v) {

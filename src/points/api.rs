@@ -1,7 +1,7 @@
 //! `/api/v1/points/*`, `/api/v1/catalog/items*`, `/api/v1/orders*`: read the
 //! request, call an operation, answer.
 
-use super::ops::{self, AwardInput, Balance, EntryInput, ItemInput, Posted, RuleInput};
+use super::ops::{self, AwardInput, Balance, EntryInput, ItemInput, NewItem, Posted, RuleInput};
 use super::store::{Item, Order, Rule};
 use crate::auth::ApiCaller;
 use crate::db::Paging;
@@ -90,11 +90,11 @@ async fn list_entries(
 
 /// Puts an item in a union's catalogue (roster right there).
 #[utoipa::path(post, path = "/api/v1/catalog/items", operation_id = "create_catalog_item", tag = "catalogue",
-    request_body = ItemInput, responses((status = 201, description = "on offer", body = Item), WriteErrors))]
+    request_body = NewItem, responses((status = 201, description = "on offer", body = Item), WriteErrors))]
 async fn create_item(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    ApiJson(b): ApiJson<ItemInput>,
+    ApiJson(NewItem(b)): ApiJson<NewItem>,
 ) -> AppResult<(StatusCode, Json<Item>)> {
     Ok((
         StatusCode::CREATED,

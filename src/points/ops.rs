@@ -176,7 +176,7 @@ pub struct ItemInput {
     pub stock: Option<i64>,
     /// Live orders a member may hold (0: no limit).
     #[serde(default)]
-    #[schema(nullable = false, minimum = 0, maximum = 1000)]
+    #[schema(nullable = false, minimum = 0, maximum = 10000)]
     pub per_member_limit: Option<i64>,
     #[serde(default)]
     #[schema(nullable = false)]
@@ -189,6 +189,28 @@ pub struct ItemInput {
     )]
     pub valid_until: Option<String>,
 }
+
+/// A new catalogue item (`POST`): [`ItemInput`] with the fields a new item
+/// must have marked required in the document (the union, name, price, stock),
+/// so one type is read and one rule (`rules::check_item`) decides.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct NewItem(pub ItemInput);
+
+impl utoipa::PartialSchema for NewItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{schema::Schema, RefOr};
+        let mut schema = <ItemInput as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required = ["org_id", "name", "price", "stock"]
+                .map(String::from)
+                .to_vec();
+        }
+        schema
+    }
+}
+
+impl utoipa::ToSchema for NewItem {}
 
 impl ItemInput {
     fn fields(&self, now: i64) -> AppResult<ItemFields> {

@@ -30,9 +30,31 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 AppError::invalid("body", format!("无法读取请求体：{e}"))
             }
         })?;
-        serde_json::from_slice(&bytes)
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| json_error(&e))?;
+        integral_numbers_as_integers(&mut value);
+        T::deserialize(value)
             .map(ApiJson)
             .map_err(|e| json_error(&e))
+    }
+}
+
+/// JSON has one number type: `48.0` is the integer 48 to a JavaScript
+/// client and to JSON Schema, so it is read as one (serde would refuse it for
+/// an `i64` field). A fraction stays a fraction and is refused there.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable and inside i64 (2^63 itself is not).
+            if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 

@@ -827,3 +827,72 @@ fn a_cycle_through_a_re_export_is_seen_where_the_item_lives() {
     files.push(("org::rules", "use crate::org::Kind;"));
     assert_eq!(made_up(&files), Vec::<String>::new());
 }
+
+/// The names a file gives its `ToSchema` types in the OpenAPI document: the
+/// type's own name, or the `#[schema(as = …)]` it is documented as.
+fn schema_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (i, _) in text.match_indices("ToSchema") {
+        // Derived only: a hand-written `impl ToSchema` names itself.
+        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        if !text[line_start..i].contains("derive(") {
+            continue;
+        }
+        let rest = &text[i..];
+        let Some(item) = ["pub struct ", "pub enum "]
+            .iter()
+            .filter_map(|k| rest.find(k).map(|at| (at, k.len())))
+            .min()
+        else {
+            continue;
+        };
+        let attrs = &rest[..item.0];
+        let own: String = rest[item.0 + item.1..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let named = attrs.find("schema(as = ").map(|at| {
+            attrs[at + 12..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect::<String>()
+        });
+        names.push(named.unwrap_or(own));
+    }
+    names
+}
+
+fn shared_schema_names(files: &[(String, String)]) -> Vec<String> {
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (file, text) in files {
+        for name in schema_names(&code_of(text)) {
+            seen.entry(name).or_default().push(file.clone());
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| format!("{name}: {}", files.join(", ")))
+        .collect()
+}
+
+/// The document keeps one schema per name: two types called `Item` would
+/// silently describe one program's responses with the other's fields.
+#[test]
+fn no_two_documented_types_share_a_name() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files: Vec<(String, String)> = read_tree(&root)
+        .into_iter()
+        .map(|(m, text)| (m.join("::"), text))
+        .collect();
+    assert!(
+        shared_schema_names(&files).is_empty(),
+        "{:?}",
+        shared_schema_names(&files)
+    );
+    let planted =
+        |a: &str, b: &str| shared_schema_names(&[("a".into(), a.into()), ("b".into(), b.into())]);
+    let item = "#[derive(Serialize, utoipa::ToSchema)]\npub struct Item { x: i64 }";
+    assert_eq!(planted(item, item), vec!["Item: a, b".to_string()]);
+    let renamed = "#[derive(utoipa::ToSchema)]\n#[schema(as = CadreItem)]\npub struct Item {}";
+    assert!(planted(item, renamed).is_empty());
+}

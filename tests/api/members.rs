@@ -357,6 +357,15 @@ async fn list_filters_and_pages() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "an unknown skill level is an error, not an empty list"
     );
+    // So is an unknown membership status (it once answered an empty list).
+    let (s, e) = app.get(&t, "/api/v1/members?status=null").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "status");
+    let (s, on_roll) = app
+        .get(&t, "/api/v1/members?status=%E5%9C%A8%E5%86%8C&per_page=1")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(on_roll["total"].as_i64().unwrap() > 0);
 }
 
 #[tokio::test]

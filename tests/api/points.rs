@@ -736,6 +736,42 @@ async fn rules_pay_once_per_event_and_the_nearest_union_decides() {
         )
         .await;
     assert_eq!(future["total"], 0);
+    // The same event sent sixteen times at once pays once, and every one of
+    // them is answered (SQLite once answered "database is locked" as 500).
+    let (url, raced) = (app.url("/api/v1/points/awards"), award(h, "course:race"));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (client, url, t) = (app.client.clone(), url.clone(), staff.clone());
+            let raced = raced.clone();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(t)
+                    .json(&raced)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(
+        (
+            statuses[..15].iter().all(|s| *s == StatusCode::OK),
+            statuses[15]
+        ),
+        (true, StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    let (_, b) = app
+        .get(&staff, &format!("/api/v1/points/balance?member_id={h}"))
+        .await;
+    assert_eq!(b["balance"], 30, "course:1, course:2 and the raced one");
     ledger_is_consistent(&app).await;
 }
 

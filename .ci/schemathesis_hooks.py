@@ -1,0 +1,151 @@
+"""Schemathesis hooks for .ci/schemathesis: give the fuzzer the demo's real ids.
+
+A schema can say that `org_id` is an integer, not which integers name a union
+the caller may write at; without real ids nearly every generated request is
+refused as "not found" and the fuzzer never reaches the code behind it. So,
+for most cases, references (path ids and `*_id` fields) are swapped for ids
+read from the running demo, and the checked numbers (ID number GB 11643,
+credit code GB 32100) for valid ones. The other cases go out as generated.
+"""
+
+import json
+import os
+import random
+import urllib.request
+
+import schemathesis
+import schemathesis.engine.observations as _observations
+
+# Schemathesis 4.x scans response strings for links and dies on one that
+# looks like a broken URL ("http://[…", stored earlier by the fuzzer itself):
+# such a string is simply not a link.
+_same_origin_path = _observations._same_origin_path
+
+
+def _same_origin_path_or_none(value, origin):
+    try:
+        return _same_origin_path(value, origin)
+    except ValueError:
+        return None
+
+
+_observations._same_origin_path = _same_origin_path_or_none
+
+BASE = os.environ["GONGJIANG_URL"].rstrip("/")
+TOKEN = os.environ["GONGJIANG_TOKEN"]
+SHARE = 0.8  # of cases whose references are made real
+
+
+def _get(path):
+    req = urllib.request.Request(BASE + path, headers={"Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def _ids(path, key="id"):
+    try:
+        return [i[key] for i in _get(path)["items"] if i.get(key) is not None]
+    except Exception:
+        return []
+
+
+IDS = {
+    "orgs": _ids("/api/v1/orgs?per_page=200"),
+    "members": _ids("/api/v1/members?per_page=200"),
+    "cadres": _ids("/api/v1/cadres"),
+    "items": _ids("/api/v1/catalog/items"),
+    "courses": _ids("/api/v1/courses"),
+    "academies": _ids("/api/v1/academies"),
+    "enterprises": _ids("/api/v1/enterprises?per_page=200"),
+    "cadre_items": _ids("/api/v1/cadre-points/items"),
+    "accounts": _ids("/api/v1/accounts"),
+}
+def _sessions(course):
+    try:
+        return [s["id"] for s in _get(f"/api/v1/courses/{course}")["sessions"]]
+    except Exception:
+        return []
+
+
+IDS["sessions"] = [s for c in IDS["courses"][:10] for s in _sessions(c)]
+IDS["lessons"] = [
+    s for c in IDS["courses"][:10] for s in _ids(f"/api/v1/courses/{c}/lessons")
+]
+CATEGORIES = ["职业技能", "办公技能", "文化艺术", "思想政治"]
+SKILL_LEVELS = ["初级工", "中级工", "高级工", "技师", "高级技师"]
+
+# The path's resource (its segments before `{id}`) → the ids it takes.
+PATH_IDS = {
+    "orgs": "orgs",
+    "members": "members",
+    "cadres": "cadres",
+    "catalog/items": "items",
+    "courses": "courses",
+    "academies": "academies",
+    "enterprises": "enterprises",
+    "cadre-points/items": "cadre_items",
+    "accounts": "accounts",
+    "sessions": "sessions",
+    "lessons": "lessons",
+}
+FIELD_IDS = {
+    "org_id": "orgs",
+    "to_org_id": "orgs",
+    "parent_id": "orgs",
+    "member_id": "members",
+    "teacher_member_id": "members",
+    "cadre_id": "cadres",
+    "item_id": "cadre_items",
+    "enterprise_id": "enterprises",
+    "account_id": "accounts",
+}
+
+
+def _id_number():
+    """A valid 18-character resident ID number (GB 11643)."""
+    body = "330212" + f"{random.randint(1960, 2004)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    body += f"{random.randint(0, 999):03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+    return body + check
+
+
+def _credit_code():
+    """A valid unified social credit code (GB 32100)."""
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "913302" + "".join(random.choice("0123456789") for _ in range(11))
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    c = 31 - sum(chars.index(ch) * w for ch, w in zip(body, weights)) % 31
+    return body + chars[0 if c == 31 else c]
+
+
+def _real(fields):
+    if not isinstance(fields, dict):
+        return fields
+    for name in list(fields):
+        if name in FIELD_IDS and IDS[FIELD_IDS[name]]:
+            fields[name] = random.choice(IDS[FIELD_IDS[name]])
+        elif name == "id_number":
+            fields[name] = _id_number()
+        elif name == "credit_code":
+            fields[name] = _credit_code()
+        elif name == "category":
+            fields[name] = random.choice(CATEGORIES)
+        elif name == "skill_level":
+            fields[name] = random.choice(SKILL_LEVELS)
+    return fields
+
+
+@schemathesis.hook
+def map_case(context, case):
+    if random.random() > SHARE:
+        return case
+    path = case.operation.path.removeprefix("/api/v1/")
+    if case.path_parameters and "id" in case.path_parameters:
+        resource = path.split("/{id}")[0]
+        ids = IDS.get(PATH_IDS.get(resource, ""), [])
+        if ids:
+            case.path_parameters["id"] = random.choice(ids)
+    case.query = _real(case.query)
+    case.body = _real(case.body)
+    return case
