@@ -34,6 +34,8 @@ _observations._same_origin_path = _same_origin_path_or_none
 BASE = os.environ["GONGJIANG_URL"].rstrip("/")
 TOKEN = os.environ["GONGJIANG_TOKEN"]
 SHARE = 0.8  # of cases whose references are made real
+# Its own generator: Hypothesis warns about the shared one inside strategies.
+_rng = random.Random()
 
 
 def _get(path):
@@ -103,8 +105,8 @@ FIELD_IDS = {
 
 def _id_number():
     """A valid 18-character resident ID number (GB 11643)."""
-    body = "330212" + f"{random.randint(1960, 2004)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
-    body += f"{random.randint(0, 999):03d}"
+    body = "330212" + f"{_rng.randint(1960, 2004)}{_rng.randint(1, 12):02d}{_rng.randint(1, 28):02d}"
+    body += f"{_rng.randint(0, 999):03d}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
     return body + check
@@ -113,7 +115,7 @@ def _id_number():
 def _credit_code():
     """A valid unified social credit code (GB 32100)."""
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "913302" + "".join(random.choice("0123456789") for _ in range(11))
+    body = "913302" + "".join(_rng.choice("0123456789") for _ in range(11))
     weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
     c = 31 - sum(chars.index(ch) * w for ch, w in zip(body, weights)) % 31
     return body + chars[0 if c == 31 else c]
@@ -124,28 +126,66 @@ def _real(fields):
         return fields
     for name in list(fields):
         if name in FIELD_IDS and IDS[FIELD_IDS[name]]:
-            fields[name] = random.choice(IDS[FIELD_IDS[name]])
+            fields[name] = _rng.choice(IDS[FIELD_IDS[name]])
         elif name == "id_number":
             fields[name] = _id_number()
         elif name == "credit_code":
             fields[name] = _credit_code()
         elif name == "category":
-            fields[name] = random.choice(CATEGORIES)
+            fields[name] = _rng.choice(CATEGORIES)
         elif name == "skill_level":
-            fields[name] = random.choice(SKILL_LEVELS)
+            fields[name] = _rng.choice(SKILL_LEVELS)
     return fields
+
+
+# Optional query references that staff must give (a member account may not).
+STAFF_QUERY_IDS = {
+    ("GET", "/api/v1/points/balance"): "member_id",
+    ("GET", "/api/v1/points/entries"): "member_id",
+    ("GET", "/api/v1/cadre-points/entries"): "cadre_id",
+}
+RULE_CODES = ["course_completed", "feedback"]
+
+
+def _coherent(method, path, body):
+    """Rules a schema cannot state: an end after the start, a rule that exists,
+    a catalogue item kept at its union, a cadre without a roster link."""
+    if not isinstance(body, dict):
+        return body
+    if path.endswith("/sessions") and isinstance(body.get("starts_at"), int):
+        body["ends_at"] = body["starts_at"] + 3_600_000
+    if path == "/api/v1/points/entries" and body.get("amount") == 0:
+        body["amount"] = 1
+    if path == "/api/v1/points/awards" and "rule" in body:
+        body["rule"] = _rng.choice(RULE_CODES)
+    if method == "PATCH" and path.startswith("/api/v1/catalog/items/"):
+        body.pop("org_id", None)
+    if method == "POST" and path == "/api/v1/cadres" and _rng.random() < 0.5:
+        body.pop("member_id", None)
+    return body
+
+
+def _positive(case):
+    meta = getattr(case, "meta", None)
+    return meta is not None and str(meta.generation.mode).lower().endswith("positive")
 
 
 @schemathesis.hook
 def map_case(context, case):
-    if random.random() > SHARE:
+    # Valid-by-the-schema cases always get real references (they are meant to
+    # be served); the others only mostly, so refusals are exercised too.
+    if not _positive(case) and _rng.random() > SHARE:
         return case
     path = case.operation.path.removeprefix("/api/v1/")
     if case.path_parameters and "id" in case.path_parameters:
         resource = path.split("/{id}")[0]
         ids = IDS.get(PATH_IDS.get(resource, ""), [])
         if ids:
-            case.path_parameters["id"] = random.choice(ids)
+            case.path_parameters["id"] = _rng.choice(ids)
+    wanted = STAFF_QUERY_IDS.get((case.method.upper(), case.operation.path))
+    if wanted:
+        case.query = dict(case.query or {})
+        case.query.setdefault(wanted, 0)
     case.query = _real(case.query)
-    case.body = _real(case.body)
+    case.body = _coherent(case.method.upper(), case.operation.path, _real(case.body))
     return case

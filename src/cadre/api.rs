@@ -279,6 +279,8 @@ async fn add_entry(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct EntriesQuery {
+    /// The cadre (required for staff).
+    #[param(example = 1)]
     cadre_id: Option<i64>,
     /// Only this year's (default: all).
     #[param(pattern = r"^(19|20)[0-9]{2}$")]

@@ -191,6 +191,7 @@ pub async fn reverse_entry(s: &AppState, c: &Caller, id: i64, reason: &str) -> A
 
 /// Changes to a cadre (`PATCH /api/v1/cadres/{id}`): the name, the post, whether active.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(min_properties = 1)]
 pub struct CadreChanges {
     #[serde(default)]
     #[schema(nullable = false, min_length = 1, max_length = 50, pattern = r"\S")]

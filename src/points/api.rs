@@ -58,6 +58,7 @@ async fn add_entry(
 #[into_params(parameter_in = Query)]
 struct MemberQuery {
     /// The member (a member account may leave it out for its own).
+    #[param(example = 1)]
     member_id: Option<i64>,
     #[param(minimum = 1)]
     page: Option<i64>,
