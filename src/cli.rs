@@ -92,6 +92,21 @@ enum Command {
         #[command(subcommand)]
         what: PointsCommand,
     },
+    /// Back up the database while it runs (SQLite: a consistent copy; PostgreSQL: pg_dump)
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to write (must not exist yet)
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Restore a backup into a new database (a new SQLite file, or an empty PostgreSQL database)
+    Restore {
+        /// The backup file written by `gongjiang backup`
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -456,6 +471,35 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{expired} points expired");
             Ok(())
         }
+        Command::Backup { db, output } => {
+            let c = crate::db::backup::backup(&db.db, &output).await?;
+            println!(
+                "backup written: {} ({} bytes: {} organisations, {} members, {} audit entries)",
+                output.display(),
+                c.bytes,
+                c.orgs,
+                c.members,
+                c.audit_entries
+            );
+            print_keep_beside(&db);
+            Ok(())
+        }
+        Command::Restore { file, db } => {
+            let c = crate::db::backup::restore(&file, &db.db).await?;
+            println!(
+                "restored into {}: {} organisations, {} members, {} audit entries",
+                crate::db::redact(&db.db),
+                c.orgs,
+                c.members,
+                c.audit_entries
+            );
+            print_keep_beside(&db);
+            println!(
+                "then check it: gongjiang audit verify --db {}",
+                crate::db::redact(&db.db)
+            );
+            Ok(())
+        }
         Command::Audit {
             what: AuditCommand::Verify { checkpoint, db },
         } => {
@@ -604,5 +648,24 @@ async fn import_members(
         "done" => Ok(()),
         "checked" if outcome.rows_failed == 0 => Ok(()),
         state => bail!("import {state}: {}", outcome.message),
+    }
+}
+
+/// What a backup does not hold, named so that nobody forgets it.
+fn print_keep_beside(db: &DbArgs) {
+    match config::key_path(&db.db, db.key_file.as_deref()) {
+        Ok(key) => println!(
+            "not in the backup, keep a copy with it: the key file {} (without it ID numbers and phones cannot be read)",
+            key.display()
+        ),
+        Err(_) => println!(
+            "not in the backup, keep a copy with it: the key file (--key-file); without it ID numbers and phones cannot be read"
+        ),
+    }
+    if let Ok(files) = config::files_dir(&db.db, db.key_file.as_deref()) {
+        println!(
+            "and the file store {} (lesson videos and other uploads)",
+            files.display()
+        );
     }
 }

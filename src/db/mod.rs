@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL through sqlx's Any driver; the backend comes from the
 //! URL's scheme.
 
+pub mod backup;
 pub mod sql;
 
 use anyhow::{bail, Context};
