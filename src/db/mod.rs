@@ -155,7 +155,8 @@ impl Db {
     /// IMMEDIATE`): a deferred transaction that reads and then writes while
     /// another connection commits fails with "database is locked"
     /// (SQLITE_BUSY_SNAPSHOT) instead of waiting its turn under the busy
-    /// timeout — concurrent awards answered 500 that way.
+    /// timeout — concurrent awards answered 500 that way. A long transaction
+    /// that reads a while before it writes uses [`Db::begin_deferred`].
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -163,6 +164,17 @@ impl Db {
         };
         Ok(Tx {
             inner,
+            seal: self.seal.clone(),
+        })
+    }
+
+    /// A transaction that takes SQLite's write lock only at its first write:
+    /// for the roster import, which parses its file while it runs and must not
+    /// hold every other writer up for that time (it retries nothing; a clash
+    /// at its first write fails the import with its message).
+    pub async fn begin_deferred(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            inner: self.pool.begin().await?,
             seal: self.seal.clone(),
         })
     }

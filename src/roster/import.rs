@@ -359,7 +359,7 @@ pub async fn run(
     };
 
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_deferred().await?;
     let (mut created, mut updated) = (0i64, 0i64);
     let mut conflicts: Vec<(Prepared, String)> = vec![];
     while let Some(batch) = rx.recv().await {
