@@ -46,19 +46,38 @@ pub async fn backup(db_url: &str, out: &Path) -> anyhow::Result<Contents> {
             sqlite_contents(out).await
         }
         Backend::Postgres => {
-            run_tool(
+            // The counts and the dump read one snapshot: exported from a
+            // transaction held open while pg_dump runs, so the printed counts
+            // are exactly what the file holds.
+            let db = Db::connect(db_url).await?;
+            let mut conn = db.pool.acquire().await?;
+            sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *conn)
+                .await?;
+            let snapshot: String = sqlx::query("SELECT pg_export_snapshot()")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            let mut c = Contents {
+                bytes: 0,
+                orgs: count_in(&mut conn, "orgs").await?,
+                members: count_in(&mut conn, "members").await?,
+                audit_entries: count_in(&mut conn, "audit_log").await?,
+            };
+            let dumped = run_tool(
                 "pg_dump",
                 &[
                     "--format=custom",
                     "--no-owner",
+                    &format!("--snapshot={snapshot}"),
                     "--file",
                     &out.to_string_lossy(),
                     "--dbname",
                     db_url,
                 ],
-            )?;
-            let db = Db::connect(db_url).await?;
-            let mut c = counts(&db.pool).await?;
+            );
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            dumped?;
             c.bytes = std::fs::metadata(out)?.len();
             Ok(c)
         }
@@ -167,6 +186,14 @@ async fn counts(pool: &AnyPool) -> anyhow::Result<Contents> {
         members: one("SELECT CAST(COUNT(*) AS BIGINT) FROM members").await?,
         audit_entries: one("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log").await?,
     })
+}
+
+async fn count_in(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    table: &str,
+) -> anyhow::Result<i64> {
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
+    Ok(sqlx::query(&sql).fetch_one(&mut **conn).await?.try_get(0)?)
 }
 
 /// Runs a PostgreSQL client tool, with a clear error when it is not installed.

@@ -341,6 +341,7 @@ async fn by_key_in(tx: &mut Tx, key: &str) -> AppResult<Option<Entry>> {
 /// idempotency key: a repeat returns the first entry and `false`.
 pub async fn add_in(tx: &mut Tx, actor: &Actor, e: NewEntry<'_>) -> AppResult<(Entry, bool)> {
     if let Some(key) = e.key {
+        one_posting_per_key(tx, key).await?;
         if let Some(existing) = by_key_in(tx, key).await? {
             return same_member(existing, e.member_id).map(|x| (x, false));
         }
@@ -349,6 +350,21 @@ pub async fn add_in(tx: &mut Tx, actor: &Actor, e: NewEntry<'_>) -> AppResult<(E
     let entry = post(tx, actor, &e, &mut events).await?;
     audit::append_all(tx, actor, events).await?;
     Ok((entry, true))
+}
+
+/// Two postings with one idempotency key at the same moment take turns, so
+/// the second finds the first instead of failing on the unique index inside
+/// its caller's transaction. On SQLite the write lock (`BEGIN IMMEDIATE`)
+/// already serialises them; on PostgreSQL a transaction-scoped advisory lock
+/// on the key does (the next statement, in READ COMMITTED, sees the first).
+async fn one_posting_per_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+    if (**tx).backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS locked")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Adds an entry once per idempotency key: a repeat returns the first entry
