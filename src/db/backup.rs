@@ -8,7 +8,7 @@
 
 use super::{backend_of, sqlite_file, Backend, Db};
 use anyhow::{bail, Context};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 use std::path::Path;
 
 /// What a backup or a restore holds, to print and to compare.
@@ -31,7 +31,7 @@ pub async fn backup(db_url: &str, out: &Path) -> anyhow::Result<Contents> {
     match backend_of(db_url)? {
         Backend::Sqlite => {
             let db = Db::connect(db_url).await?;
-            counts(&db.pool)
+            pool_counts(&db.pool)
                 .await
                 .context("the database has no Gongjiang data to back up")?;
             let target = out
@@ -58,12 +58,7 @@ pub async fn backup(db_url: &str, out: &Path) -> anyhow::Result<Contents> {
                 .fetch_one(&mut *conn)
                 .await?
                 .try_get(0)?;
-            let mut c = Contents {
-                bytes: 0,
-                orgs: count_in(&mut conn, "orgs").await?,
-                members: count_in(&mut conn, "members").await?,
-                audit_entries: count_in(&mut conn, "audit_log").await?,
-            };
+            let mut c = counts(&mut conn).await?;
             let dumped = run_tool(
                 "pg_dump",
                 &[
@@ -127,7 +122,7 @@ pub async fn restore(file: &Path, db_url: &str) -> anyhow::Result<Contents> {
         }
         Backend::Postgres => {
             let db = Db::connect(db_url).await?;
-            if counts(&db.pool).await.is_ok() {
+            if pool_counts(&db.pool).await.is_ok() {
                 bail!(
                     "the database already holds Gongjiang data: restore into a new, empty database"
                 );
@@ -144,7 +139,7 @@ pub async fn restore(file: &Path, db_url: &str) -> anyhow::Result<Contents> {
                 ],
             )?;
             let db = Db::connect(db_url).await?;
-            let mut c = counts(&db.pool).await?;
+            let mut c = pool_counts(&db.pool).await?;
             c.bytes = std::fs::metadata(file)?.len();
             Ok(c)
         }
@@ -169,31 +164,30 @@ async fn sqlite_contents(file: &Path) -> anyhow::Result<Contents> {
     if ok != "ok" {
         bail!("{} is damaged: {ok}", file.display());
     }
-    let mut c = counts(&pool).await?;
+    let mut c = pool_counts(&pool).await?;
     pool.close().await;
     c.bytes = std::fs::metadata(file)?.len();
     Ok(c)
 }
 
-async fn counts(pool: &AnyPool) -> anyhow::Result<Contents> {
-    let one = |sql: &'static str| async move {
-        let n: i64 = sqlx::query(sql).fetch_one(pool).await?.try_get(0)?;
-        anyhow::Ok(n)
-    };
+/// What a database holds, counted on one connection (so inside its
+/// transaction, if one is open). Fails when the tables are not there.
+async fn counts(conn: &mut AnyConnection) -> anyhow::Result<Contents> {
+    let mut n = [0i64; 3];
+    for (slot, table) in n.iter_mut().zip(["orgs", "members", "audit_log"]) {
+        let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
+        *slot = sqlx::query(&sql).fetch_one(&mut *conn).await?.try_get(0)?;
+    }
     Ok(Contents {
         bytes: 0,
-        orgs: one("SELECT CAST(COUNT(*) AS BIGINT) FROM orgs").await?,
-        members: one("SELECT CAST(COUNT(*) AS BIGINT) FROM members").await?,
-        audit_entries: one("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log").await?,
+        orgs: n[0],
+        members: n[1],
+        audit_entries: n[2],
     })
 }
 
-async fn count_in(
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
-    table: &str,
-) -> anyhow::Result<i64> {
-    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
-    Ok(sqlx::query(&sql).fetch_one(&mut **conn).await?.try_get(0)?)
+async fn pool_counts(pool: &AnyPool) -> anyhow::Result<Contents> {
+    counts(&mut *pool.acquire().await?).await
 }
 
 /// Runs a PostgreSQL client tool, with a clear error when it is not installed.

@@ -370,35 +370,10 @@ async fn one_posting_per_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> 
 /// Adds an entry once per idempotency key: a repeat returns the first entry
 /// and `false` (nothing added). The caller has checked the member's scope.
 pub async fn add_entry(db: &Db, actor: &Actor, e: NewEntry<'_>) -> AppResult<(Entry, bool)> {
-    if let Some(key) = e.key {
-        if let Some(existing) = by_key(db, key).await? {
-            return same_member(existing, e.member_id).map(|x| (x, false));
-        }
-    }
     let mut tx = db.begin().await?;
-    let mut events = vec![];
-    let posted = match post(&mut tx, actor, &e, &mut events).await {
-        Ok(entry) => audit::append_all(&mut tx, actor, events)
-            .await
-            .map(|_| entry)
-            .map_err(AppError::from),
-        Err(err) => Err(err),
-    };
-    match posted {
-        Ok(entry) => match tx.commit().await {
-            Ok(()) => Ok((entry, true)),
-            Err(err) => Err(err.into()),
-        },
-        // Two requests with one key at the same moment: the unique index lets one in.
-        Err(AppError::Conflict { .. }) if e.key.is_some() => {
-            drop(tx);
-            let existing = by_key(db, e.key.unwrap_or_default())
-                .await?
-                .ok_or_else(|| AppError::conflict(Some("idempotency_key"), "请重试"))?;
-            same_member(existing, e.member_id).map(|x| (x, false))
-        }
-        Err(err) => Err(err),
-    }
+    let posted = add_in(&mut tx, actor, e).await?;
+    tx.commit().await?;
+    Ok(posted)
 }
 
 fn same_member(existing: Entry, member_id: i64) -> AppResult<Entry> {

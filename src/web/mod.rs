@@ -225,3 +225,24 @@ impl FormErrors {
         self.0.iter().any(|e| fields.contains(&e.field.as_str()))
     }
 }
+
+#[cfg(test)]
+mod number_tests {
+    use super::integral_numbers_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn integral_numbers_become_integers_and_fractions_stay() {
+        let mut v = json!({"a": 48.0, "b": [1.0, -2.0, 2.5], "c": {"d": 1e300, "e": "3.0"}});
+        integral_numbers_as_integers(&mut v);
+        assert_eq!(
+            v,
+            json!({"a": 48, "b": [1, -2, 2.5], "c": {"d": 1e300, "e": "3.0"}})
+        );
+        assert!(v["a"].is_i64() && v["b"][2].is_f64() && v["c"]["d"].is_f64());
+        let mut edge = json!([2f64.powi(63), -(2f64.powi(63))]);
+        integral_numbers_as_integers(&mut edge);
+        assert!(edge[0].is_f64(), "2^63 does not fit an i64");
+        assert_eq!(edge[1], json!(i64::MIN));
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::support::{member_token, TestApp};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::Row;
 
 async fn town_members(app: &TestApp, n: i64) -> Vec<i64> {
@@ -345,26 +345,9 @@ async fn two_hundred_buyers_fifty_in_stock() {
         tokens.push(member_token(&app, *m).await);
     }
     // All at once.
-    let url = app.url(&format!("/api/v1/catalog/items/{id}/redeem"));
-    let tasks: Vec<_> = tokens
-        .iter()
-        .map(|t| {
-            let (client, url, t) = (app.client.clone(), url.clone(), t.clone());
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .bearer_auth(t)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
-        })
-        .collect();
-    let mut statuses = vec![];
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let path = format!("/api/v1/catalog/items/{id}/redeem");
+    let requests: Vec<_> = tokens.iter().map(|t| (t.clone(), None)).collect();
+    let statuses = posts_at_once(&app, &path, requests).await;
     let ok = statuses
         .iter()
         .filter(|s| **s == StatusCode::CREATED)
@@ -738,27 +721,11 @@ async fn rules_pay_once_per_event_and_the_nearest_union_decides() {
     assert_eq!(future["total"], 0);
     // The same event sent sixteen times at once pays once, and every one of
     // them is answered (SQLite once answered "database is locked" as 500).
-    let (url, raced) = (app.url("/api/v1/points/awards"), award(h, "course:race"));
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (client, url, t) = (app.client.clone(), url.clone(), staff.clone());
-            let raced = raced.clone();
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .bearer_auth(t)
-                    .json(&raced)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
-        })
+    let raced = award(h, "course:race");
+    let requests = (0..16)
+        .map(|_| (staff.clone(), Some(raced.clone())))
         .collect();
-    let mut statuses = vec![];
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let mut statuses = posts_at_once(&app, "/api/v1/points/awards", requests).await;
     statuses.sort();
     assert_eq!(
         (
@@ -1277,4 +1244,29 @@ async fn staff_grant_points_by_name_or_number() {
         .await;
     assert!(by_number.status.is_success() || by_number.status == StatusCode::SEE_OTHER);
     assert_eq!(balance(&app, &staff, ids[1]).await, 7);
+}
+
+/// Sends every `(token, body)` as a POST to `path` at the same moment and
+/// returns the statuses in the order given.
+async fn posts_at_once(
+    app: &TestApp,
+    path: &str,
+    requests: Vec<(String, Option<Value>)>,
+) -> Vec<StatusCode> {
+    let url = app.url(path);
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(token, body)| {
+            let mut request = app.client.post(url.clone()).bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
 }
