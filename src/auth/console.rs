@@ -6,7 +6,7 @@ use crate::audit::Actor;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render, render_with, OrPage, PageResult};
-use crate::web::{constant_time_eq, FormErrors, Nav, PageForm};
+use crate::web::{constant_time_eq, form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -205,7 +205,7 @@ async fn password_submit(
     State(s): State<AppState>,
     ClientAddr(addr): ClientAddr,
     PageForm { caller: c, form: f }: PageForm<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         if f.new_password != f.confirm {
             return Err(AppError::invalid("confirm", "两次输入的新密码不一致"));
@@ -227,17 +227,20 @@ async fn password_submit(
             })
     }
     .await;
-    match result {
+    form::finish(
+        &c,
+        result,
         // Changing the password ended every session, this one included.
-        Ok(()) => Redirect::to("/login").into_response(),
-        Err(e) => render_with(
-            e.status(),
-            &PasswordPage {
+        |()| form::see("/login"),
+        |e| {
+            let page = PasswordPage {
                 nav: Some(Nav::new(&c, "")),
                 errors: FormErrors::from_error(&e),
-            },
-        ),
-    }
+            };
+            std::future::ready(Ok(render_with(e.status(), &page)))
+        },
+    )
+    .await
 }
 
 #[derive(Default)]
@@ -333,18 +336,22 @@ async fn account_create(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/accounts/{id}")).into_response()),
-        Err(e) => {
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |id| form::see(format!("/accounts/{id}")),
+        |e| async move {
             let form = AccountFormValues {
                 username: f.username,
                 role: f.role,
                 org_id: org_id.unwrap_or(0),
                 member_id: member_id_text,
             };
-            accounts_view(&s, &c, form, FormErrors::from_error(&e), e.status()).await
-        }
-    }
+            accounts_view(s, c, form, FormErrors::from_error(&e), e.status()).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -403,21 +410,26 @@ async fn account_password(
     PageForm { caller: c, form: f }: PageForm<ResetForm>,
 ) -> PageResult {
     account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
-    match store::set_password(&s.db, &Actor::of(&c), id, &f.password).await {
-        Ok(()) if id == c.account_id => Ok(Redirect::to("/login").into_response()),
-        Ok(()) => {
-            account_view(
-                &s,
-                &c,
-                id,
-                FormErrors::default(),
-                "密码已重置，该账号的所有登录已失效",
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e) => account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await,
-    }
+    let result = store::set_password(&s.db, &Actor::of(&c), id, &f.password).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |()| async move {
+            if id == c.account_id {
+                return form::see("/login").await;
+            }
+            let notice = "密码已重置，该账号的所有登录已失效";
+            account_view(s, c, id, FormErrors::default(), notice, StatusCode::OK).await
+        },
+        |e| account_error(s, c, id, e),
+    )
+    .await
+}
+
+/// The account page again with what was wrong with its form.
+async fn account_error(s: &AppState, c: &super::Caller, id: i64, e: AppError) -> PageResult {
+    account_view(s, c, id, FormErrors::from_error(&e), "", e.status()).await
 }
 
 #[derive(Deserialize)]
@@ -436,8 +448,12 @@ async fn account_reveal(
         .await
         .or_page(&c)?;
     let on = f.can_reveal == "1";
-    match super::ops::set_reveal(&s, &c, &account, on).await {
-        Ok(outcome) => {
+    let result = super::ops::set_reveal(&s, &c, &account, on).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |outcome| async move {
             use super::ops::RevealOutcome;
             let notice = match outcome {
                 RevealOutcome::Granted => {
@@ -448,10 +464,11 @@ async fn account_reveal(
                 }
                 RevealOutcome::Revoked => "已收回查看完整证件号的权限",
             };
-            account_view(&s, &c, id, FormErrors::default(), notice, StatusCode::OK).await
-        }
-        Err(e) => account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await,
-    }
+            account_view(s, c, id, FormErrors::default(), notice, StatusCode::OK).await
+        },
+        |e| account_error(s, c, id, e),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -467,17 +484,24 @@ async fn account_disabled(
 ) -> PageResult {
     account_view(&s, &c, id, FormErrors::default(), "", StatusCode::OK).await?;
     let disable = f.disabled == "1";
-    if disable && id == c.account_id {
-        let e = AppError::invalid("disabled", "不能停用自己的账号");
-        return account_view(&s, &c, id, FormErrors::from_error(&e), "", e.status()).await;
-    }
-    store::set_disabled(&s.db, &Actor::of(&c), id, disable)
-        .await
-        .or_page(&c)?;
-    let notice = if disable {
-        "账号已停用，其登录已全部失效"
+    let result = if disable && id == c.account_id {
+        Err(AppError::invalid("disabled", "不能停用自己的账号"))
     } else {
-        "账号已启用"
+        store::set_disabled(&s.db, &Actor::of(&c), id, disable).await
     };
-    account_view(&s, &c, id, FormErrors::default(), notice, StatusCode::OK).await
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |()| {
+            let notice = if disable {
+                "账号已停用，其登录已全部失效"
+            } else {
+                "账号已启用"
+            };
+            account_view(s, c, id, FormErrors::default(), notice, StatusCode::OK)
+        },
+        |e| account_error(s, c, id, e),
+    )
+    .await
 }

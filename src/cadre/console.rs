@@ -232,8 +232,10 @@ async fn done(
     r: AppResult<String>,
     typed: Typed,
 ) -> PageResult {
-    match r {
-        Ok(notice) => {
+    crate::web::form::finish(
+        c,
+        r,
+        |notice| async move {
             view(
                 s,
                 c,
@@ -244,15 +246,10 @@ async fn done(
                 StatusCode::OK,
             )
             .await
-        }
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::Conflict { .. }
-            | AppError::NotFound(_)
-            | AppError::Forbidden(_)),
-        ) => view(s, c, q, FormErrors::from_error(&e), "", typed, e.status()).await,
-        Err(e) => Err(e).or_page(c),
-    }
+        },
+        |e| async move { view(s, c, q, FormErrors::from_error(&e), "", typed, e.status()).await },
+    )
+    .await
 }
 
 fn id_of(v: &str) -> Option<i64> {

@@ -468,18 +468,38 @@ async fn reveal(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<RevealForm>,
 ) -> PageResult {
-    let (m, revealed) = super::ops::reveal(&s, &c, id, &f.purpose)
-        .await
-        .or_page(&c)?;
-    let revealed = (revealed.id_number, revealed.phone);
-    let v = Values::from_member(&m);
-    let view = View {
-        member: Some(m),
-        revealed: Some(revealed),
-        v,
-        errors: FormErrors::default(),
-        transfer_errors: FormErrors::default(),
-        status: StatusCode::OK,
-    };
-    form_view(&s, &c, view).await
+    let result = super::ops::reveal(&s, &c, id, &f.purpose).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |(m, revealed)| {
+            let v = Values::from_member(&m);
+            let view = View {
+                member: Some(m),
+                revealed: Some((revealed.id_number, revealed.phone)),
+                v,
+                errors: FormErrors::default(),
+                transfer_errors: FormErrors::default(),
+                status: StatusCode::OK,
+            };
+            form_view(s, c, view)
+        },
+        // Refused (no reason given, the day's reveals used up): the member's
+        // page again, with why; the member as the caller may see them.
+        |e| async move {
+            let m = super::ops::get(s, c, id).await.or_page(c)?;
+            let v = Values::from_member(&m);
+            let view = View {
+                member: Some(m),
+                revealed: None,
+                v,
+                errors: FormErrors::from_error(&e),
+                transfer_errors: FormErrors::default(),
+                status: e.status(),
+            };
+            form_view(s, c, view).await
+        },
+    )
+    .await
 }

@@ -32,7 +32,7 @@ struct TreePage {
 
 async fn tree_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
     if !c.can(Right::Read) {
-        return Ok(form::see("/"));
+        return form::see("/").await;
     }
     let orgs = store::tree(&s.db, &c.scope(Right::Read))
         .await

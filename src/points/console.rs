@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -99,16 +99,13 @@ async fn page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResul
 
 /// A form's outcome: back to the page with a notice, or with the errors beside the fields.
 async fn done(s: &AppState, c: &Caller, r: AppResult<String>) -> PageResult {
-    match r {
-        Ok(notice) => view(s, c, FormErrors::default(), &notice, StatusCode::OK).await,
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::Conflict { .. }
-            | AppError::NotFound(_)
-            | AppError::Forbidden(_)),
-        ) => view(s, c, FormErrors::from_error(&e), "", e.status()).await,
-        Err(e) => Err(e).or_page(c),
-    }
+    form::finish(
+        c,
+        r,
+        |notice| async move { view(s, c, FormErrors::default(), &notice, StatusCode::OK).await },
+        |e| async move { view(s, c, FormErrors::from_error(&e), "", e.status()).await },
+    )
+    .await
 }
 
 fn num(field: &str, v: &str, e: &mut Errors) -> Option<i64> {

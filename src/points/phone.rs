@@ -6,14 +6,12 @@ use super::store;
 use crate::auth::{Caller, PageCaller};
 use crate::db::format_ms;
 use crate::state::AppState;
-use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::phone::{nav, MNav};
-use crate::web::PageForm;
+use crate::web::{form, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -152,19 +150,14 @@ async fn redeem(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match super::ops::redeem(&s, &c, id).await {
-        Ok(o) => Ok(Redirect::to(&format!("/m/orders?new={}", o.id)).into_response()),
-        Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
-            let msg = e
-                .field_errors()
-                .into_iter()
-                .map(|f| f.message)
-                .next()
-                .unwrap_or_else(|| e.to_string());
-            catalog_view(&s, &c, msg, e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let result = super::ops::redeem(&s, &c, id).await;
+    form::finish(
+        &c,
+        result,
+        |o| form::see(format!("/m/orders?new={}", o.id)),
+        |e| catalog_view(&s, &c, e.form_message(), e.status()),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -231,12 +224,12 @@ async fn cancel(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    let result = async { super::ops::cancel(&s, &c, id).await }.await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/m/orders").into_response()),
-        Err(e @ AppError::Conflict { .. }) => {
-            orders_view(&s, &c, 0, e.to_string(), e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let result = super::ops::cancel(&s, &c, id).await;
+    form::finish(
+        &c,
+        result,
+        |_| form::see("/m/orders"),
+        |e| orders_view(&s, &c, 0, e.form_message(), e.status()),
+    )
+    .await
 }

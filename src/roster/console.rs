@@ -8,11 +8,10 @@ use crate::web::error::AppError;
 use crate::web::files::xlsx_response;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{constant_time_eq, Nav};
+use crate::web::{constant_time_eq, form, Nav};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 
@@ -140,9 +139,13 @@ async fn upload(
         ))
         .or_page(&c);
     }
-    match super::ops::start(&s, &c, org_id, &mode, &filename, upload).await {
-        Ok(id) => Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
+    let result = super::ops::start(&s, &c, org_id, &mode, &filename, upload).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |id| form::see(format!("/imports/{id}")),
+        |e| async move {
             let msg = e
                 .field_errors()
                 .into_iter()
@@ -150,10 +153,10 @@ async fn upload(
                 .collect::<Vec<_>>()
                 .join("；");
             let msg = if msg.is_empty() { e.to_string() } else { msg };
-            view(&s, &c, org_id.unwrap_or(0), mode, msg, e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+            view(s, c, org_id.unwrap_or(0), mode, msg, e.status()).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -896,3 +896,90 @@ fn no_two_documented_types_share_a_name() {
     let renamed = "#[derive(utoipa::ToSchema)]\n#[schema(as = CadreItem)]\npub struct Item {}";
     assert!(planted(item, renamed).is_empty());
 }
+
+/// Form handlers that answer something other than a page: the logout (a
+/// redirect whatever happens) and the replay player's progress report (JSON).
+const NOT_PAGE_FORMS: &[(&str, &str)] = &[
+    ("auth::console", "logout"),
+    ("academy::phone::lessons", "player_progress"),
+];
+
+/// The console and phone form handlers (`PageForm` or `Multipart` bodies)
+/// that do not end in `web::form::finish`, directly or through a helper of
+/// their file that does.
+fn forms_outside_finish(module: &str, code: &str) -> Vec<String> {
+    forms_in(module, code).1
+}
+
+/// The form handlers of a file (how many) and those outside `finish`.
+fn forms_in(module: &str, code: &str) -> (usize, Vec<String>) {
+    // Each `fn` with its text up to the next one.
+    let mut fns: Vec<(String, &str)> = Vec::new();
+    let starts: Vec<usize> = code.match_indices("fn ").map(|(i, _)| i).collect();
+    for (n, &at) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(code.len());
+        let name: String = code[at + 3..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            fns.push((name, &code[at..end]));
+        }
+    }
+    let finishing: Vec<&str> = fns
+        .iter()
+        .filter(|(_, body)| body.contains("finish("))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let forms: Vec<&(String, &str)> = fns
+        .iter()
+        .filter(|(_, body)| {
+            let head = body.split(") ->").next().unwrap_or(body);
+            head.contains("PageForm<") || head.contains(": Multipart")
+        })
+        .filter(|(name, _)| !NOT_PAGE_FORMS.contains(&(module, name.as_str())))
+        .collect();
+    let outside = forms
+        .iter()
+        .filter(|(_, body)| {
+            !body.contains("finish(") && !finishing.iter().any(|f| body.contains(&format!("{f}(")))
+        })
+        .map(|(name, _)| format!("{module}::{name}"))
+        .collect();
+    (forms.len(), outside)
+}
+
+/// Every console and phone form tells a mistake from a failure the same way:
+/// through `web::form::finish` (the form again with its errors and what was
+/// typed, or the error page).
+#[test]
+fn every_form_ends_in_the_one_outcome_helper() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (mut forms, mut outside) = (0, Vec::new());
+    for (module, text) in read_tree(&root) {
+        let page_handlers = module
+            .iter()
+            .any(|part| part == "console" || part == "phone");
+        if page_handlers && module.first().is_some_and(|p| p != "web") {
+            let (n, found) = forms_in(&module.join("::"), &code_of(&text));
+            forms += n;
+            outside.extend(found);
+        }
+    }
+    assert!(forms >= 30, "the check saw {forms} form handlers");
+    assert_eq!(outside, Vec::<String>::new());
+    // Planted: a form handler that matches on its result itself.
+    let planted = "async fn save(State(s): State<AppState>, PageForm { caller: c, form: f }: PageForm<F>) -> PageResult {\n    match ops::save(&s, &c).await { Ok(_) => todo(), Err(e) => Err(e).or_page(&c) }\n}\n";
+    assert_eq!(
+        forms_outside_finish("x::console", planted),
+        vec!["x::console::save".to_string()]
+    );
+    let through_helper = format!(
+        "{planted}async fn done(r: R) -> PageResult {{ form::finish(c, r, a, b).await }}\n"
+    )
+    .replace(
+        "match ops::save(&s, &c).await { Ok(_) => todo(), Err(e) => Err(e).or_page(&c) }",
+        "done(ops::save(&s, &c).await).await",
+    );
+    assert!(forms_outside_finish("x::console", &through_helper).is_empty());
+}

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -90,16 +90,13 @@ async fn page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResul
 
 /// What a form's failure shows on the page; anything else is an error page.
 async fn answer(s: &AppState, c: &Caller, r: AppResult<String>) -> PageResult {
-    match r {
-        Ok(notice) => view(s, c, notice, FormErrors::default(), StatusCode::OK).await,
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::NotFound(_)
-            | AppError::Forbidden(_)
-            | AppError::Conflict { .. }),
-        ) => view(s, c, String::new(), FormErrors::from_error(&e), e.status()).await,
-        Err(e) => Err(e).or_page(c),
-    }
+    form::finish(
+        c,
+        r,
+        |notice| view(s, c, notice, FormErrors::default(), StatusCode::OK),
+        |e| async move { view(s, c, String::new(), FormErrors::from_error(&e), e.status()).await },
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -4,10 +4,9 @@ use crate::academy::ops::categories as ops;
 use crate::academy::store::categories::{self as store, Category};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::state::AppState;
-use crate::web::error::AppError;
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -104,28 +103,28 @@ async fn page_create(
     PageForm { caller: c, form: f }: PageForm<CategoryForm>,
 ) -> PageResult {
     let org_id = f.org_id.as_deref().and_then(|v| v.trim().parse().ok());
-    match ops::create_for(&s, &c, org_id, &f.name).await {
-        Ok(cat) => {
+    let result = ops::create_for(&s, &c, org_id, &f.name).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |cat| {
             let q = serde_urlencoded::to_string([("added", &cat.name)]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/academy/categories?{q}")).into_response())
-        }
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::Conflict { .. }
-            | AppError::NotFound(_)
-            | AppError::Forbidden(_)),
-        ) => {
+            form::see(format!("/academy/categories?{q}"))
+        },
+        |e| async move {
+            let errors = FormErrors::from_error(&e);
             view(
-                &s,
-                &c,
+                s,
+                c,
                 org_id.unwrap_or(0),
                 f.name,
                 String::new(),
-                FormErrors::from_error(&e),
+                errors,
                 e.status(),
             )
             .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+        },
+    )
+    .await
 }

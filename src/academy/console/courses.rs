@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -125,13 +125,14 @@ async fn create_course(
         .await
     }
     .await;
-    match r {
-        Ok(id) => Ok(Redirect::to(&format!("/academy/courses/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::NotFound(_) | AppError::Forbidden(_))) => {
-            courses_view(&s, &c, FormErrors::from_error(&e), e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        r,
+        |id| form::see(format!("/academy/courses/{id}")),
+        |e| async move { courses_view(s, c, FormErrors::from_error(&e), e.status()).await },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -268,13 +269,14 @@ async fn update_course(
         Ok(())
     }
     .await;
-    match r {
-        Ok(()) => Ok(Redirect::to(&format!("/academy/courses/{id}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            course_view(&s, &c, id, FormErrors::from_error(&e), e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        r,
+        |()| form::see(format!("/academy/courses/{id}")),
+        |e| async move { course_view(s, c, id, FormErrors::from_error(&e), e.status()).await },
+    )
+    .await
 }
 
 async fn course_page(
@@ -329,13 +331,14 @@ async fn create_session(
         Ok(ops::create_session(&s, &c, id, &input).await?.id)
     }
     .await;
-    match r {
-        Ok(sid) => Ok(Redirect::to(&format!("/academy/sessions/{sid}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            course_view(&s, &c, id, FormErrors::from_error(&e), e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        r,
+        |sid| form::see(format!("/academy/sessions/{sid}")),
+        |e| async move { course_view(s, c, id, FormErrors::from_error(&e), e.status()).await },
+    )
+    .await
 }
 
 /// The console form's name for a field of the session rule.

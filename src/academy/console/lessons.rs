@@ -11,10 +11,9 @@ use crate::files::{max_upload_bytes, video_extension, Upload};
 use crate::state::AppState;
 use crate::web::constant_time_eq;
 use crate::web::error::{AppError, AppResult, Errors};
-use crate::web::pages::{OrPage, PageResult};
-use crate::web::FormErrors;
+use crate::web::pages::PageResult;
+use crate::web::{form, FormErrors};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use axum::Router;
 
@@ -107,18 +106,20 @@ async fn create_lesson_page(
         Ok(())
     }
     .await;
-    match r {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/academy/courses/{course_id}#lessons")).into_response())
-        }
-        Err(e @ (AppError::Invalid(_) | AppError::TooLarge(_))) => {
-            let mut errors = FormErrors::from_error(&e);
-            if let AppError::TooLarge(m) = &e {
-                errors = FormErrors::from_error(&AppError::invalid("file", m.clone()));
-            }
-            crate::academy::console::courses::course_view(&s, &c, course_id, errors, e.status())
-                .await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        r,
+        |()| form::see(format!("/academy/courses/{course_id}#lessons")),
+        |e| async move {
+            let errors = match &e {
+                AppError::TooLarge(m) => {
+                    FormErrors::from_error(&AppError::invalid("file", m.clone()))
+                }
+                _ => FormErrors::from_error(&e),
+            };
+            crate::academy::console::courses::course_view(s, c, course_id, errors, e.status()).await
+        },
+    )
+    .await
 }

@@ -7,7 +7,7 @@ use crate::db::{format_ms, Paging};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{Nav, PageForm};
+use crate::web::{form, Nav, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -147,24 +147,20 @@ async fn staff_answer(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<AnswerForm>,
 ) -> PageResult {
-    match ops::answer_for(&s, &c, id, &f.answer).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/academy/messages?answered={id}#m{id}")).into_response())
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let error = e
-                .field_errors()
-                .into_iter()
-                .map(|f| f.message)
-                .next()
-                .unwrap_or_else(|| e.to_string());
+    let result = ops::answer_for(&s, &c, id, &f.answer).await;
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |_| form::see(format!("/academy/messages?answered={id}#m{id}")),
+        |e| async move {
             let refused = Refused {
                 id,
                 typed: f.answer,
-                error,
+                error: e.form_message(),
             };
-            staff_view(&s, &c, StaffQuery::default(), Some(refused), e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+            staff_view(s, c, StaffQuery::default(), Some(refused), e.status()).await
+        },
+    )
+    .await
 }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::phone::{nav, MNav};
-use crate::web::PageForm;
+use crate::web::{form, PageForm};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -103,19 +103,6 @@ async fn courses(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageRe
 }
 
 /// A refusal the member can understand goes back on the page; anything else is an error page.
-fn shown(e: &AppError) -> Option<String> {
-    match e {
-        AppError::Conflict { .. } | AppError::Invalid(_) => Some(
-            e.field_errors()
-                .into_iter()
-                .map(|f| f.message)
-                .next()
-                .unwrap_or_else(|| e.to_string()),
-        ),
-        _ => None,
-    }
-}
-
 #[derive(Deserialize)]
 struct Empty {}
 
@@ -125,20 +112,21 @@ async fn enrol(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match ops::enrol_for(&s, &c, id).await {
-        Ok((state, position)) => {
+    let result = ops::enrol_for(&s, &c, id).await;
+    form::finish(
+        &c,
+        result,
+        |(state, position)| {
             let notice = if state == "enrolled" {
                 "报名成功".to_string()
             } else {
                 format!("名额已满，您在候补名单第 {position} 位，有人取消会自动递补")
             };
-            courses_view(&s, &c, notice, String::new(), StatusCode::OK).await
-        }
-        Err(e) => match shown(&e) {
-            Some(msg) => courses_view(&s, &c, String::new(), msg, e.status()).await,
-            None => Err(e).or_page(&c),
+            courses_view(&s, &c, notice, String::new(), StatusCode::OK)
         },
-    }
+        |e| courses_view(&s, &c, String::new(), e.form_message(), e.status()),
+    )
+    .await
 }
 
 async fn cancel(
@@ -147,13 +135,14 @@ async fn cancel(
     form: PageForm<Empty>,
 ) -> PageResult {
     let c = form.caller;
-    match ops::cancel_for(&s, &c, id).await {
-        Ok(_) => courses_view(&s, &c, "已取消报名".into(), String::new(), StatusCode::OK).await,
-        Err(e) => match shown(&e) {
-            Some(msg) => courses_view(&s, &c, String::new(), msg, e.status()).await,
-            None => Err(e).or_page(&c),
-        },
-    }
+    let result = ops::cancel_for(&s, &c, id).await;
+    form::finish(
+        &c,
+        result,
+        |_| courses_view(&s, &c, "已取消报名".into(), String::new(), StatusCode::OK),
+        |e| courses_view(&s, &c, String::new(), e.form_message(), e.status()),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -213,29 +202,54 @@ async fn checkin(
     Path(id): Path<i64>,
     PageForm { caller: c, form: f }: PageForm<CheckinForm>,
 ) -> PageResult {
-    let (result, error, status) = match ops::checkin_for(&s, &c, id, &f.token).await {
-        Ok((true, points)) if points > 0 => (
-            format!("签到成功！完成课程，获得 {points} 积分"),
-            String::new(),
-            StatusCode::OK,
-        ),
-        Ok((true, _)) => ("签到成功！".to_string(), String::new(), StatusCode::OK),
-        Ok((false, _)) => ("您已签到过了".to_string(), String::new(), StatusCode::OK),
-        Err(e) => match shown(&e) {
-            Some(msg) => (String::new(), msg, e.status()),
-            None => return Err(e).or_page(&c),
+    let result = ops::checkin_for(&s, &c, id, &f.token).await;
+    let token = f.token.as_str();
+    form::finish(
+        &c,
+        result,
+        |(first, points)| {
+            let said = match (first, points) {
+                (true, p) if p > 0 => format!("签到成功！完成课程，获得 {p} 积分"),
+                (true, _) => "签到成功！".to_string(),
+                (false, _) => "您已签到过了".to_string(),
+            };
+            checkin_view(&s, &c, id, token, said, String::new(), StatusCode::OK)
         },
-    };
-    let (m, _) = nav(&s, &c, "courses").await.or_page(&c)?;
-    let session = store::session(&s.db, id).await.or_page(&c)?;
-    let course = store::course(&s.db, session.course_id).await.or_page(&c)?;
+        |e| {
+            checkin_view(
+                &s,
+                &c,
+                id,
+                token,
+                String::new(),
+                e.form_message(),
+                e.status(),
+            )
+        },
+    )
+    .await
+}
+
+/// The check-in page with what happened (`result`) or what went wrong.
+async fn checkin_view(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+    token: &str,
+    result: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (m, _) = nav(s, c, "courses").await.or_page(c)?;
+    let session = store::session(&s.db, id).await.or_page(c)?;
+    let course = store::course(&s.db, session.course_id).await.or_page(c)?;
     Ok(render_with(
         status,
         &CheckinPage {
             m,
             course,
             session,
-            token: f.token,
+            token: token.to_string(),
             result,
             error,
         },
@@ -322,18 +336,19 @@ async fn feedback(
     PageForm { caller: c, form: f }: PageForm<FeedbackForm>,
 ) -> PageResult {
     let rating = f.rating.trim().parse().unwrap_or(0);
-    match ops::feedback_for(&s, &c, id, rating, &f.comment).await {
-        Ok((_, points)) => {
+    let result = ops::feedback_for(&s, &c, id, rating, &f.comment).await;
+    form::finish(
+        &c,
+        result,
+        |(_, points)| {
             let notice = if points > 0 {
                 format!("感谢评价！获得 {points} 积分")
             } else {
                 "评价已保存".to_string()
             };
-            course_view(&s, &c, id, notice, String::new(), StatusCode::OK).await
-        }
-        Err(e) => match shown(&e) {
-            Some(msg) => course_view(&s, &c, id, String::new(), msg, e.status()).await,
-            None => Err(e).or_page(&c),
+            course_view(&s, &c, id, notice, String::new(), StatusCode::OK)
         },
-    }
+        |e| course_view(&s, &c, id, String::new(), e.form_message(), e.status()),
+    )
+    .await
 }

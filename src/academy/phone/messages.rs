@@ -5,14 +5,12 @@ use crate::academy::store::messages::{self as store, Message};
 use crate::auth::{Caller, PageCaller, Scope};
 use crate::db::{format_ms, Paging};
 use crate::state::AppState;
-use crate::web::error::AppError;
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::phone::{nav, MNav};
-use crate::web::PageForm;
+use crate::web::{form, PageForm};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -97,17 +95,12 @@ async fn phone_send(
 ) -> PageResult {
     // Only a member's own page sends; anyone else gets the page's own refusal.
     nav(&s, &c, "messages").await.or_page(&c)?;
-    match ops::send_for(&s, &c, &f.body).await {
-        Ok(m) => Ok(Redirect::to(&format!("/m/messages?sent={}", m.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let msg = e
-                .field_errors()
-                .into_iter()
-                .map(|f| f.message)
-                .next()
-                .unwrap_or_else(|| e.to_string());
-            phone_view(&s, &c, f.body, String::new(), msg, e.status()).await
-        }
-        Err(e) => Err(e).or_page(&c),
-    }
+    let result = ops::send_for(&s, &c, &f.body).await;
+    form::finish(
+        &c,
+        result,
+        |m| form::see(format!("/m/messages?sent={}", m.id)),
+        |e| phone_view(&s, &c, f.body, String::new(), e.form_message(), e.status()),
+    )
+    .await
 }
