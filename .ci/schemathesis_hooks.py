@@ -11,6 +11,7 @@ credit code GB 32100) for valid ones. The other cases go out as generated.
 import json
 import os
 import random
+import time
 import urllib.request
 
 import schemathesis
@@ -70,9 +71,73 @@ def _sessions(course):
 
 
 IDS["sessions"] = [s for c in IDS["courses"][:10] for s in _sessions(c)]
-IDS["lessons"] = [
-    s for c in IDS["courses"][:10] for s in _ids(f"/api/v1/courses/{c}/lessons")
-]
+def _lessons(course):
+    try:
+        return [i["lesson"]["id"] for i in _get(f"/api/v1/courses/{course}/lessons")["items"]]
+    except Exception:
+        return []
+
+
+IDS["lessons"] = [lesson for c in IDS["courses"][:10] for lesson in _lessons(c)]
+def _items(path):
+    try:
+        return _get(path)["items"]
+    except Exception:
+        return []
+
+
+class Live:
+    """Pairs that hold together in the demo as it is now: the fuzzer itself
+    moves members, stops cadres and replaces rules, so they are read again
+    every few seconds rather than once."""
+
+    def __init__(self):
+        self.read_at = 0.0
+        self.refresh()
+
+    def refresh(self):
+        orgs = _items("/api/v1/orgs?per_page=200")
+        # Where each kind of campus may be set up (academy rules): main campuses
+        # at federations and industry unions, branches at enterprise and joint unions.
+        self.campus_orgs = {
+            "main": [o["id"] for o in orgs if "总工会" in o["kind"] or "产业工会" in o["kind"]],
+            "branch": [o["id"] for o in orgs if o["kind"] in ("企业工会", "联合工会")],
+        }
+        # Active cadres, each with the active items offered to its union.
+        self.cadre_items = {}
+        for cadre in _items("/api/v1/cadres"):
+            if cadre.get("active"):
+                path = f"/api/v1/cadre-points/items?org_id={cadre['org_id']}"
+                offered = [i["id"] for i in _items(path) if i.get("active")]
+                if offered:
+                    self.cadre_items[cadre["id"]] = offered
+        # A few members of each union's subtree, and members whose unions have
+        # earning rules (with the codes).
+        self.org_members, self.member_rules = {}, {}
+        for org in orgs:
+            members = _items(f"/api/v1/members?org_id={org['id']}&per_page=5")
+            if members:
+                self.org_members[org["id"]] = [m["id"] for m in members]
+            for member in members[:2]:
+                rules = _items(f"/api/v1/points/rules?member_id={member['id']}")
+                codes = [r["code"] for r in rules if r.get("active")]
+                if codes:
+                    self.member_rules[member["id"]] = codes
+        # Each campus with members of its union's subtree (its staff come from there).
+        self.academy_members = {
+            a["id"]: self.org_members[a["org_id"]]
+            for a in _items("/api/v1/academies")
+            if a.get("org_id") in self.org_members
+        }
+        self.read_at = time.monotonic()
+
+    def now(self):
+        if time.monotonic() - self.read_at > 10:
+            self.refresh()
+        return self
+
+
+LIVE = Live()
 CATEGORIES = ["职业技能", "办公技能", "文化艺术", "思想政治"]
 SKILL_LEVELS = ["初级工", "中级工", "高级工", "技师", "高级技师"]
 
@@ -144,24 +209,40 @@ STAFF_QUERY_IDS = {
     ("GET", "/api/v1/points/entries"): "member_id",
     ("GET", "/api/v1/cadre-points/entries"): "cadre_id",
 }
-RULE_CODES = ["course_completed", "feedback"]
 
 
 def _coherent(method, path, body):
-    """Rules a schema cannot state: an end after the start, a rule that exists,
-    a catalogue item kept at its union, a cadre without a roster link."""
+    """Rules a schema cannot state: an end after the start, a rule of the
+    member's unions, a campus at a union of its kind, an item offered to the
+    cadre's union, a catalogue item kept at its union, a cadre without a
+    roster link."""
     if not isinstance(body, dict):
         return body
     if path.endswith("/sessions") and isinstance(body.get("starts_at"), int):
         body["ends_at"] = body["starts_at"] + 3_600_000
     if path == "/api/v1/points/entries" and body.get("amount") == 0:
         body["amount"] = 1
-    if path == "/api/v1/points/awards" and "rule" in body:
-        body["rule"] = _rng.choice(RULE_CODES)
+    live = LIVE.now()
+    if path == "/api/v1/points/awards" and live.member_rules:
+        member = _rng.choice(list(live.member_rules))
+        body["member_id"] = member
+        body["rule"] = _rng.choice(live.member_rules[member])
+    if path == "/api/v1/points/entries" and isinstance(body.get("amount"), int) and body["amount"] < 0:
+        body.pop("valid_days", None)  # a deduction has no expiry
+    kind = body.get("kind")
+    if method == "POST" and path == "/api/v1/academies" and isinstance(kind, str) and live.campus_orgs.get(kind):
+        body["org_id"] = _rng.choice(live.campus_orgs[kind])
+    if method == "POST" and path == "/api/v1/cadre-points/entries" and live.cadre_items:
+        cadre = _rng.choice(list(live.cadre_items))
+        body["cadre_id"] = cadre
+        body["item_id"] = _rng.choice(live.cadre_items[cadre])
     if method == "PATCH" and path.startswith("/api/v1/catalog/items/"):
         body.pop("org_id", None)
-    if method == "POST" and path == "/api/v1/cadres" and _rng.random() < 0.5:
-        body.pop("member_id", None)
+    if method == "POST" and path == "/api/v1/cadres" and live.org_members:
+        org = _rng.choice(list(live.org_members))
+        body["org_id"] = org
+        if "member_id" in body:
+            body["member_id"] = _rng.choice(live.org_members[org])
     return body
 
 
@@ -182,6 +263,13 @@ def map_case(context, case):
         ids = IDS.get(PATH_IDS.get(resource, ""), [])
         if ids:
             case.path_parameters["id"] = _rng.choice(ids)
+    academies = LIVE.now().academy_members
+    if case.operation.path == "/api/v1/academies/{id}/staff" and academies:
+        academy = _rng.choice(list(academies))
+        case.path_parameters["id"] = academy
+        if isinstance(case.body, dict) and "member_id" in case.body:
+            case.body["member_id"] = _rng.choice(academies[academy])
+            return case
     wanted = STAFF_QUERY_IDS.get((case.method.upper(), case.operation.path))
     if wanted:
         case.query = dict(case.query or {})

@@ -13,15 +13,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Entries about this member (the console's form may send it empty).
+    #[param(value_type = Option<i64>)]
     pub member_id: Option<String>,
+    /// Entries by this account.
+    #[param(value_type = Option<i64>)]
     pub account_id: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
     /// `YYYY-MM-DD`, Beijing time, inclusive.
+    #[param(format = Date, pattern = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, Beijing time, inclusive.
+    #[param(format = Date, pattern = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

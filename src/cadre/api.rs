@@ -96,6 +96,25 @@ struct CadrePage {
     page: Page<Cadre>,
 }
 
+/// A cadre's changes as sent: [`CadreChanges`], documented with "at least
+/// one of name, title, active" (an empty change is refused).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct CadreChangesBody(CadreChanges);
+
+impl utoipa::PartialSchema for CadreChangesBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let fields = <CadreChanges as utoipa::PartialSchema>::schema();
+        crate::web::api::at_least_one_of(fields, &["name", "title", "active"])
+    }
+}
+
+impl utoipa::ToSchema for CadreChangesBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CadreChanges".into()
+    }
+}
+
 /// The cadres of a subtree with the year's points.
 #[utoipa::path(get, path = "/api/v1/cadres", operation_id = "list_cadres", tag = "cadre-points", params(CadresQuery),
     responses((status = 200, description = "one page of cadres", body = CadrePage), ReadErrors))]
@@ -124,18 +143,23 @@ async fn show_cadre(
 }
 
 #[utoipa::path(patch, path = "/api/v1/cadres/{id}", operation_id = "update_cadre", tag = "cadre-points",
-    request_body = CadreChanges, params(("id" = i64, Path, description = "cadre id")),
+    request_body = CadreChangesBody, params(("id" = i64, Path, description = "cadre id")),
     responses((status = 200, description = "the cadre as it is now", body = Cadre), WriteErrors))]
 async fn update_cadre(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<CadreChanges>,
+    ApiJson(CadreChangesBody(b)): ApiJson<CadreChangesBody>,
 ) -> AppResult<Json<Cadre>> {
     Ok(Json(ops::update_cadre(&s, &c, id, &b).await?))
 }
 
 /// A rule item of a union, or (on PATCH) whether it is active.
+/// An item's value: not zero (negative deducts), within ±1000 (`rules::parse_points`).
+fn item_points() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::web::api::nonzero_within(1000)
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 struct ItemBody {
     #[serde(default)]
@@ -153,7 +177,7 @@ struct ItemBody {
     label: Option<String>,
     /// Non-zero: negative deducts.
     #[serde(default)]
-    #[schema(required = true, nullable = false, minimum = -1000, maximum = 1000)]
+    #[schema(required = true, nullable = false, schema_with = item_points)]
     points: Option<i64>,
 }
 
@@ -253,7 +277,7 @@ struct EntryBody {
     evidence: Option<String>,
     /// YYYY-MM-DD, not after today; decides the year.
     #[serde(default)]
-    #[schema(required = true, nullable = false, format = Date)]
+    #[schema(required = true, nullable = false, format = Date, pattern = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     occurred_on: Option<String>,
 }
 

@@ -190,8 +190,9 @@ pub async fn reverse_entry(s: &AppState, c: &Caller, id: i64, reason: &str) -> A
 }
 
 /// Changes to a cadre (`PATCH /api/v1/cadres/{id}`): the name, the post, whether active.
+/// (Documented through `api::CadreChangesBody`, which adds "at least one".)
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-#[schema(min_properties = 1)]
+#[schema(as = CadreChangeFields)]
 pub struct CadreChanges {
     #[serde(default)]
     #[schema(nullable = false, min_length = 1, max_length = 50, pattern = r"\S")]

@@ -24,7 +24,7 @@ pub struct NewEnterprise {
         nullable = false,
         format = "gb32100",
         pattern = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-        example = "91330212MA2GQ6KX5J"
+        example = "91330212MA2GQ6KX52"
     )]
     pub credit_code: Option<String>,
     #[serde(default)]
@@ -74,21 +74,20 @@ pub struct EnterprisePatch {
     pub org_id: Option<i64>,
 }
 
-/// An enterprise's size class.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum EnterpriseSize {
-    #[schema(rename = "大型")]
-    Large,
-    #[schema(rename = "中型")]
-    Medium,
-    #[schema(rename = "小型")]
-    Small,
-    #[schema(rename = "微型")]
-    Micro,
-    #[schema(rename = "")]
-    Unknown,
+/// An enterprise's size class, or "" for not recorded.
+pub struct EnterpriseSize;
+
+impl utoipa::PartialSchema for EnterpriseSize {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::web::api::texts_schema(
+            "An enterprise's size class, or \"\" for not recorded.",
+            &super::rules::SIZES,
+            true,
+        )
+    }
 }
+
+impl utoipa::ToSchema for EnterpriseSize {}
 
 /// Which enterprises a list shows.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]

@@ -27,11 +27,16 @@ pub fn parse_reason(v: &str) -> Result<String, String> {
 
 /// A client's key that makes retries safe: the same key never adds twice.
 pub fn parse_key(v: &str) -> Result<String, String> {
+    key_text(v).ok_or_else(|| "idempotency_key 应为 1–128 个字符，不含控制字符".into())
+}
+
+/// Text that names something once (an idempotency key, a rule's event):
+/// trimmed, 1–128 characters, no control characters. The pattern the API
+/// document gives both fields says the same.
+pub fn key_text(v: &str) -> Option<String> {
     let v = v.trim();
-    if v.is_empty() || v.len() > 128 || v.chars().any(|c| c.is_control()) {
-        return Err("idempotency_key 应为 1–128 个可见字符".into());
-    }
-    Ok(v.to_string())
+    let ok = !v.is_empty() && v.chars().count() <= 128 && !v.chars().any(char::is_control);
+    ok.then(|| v.to_string())
 }
 
 /// The balance after an entry, or why it cannot be.
@@ -90,6 +95,15 @@ mod tests {
         assert_eq!(parse_amount(-5), Ok(-5));
         assert!(parse_reason(" ").is_err());
         assert!(parse_key("a\nb").is_err());
+        assert!(
+            parse_key("a\u{85}b").is_err(),
+            "C1 controls too, as the pattern says"
+        );
+        // 128 characters, not bytes: the document's maxLength counts characters.
+        assert!(key_text(&"课".repeat(128)).is_some());
+        assert!(key_text(&"课".repeat(129)).is_none());
+        assert_eq!(key_text("  course:42 "), Some("course:42".into()));
+        assert!(key_text(" \u{3000} ").is_none());
         assert_eq!(apply(10, -10), Ok(0));
         assert!(apply(10, -11).unwrap_err().contains("积分不足"));
     }

@@ -46,43 +46,35 @@ pub enum MemberStatus {
     Left,
 }
 
-/// The five national skill levels (or none).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum SkillLevel {
-    #[schema(rename = "初级工")]
-    Level5,
-    #[schema(rename = "中级工")]
-    Level4,
-    #[schema(rename = "高级工")]
-    Level3,
-    #[schema(rename = "技师")]
-    Level2,
-    #[schema(rename = "高级技师")]
-    Level1,
-    #[schema(rename = "")]
-    None,
+/// The five national skill levels, or "" for none.
+pub struct SkillLevel;
+
+impl utoipa::PartialSchema for SkillLevel {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::web::api::texts_schema(
+            "The five national skill levels, or \"\" for none.",
+            &rules::SKILL_LEVELS,
+            true,
+        )
+    }
 }
 
-/// Political status.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum PoliticalStatus {
-    #[schema(rename = "中共党员")]
-    Party,
-    #[schema(rename = "中共预备党员")]
-    Probationary,
-    #[schema(rename = "共青团员")]
-    League,
-    #[schema(rename = "民主党派")]
-    Democratic,
-    #[schema(rename = "无党派人士")]
-    NonParty,
-    #[schema(rename = "群众")]
-    Masses,
-    #[schema(rename = "")]
-    None,
+impl utoipa::ToSchema for SkillLevel {}
+
+/// Political status, or "" for not recorded.
+pub struct PoliticalStatus;
+
+impl utoipa::PartialSchema for PoliticalStatus {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::web::api::texts_schema(
+            "Political status, or \"\" for not recorded.",
+            &rules::POLITICAL,
+            true,
+        )
+    }
 }
+
+impl utoipa::ToSchema for PoliticalStatus {}
 
 /// The fields of a member besides its name, ID number and union.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
@@ -174,7 +166,12 @@ pub struct MemberPatch {
     #[schema(nullable = false, max_length = 30, pattern = r"^[^0-9@#$%^&*<>\s]+$")]
     pub name: Option<String>,
     #[serde(default)]
-    #[schema(nullable = false, format = "gb11643", pattern = r"^[0-9]{17}[0-9X]$")]
+    #[schema(
+        nullable = false,
+        format = "gb11643",
+        pattern = r"^[0-9]{17}[0-9X]$",
+        example = "11010519491231002X"
+    )]
     pub id_number: Option<String>,
     /// Refused: use `POST /api/v1/members/{id}/transfer`.
     #[serde(default)]

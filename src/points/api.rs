@@ -240,10 +240,10 @@ struct BoardQuery {
     /// The subtree (default: the caller's).
     org_id: Option<i64>,
     /// YYYY-MM-DD, Beijing time, inclusive; default: the start of this year.
-    #[param(format = Date)]
+    #[param(format = Date, pattern = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     from: Option<String>,
     /// YYYY-MM-DD, Beijing time, inclusive; default: today.
-    #[param(format = Date)]
+    #[param(format = Date, pattern = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     to: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,

@@ -27,7 +27,7 @@ pub struct EntryInput {
     pub member_id: Option<i64>,
     /// Points: positive earns, negative deducts; never 0, at most 100,000 either way.
     #[serde(default)]
-    #[schema(required = true, nullable = false, minimum = -100000, maximum = 100000)]
+    #[schema(required = true, nullable = false, schema_with = entry_amount)]
     pub amount: Option<i64>,
     #[serde(default)]
     #[schema(
@@ -44,13 +44,18 @@ pub struct EntryInput {
         nullable = false,
         min_length = 1,
         max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f]+$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     )]
     pub idempotency_key: Option<String>,
     /// Days the granted points stay valid (positive amounts only); omitted: no expiry.
     #[serde(default)]
     #[schema(nullable = false, minimum = 1, maximum = 3650)]
     pub valid_days: Option<i64>,
+}
+
+/// Points one entry gives or takes: not zero, within ±`MAX_ENTRY`.
+fn entry_amount() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::web::api::nonzero_within(ledger_rules::MAX_ENTRY)
 }
 
 /// An entry and the balance after it.
@@ -427,7 +432,7 @@ pub struct AwardInput {
         nullable = false,
         min_length = 1,
         max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f]+$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     )]
     pub event: Option<String>,
 }
@@ -447,7 +452,10 @@ pub async fn award(s: &AppState, c: &Caller, b: &AwardInput) -> AppResult<Posted
         "event",
         b.event
             .as_deref()
-            .map(ledger_rules::parse_key)
+            .map(|v| {
+                ledger_rules::key_text(v)
+                    .ok_or_else(|| "事件 event 应为 1–128 个字符，不含控制字符".to_string())
+            })
             .unwrap_or_else(|| Err("请指定事件 event（如 course:42）".into())),
     );
     e.finish()?;

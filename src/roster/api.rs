@@ -58,8 +58,9 @@ struct ImportForm {
     /// The roster: .xlsx, .xls or .csv (UTF-8 or GBK).
     #[schema(content_media_type = "application/octet-stream")]
     file: Vec<u8>,
+    #[schema(nullable = false)]
     org_id: Option<i64>,
-    #[schema(value_type = Option<ImportMode>)]
+    #[schema(nullable = false, value_type = Option<ImportMode>)]
     mode: Option<String>,
 }
 

@@ -97,3 +97,60 @@ pub enum WriteErrors {
     #[response(status = 429, content_type = "application/problem+json")]
     TooMany(Problem),
 }
+
+/// The schema of a whole number that may not be zero, within ±`max` (points
+/// given or taken): `-max…-1` or `1…max`, which `minimum`/`maximum` alone
+/// cannot say.
+pub fn nonzero_within(max: i64) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let range = |lo: i64, hi: i64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(lo))
+            .maximum(Some(hi))
+    };
+    let one_of = OneOfBuilder::new()
+        .item(range(-max, -1))
+        .item(range(1, max))
+        .build();
+    utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(one_of))
+}
+
+/// The schema of a text that is one of a rule's own list (and "" where a
+/// blank is allowed), so the document and the rule read the same list.
+/// (utoipa's enum derive cannot name a blank variant.)
+pub fn texts_schema(
+    description: &str,
+    values: &[&str],
+    blank: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut all: Vec<&str> = values.to_vec();
+    if blank {
+        all.push("");
+    }
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(all))
+        .into()
+}
+
+/// `object`, with at least one of `fields` present (a change that changes
+/// something): what `minProperties` cannot say when unknown fields are
+/// ignored.
+pub fn at_least_one_of(
+    object: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    fields: &[&str],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder};
+    let any = fields
+        .iter()
+        .fold(AnyOfBuilder::new(), |any, f| {
+            any.item(ObjectBuilder::new().required(*f))
+        })
+        .build();
+    let any = utoipa::openapi::schema::Schema::AnyOf(any);
+    AllOfBuilder::new().item(object).item(any).into()
+}

@@ -331,3 +331,79 @@ async fn malformed_requests_are_problems_too() {
         assert!(!body["detail"].as_str().unwrap().is_empty());
     }
 }
+
+/// The document's examples are what a client copies first: each one of a
+/// checked number (GB 11643 ID number, GB 32100 credit code, phone) passes
+/// the server's own check. (The credit code example once had a wrong check
+/// character.)
+#[tokio::test]
+async fn documented_examples_of_checked_numbers_pass_their_check() {
+    let app = TestApp::spawn_empty().await;
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    let mut stack = vec![&spec];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let (Some(format), Some(example)) = (
+                    o.get("format").and_then(|f| f.as_str()),
+                    o.get("example").and_then(|e| e.as_str()),
+                ) {
+                    let verdict = match format {
+                        "gb11643" => gongjiang::pii::IdNumber::parse(example).map(|_| ()),
+                        "gb32100" => gongjiang::pii::CreditCode::parse(example).map(|_| ()),
+                        _ => Ok(()),
+                    };
+                    assert_eq!(verdict, Ok(()), "example {example} ({format})");
+                    checked += 1;
+                }
+                stack.extend(o.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    assert!(checked >= 3, "checked {checked} examples");
+}
+
+/// A documented list of values is the rule's own: no placeholder a derive
+/// made up for a blank choice ("None", "Unknown" were once offered as a
+/// skill level and an enterprise size, and refused by the server).
+#[tokio::test]
+async fn documented_value_lists_hold_only_values_the_server_takes() {
+    let app = TestApp::spawn_empty().await;
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        for v in schema["enum"].as_array().into_iter().flatten() {
+            let v = v.as_str().unwrap_or_default();
+            assert!(!["None", "Unknown"].contains(&v), "{name} offers {v:?}");
+        }
+    }
+    let list = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(list("SkillLevel").last().map(String::as_str), Some(""));
+    assert!(list("EnterpriseSize").contains(&"微型".to_string()));
+}
