@@ -360,7 +360,7 @@ pub struct RuleInput {
     )]
     pub label: Option<String>,
     #[serde(default)]
-    #[schema(required = true, nullable = false, minimum = 1, maximum = 100000)]
+    #[schema(required = true, nullable = false, minimum = 1, maximum = 10000)]
     pub points: Option<i64>,
     #[serde(default)]
     #[schema(nullable = false)]

@@ -51,12 +51,29 @@ enum ImportMode {
     Valid,
 }
 
+/// The roster file itself as the body: not empty (an empty upload is refused).
+struct RosterFile;
+
+impl utoipa::PartialSchema for RosterFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("application/octet-stream")
+            .min_length(Some(1))
+            .description(Some("The roster: .xlsx, .xls or .csv (UTF-8 or GBK)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RosterFile {}
+
 /// The multipart form of an upload.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct ImportForm {
     /// The roster: .xlsx, .xls or .csv (UTF-8 or GBK).
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(content_media_type = "application/octet-stream", min_length = 1)]
     file: Vec<u8>,
     #[schema(nullable = false)]
     org_id: Option<i64>,
@@ -76,7 +93,7 @@ struct Started {
 /// `filename` in the query) or a multipart form. It goes to disk as it arrives.
 #[utoipa::path(post, path = "/api/v1/imports", operation_id = "create_import", tag = "imports", params(CreateQuery),
     request_body(content(
-        ("application/octet-stream"),
+        (RosterFile = "application/octet-stream"),
         (ImportForm = "multipart/form-data"),
     )),
     responses((status = 202, description = "the job, running", body = Started), WriteErrors))]
