@@ -228,7 +228,11 @@ def _coherent(method, path, body):
         body["member_id"] = member
         body["rule"] = _rng.choice(live.member_rules[member])
     if path == "/api/v1/points/entries" and isinstance(body.get("amount"), int) and body["amount"] < 0:
-        body.pop("valid_days", None)  # a deduction has no expiry
+        # A deduction may not take a balance below zero, which no schema can
+        # state: it goes out as one point (the demo's members hold some), and
+        # without an expiry (a deduction has none).
+        body["amount"] = -1
+        body.pop("valid_days", None)
     kind = body.get("kind")
     if method == "POST" and path == "/api/v1/academies" and isinstance(kind, str) and live.campus_orgs.get(kind):
         body["org_id"] = _rng.choice(live.campus_orgs[kind])

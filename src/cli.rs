@@ -72,7 +72,7 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
-    /// Import a roster (.xlsx, .xls, .csv)
+    /// Import a roster, the union tree or the enterprise register (.xlsx, .xls, .csv)
     Import {
         #[command(subcommand)]
         what: ImportCommand,
@@ -121,21 +121,28 @@ enum PointsCommand {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import members into an organisation's subtree, with a progress bar
-    Members {
-        /// The roster file
-        file: PathBuf,
-        /// Organisation code to import into
-        #[arg(long)]
-        org: String,
-        /// check (write nothing), all (all or nothing, the default) or valid (skip bad rows)
-        #[arg(long, default_value = "all")]
-        mode: String,
-        /// Where to write the bad rows (.xlsx); default FILE.errors.xlsx when there are any
-        #[arg(long)]
-        report: Option<PathBuf>,
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Members(ImportArgs),
+    /// Import the union tree under an organisation (组织名称, 组织代码, 上级组织, 组织类型, …)
+    Orgs(ImportArgs),
+    /// Import the enterprise register of an organisation's subtree (企业名称, 统一社会信用代码, 所属工会, …)
+    Enterprises(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The file (.xlsx, .xls, .csv in UTF-8 or GBK)
+    file: PathBuf,
+    /// Organisation code to import into
+    #[arg(long)]
+    org: String,
+    /// check (write nothing), all (all or nothing, the default) or valid (skip bad rows)
+    #[arg(long, default_value = "all")]
+    mode: String,
+    /// Where to write the bad rows (.xlsx); default FILE.errors.xlsx when there are any
+    #[arg(long)]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Subcommand)]
@@ -413,16 +420,15 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Import {
-            what:
-                ImportCommand::Members {
-                    file,
-                    org,
-                    mode,
-                    report,
-                    db,
-                },
-        } => import_members(db, file, org, mode, report).await,
+        Command::Import { what } => {
+            use crate::roster::outcome::Kind;
+            let (kind, args) = match what {
+                ImportCommand::Members(a) => (Kind::Members, a),
+                ImportCommand::Orgs(a) => (Kind::Orgs, a),
+                ImportCommand::Enterprises(a) => (Kind::Enterprises, a),
+            };
+            import_file(kind, args).await
+        }
         Command::Export {
             what:
                 ExportCommand::Members {
@@ -557,14 +563,15 @@ fn describe(e: crate::web::error::AppError) -> anyhow::Error {
     }
 }
 
-async fn import_members(
-    db: DbArgs,
-    file: PathBuf,
-    org: String,
-    mode: String,
-    report: Option<PathBuf>,
-) -> anyhow::Result<()> {
+async fn import_file(kind: crate::roster::outcome::Kind, args: ImportArgs) -> anyhow::Result<()> {
     use crate::roster::import::{self, Mode};
+    let ImportArgs {
+        file,
+        org,
+        mode,
+        report,
+        db,
+    } = args;
     use crate::roster::running::Progress;
     use std::sync::atomic::Ordering;
     let mode = Mode::parse(&mode).map_err(anyhow::Error::msg)?;
@@ -580,7 +587,7 @@ async fn import_members(
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let actor = crate::audit::Actor::cli();
-    let id = crate::roster::store::create_job(&db, &actor, &org, mode, &filename).await?;
+    let id = crate::roster::store::create_job(&db, &actor, &org, kind, mode, &filename).await?;
     let progress = std::sync::Arc::new(Progress::default());
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
@@ -607,6 +614,7 @@ async fn import_members(
         id,
         actor,
         org,
+        kind,
         mode,
         filename,
     };

@@ -19,6 +19,14 @@ pub struct Enterprise {
     pub name: String,
     pub industry: String,
     pub size: String,
+    pub address: String,
+    /// 联系人 and their telephone ("" when not recorded).
+    pub contact: String,
+    pub contact_phone: String,
+    /// Registered from a roster by its name alone: the credit code (then "")
+    /// is still to be filled in.
+    #[sqlx(try_from = "crate::db::IntFlag")]
+    pub credit_code_pending: bool,
     pub org_id: i64,
     pub org_name: String,
     #[serde(skip)]
@@ -26,7 +34,7 @@ pub struct Enterprise {
     pub org_path: String,
 }
 
-const COLS: &str = "e.id, e.credit_code, e.name, e.industry, e.size, e.org_id, o.name AS org_name, o.path AS org_path";
+const COLS: &str = "e.id, CASE WHEN e.credit_code_pending = 0 THEN e.credit_code ELSE '' END AS credit_code, e.name, e.industry, e.size, e.address, e.contact, e.contact_phone, e.credit_code_pending, e.org_id, o.name AS org_name, o.path AS org_path";
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Enterprise> {
     let mut sql = Sql::new("");
@@ -191,4 +199,77 @@ pub async fn of_org(db: &Db, scope: &Scope, org_id: i64) -> AppResult<Vec<Enterp
         .iter()
         .map(Enterprise::from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// An enterprise as an import writes it, inside the import's transaction
+/// (which has checked the right at the subtree imported into).
+pub struct ImportedEnterprise<'a> {
+    pub credit_code: &'a str,
+    pub name: &'a str,
+    pub org_id: i64,
+    pub industry: &'a str,
+    pub size: &'a str,
+    pub address: &'a str,
+    pub contact: &'a str,
+    pub contact_phone: &'a str,
+}
+
+/// Registers it, or updates the one with its credit code (`existing`): what
+/// the file leaves blank stays as it was.
+pub async fn upsert_in(
+    tx: &mut crate::db::Tx,
+    e: &ImportedEnterprise<'_>,
+    existing: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let q = match existing {
+        None => sqlx::query(
+            "INSERT INTO enterprises (credit_code, name, org_id, industry, size, address, contact, contact_phone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(e.credit_code),
+        Some(id) => sqlx::query(
+            "UPDATE enterprises SET name = $2, org_id = $3, \
+             industry = CASE WHEN $4 = '' THEN industry ELSE $4 END, size = CASE WHEN $5 = '' THEN size ELSE $5 END, \
+             address = CASE WHEN $6 = '' THEN address ELSE $6 END, contact = CASE WHEN $7 = '' THEN contact ELSE $7 END, \
+             contact_phone = CASE WHEN $8 = '' THEN contact_phone ELSE $8 END, updated_at = $9 WHERE id = $1",
+        )
+        .bind(id),
+    };
+    q.bind(e.name)
+        .bind(e.org_id)
+        .bind(e.industry)
+        .bind(e.size)
+        .bind(e.address)
+        .bind(e.contact)
+        .bind(e.contact_phone)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The enterprises registered under these credit codes: id and the path of
+/// the union covering each.
+pub async fn by_credit_codes(
+    db: &Db,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, (i64, String)>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let mut sql = Sql::new("");
+        let list = chunk
+            .iter()
+            .map(|c| sql.text(c.clone()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push(&format!(
+            "SELECT e.credit_code, e.id, o.path FROM enterprises e JOIN orgs o ON o.id = e.org_id \
+             WHERE e.credit_code_pending = 0 AND e.credit_code IN ({list})"
+        ));
+        for r in sql.fetch_all(&db.pool).await? {
+            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(out)
 }

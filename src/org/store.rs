@@ -19,6 +19,10 @@ pub struct Org {
     pub name: String,
     pub kind: String,
     pub parent_id: Option<i64>,
+    /// 负责人 ("" when not recorded).
+    pub leader: String,
+    /// The union office's telephone ("" when not recorded).
+    pub phone: String,
     #[serde(skip)]
     #[schema(ignore)]
     pub path: String,
@@ -30,7 +34,7 @@ impl Org {
     }
 }
 
-const COLS: &str = "o.id, o.code, o.name, o.kind, o.parent_id, o.path";
+const COLS: &str = "o.id, o.code, o.name, o.kind, o.parent_id, o.leader, o.phone, o.path";
 
 pub struct NewOrg {
     pub code: String,
@@ -200,6 +204,8 @@ pub async fn create(
         name: new.name,
         kind: new.kind,
         parent_id,
+        leader: String::new(),
+        phone: String::new(),
         path,
     })
 }
@@ -308,4 +314,74 @@ pub async fn subtree_counts(db: &Db, scope: &Scope, org: &Org) -> AppResult<(i64
     .await?
     .try_get(0)?;
     Ok((orgs - 1, ents, members))
+}
+
+/// A union as an import writes it, inside the import's transaction (which
+/// has checked the right at the subtree imported into).
+pub struct ImportedOrg<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub leader: &'a str,
+    pub phone: &'a str,
+}
+
+/// Creates a union under the parent (id and path) and returns its id and path.
+pub async fn insert_in(
+    tx: &mut crate::db::Tx,
+    o: &ImportedOrg<'_>,
+    parent: (i64, &str),
+) -> Result<(i64, String), sqlx::Error> {
+    let now = now_ms();
+    let id: i64 = sqlx::query(
+        "INSERT INTO orgs (code, name, kind, parent_id, path, leader, phone, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(o.code)
+    .bind(o.name)
+    .bind(o.kind)
+    .bind(parent.0)
+    .bind(format!("#{}", o.code))
+    .bind(o.leader)
+    .bind(o.phone)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    let path = rules::child_path(parent.1, id);
+    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+        .bind(&path)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok((id, path))
+}
+
+/// Changes a union's name and kind; its leader and phone only where given.
+pub async fn update_in(
+    tx: &mut crate::db::Tx,
+    id: i64,
+    o: &ImportedOrg<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orgs SET name = $1, kind = $2, leader = CASE WHEN $3 = '' THEN leader ELSE $3 END, \
+         phone = CASE WHEN $4 = '' THEN phone ELSE $4 END, updated_at = $5 WHERE id = $6",
+    )
+    .bind(o.name)
+    .bind(o.kind)
+    .bind(o.leader)
+    .bind(o.phone)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every code in use, for codes an import generates and codes it may not take.
+pub async fn all_codes(db: &Db) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT code FROM orgs")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
 }

@@ -27,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report))
         .routes(routes!(export))
         .routes(routes!(template))
+        .routes(routes!(org_template))
+        .routes(routes!(enterprise_template))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -37,6 +39,10 @@ struct CreateQuery {
     /// check (write nothing), all (all or nothing, the default), valid (skip bad rows).
     #[param(value_type = Option<ImportMode>)]
     mode: Option<String>,
+    /// members (the roster, the default), orgs (the union tree; organisations
+    /// right) or enterprises (the enterprise register).
+    #[param(value_type = Option<ImportKind>)]
+    kind: Option<String>,
     /// The file's name (for the job list and the format when the content does not tell).
     filename: Option<String>,
 }
@@ -49,6 +55,16 @@ enum ImportMode {
     Check,
     All,
     Valid,
+}
+
+/// What a file is imported into.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+enum ImportKind {
+    Members,
+    Orgs,
+    Enterprises,
 }
 
 /// The roster file itself as the body: not empty (an empty upload is refused).
@@ -79,6 +95,8 @@ struct ImportForm {
     org_id: Option<i64>,
     #[schema(nullable = false, value_type = Option<ImportMode>)]
     mode: Option<String>,
+    #[schema(nullable = false, value_type = Option<ImportKind>)]
+    kind: Option<String>,
 }
 
 /// A job that was started.
@@ -89,7 +107,8 @@ struct Started {
     state: &'static str,
 }
 
-/// Starts a roster import: the file as the body (with `org_id`, `mode`,
+/// Starts an import of a roster, the union tree or the enterprise register
+/// (`kind`): the file as the body (with `org_id`, `mode`,
 /// `filename` in the query) or a multipart form. It goes to disk as it arrives.
 #[utoipa::path(post, path = "/api/v1/imports", operation_id = "create_import", tag = "imports", params(CreateQuery),
     request_body(content(
@@ -109,10 +128,11 @@ async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (mut org_id, mut mode, mut filename) = (
+    let (mut org_id, mut mode, mut filename, mut kind) = (
         q.org_id,
         q.mode.unwrap_or_default(),
         q.filename.unwrap_or_default(),
+        q.kind.unwrap_or_default(),
     );
     let mut upload = ops::new_upload(&s).await?;
     if is_multipart {
@@ -139,6 +159,7 @@ async fn create(
                 match name.as_str() {
                     "org_id" => org_id = text.trim().parse().ok(),
                     "mode" => mode = text,
+                    "kind" => kind = text,
                     _ => {}
                 }
             }
@@ -151,7 +172,13 @@ async fn create(
             upload.write(&chunk).await?;
         }
     }
-    let id = ops::start(&s, &c, org_id, &mode, &filename, upload).await?;
+    let what = ops::StartImport {
+        org_id,
+        kind: &kind,
+        mode: &mode,
+        filename: &filename,
+    };
+    let id = ops::start(&s, &c, what, upload).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Started {
@@ -206,4 +233,23 @@ async fn export(
 async fn template(ApiCaller(_c): ApiCaller) -> AppResult<Response> {
     let bytes = super::export::template().map_err(anyhow::Error::from)?;
     Ok(crate::web::files::xlsx_response(bytes, "会员名册模板.xlsx"))
+}
+
+/// The blank union tree with its columns and a 填写说明 sheet.
+#[utoipa::path(get, path = "/api/v1/orgs/template.xlsx", operation_id = "get_org_template", tag = "imports",
+    responses((status = 200, description = "Excel workbook (attachment)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), ReadErrors))]
+async fn org_template(ApiCaller(_c): ApiCaller) -> AppResult<Response> {
+    register_template(super::outcome::Kind::Orgs)
+}
+
+/// The blank enterprise register with its columns and a 填写说明 sheet.
+#[utoipa::path(get, path = "/api/v1/enterprises/template.xlsx", operation_id = "get_enterprise_template", tag = "imports",
+    responses((status = 200, description = "Excel workbook (attachment)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), ReadErrors))]
+async fn enterprise_template(ApiCaller(_c): ApiCaller) -> AppResult<Response> {
+    register_template(super::outcome::Kind::Enterprises)
+}
+
+fn register_template(kind: super::outcome::Kind) -> AppResult<Response> {
+    let (bytes, name) = super::registers::template::template(kind).map_err(anyhow::Error::from)?;
+    Ok(crate::web::files::xlsx_response(bytes, name))
 }

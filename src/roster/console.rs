@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}/report.xlsx", get(report))
         .route("/members/export.xlsx", get(export))
         .route("/members/template.xlsx", get(template))
+        .route("/orgs/template.xlsx", get(org_template))
+        .route("/enterprises/template.xlsx", get(enterprise_template))
 }
 
 #[derive(Template)]
@@ -35,23 +37,36 @@ struct ImportPage {
     nav: Option<Nav>,
     orgs: Vec<OrgOption>,
     org_id: i64,
+    /// members, orgs or enterprises.
+    kind: String,
     mode: String,
     error: String,
     recent: Vec<super::store::RecentImport>,
 }
 
+/// What the form was given, to show it again after an error.
+struct Typed {
+    org_id: i64,
+    kind: String,
+    mode: String,
+}
+
 async fn view(
     s: &AppState,
     c: &Caller,
-    org_id: i64,
-    mode: String,
+    typed: Typed,
     error: String,
     status: StatusCode,
 ) -> PageResult {
-    if !c.can(Right::Roster) {
+    let right = if typed.kind == "orgs" {
+        Right::Orgs
+    } else {
+        Right::Roster
+    };
+    if !c.can(right) {
         return Err(AppError::forbidden()).or_page(c);
     }
-    let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
+    let orgs = org_options(s, &c.scope(right)).await.or_page(c)?;
     let recent = super::store::recent(&s.db, &c.scope(Right::Read))
         .await
         .or_page(c)?;
@@ -60,8 +75,9 @@ async fn view(
         &ImportPage {
             nav: Some(Nav::new(c, "members")),
             orgs,
-            org_id,
-            mode,
+            org_id: typed.org_id,
+            kind: typed.kind,
+            mode: typed.mode,
             error,
             recent,
         },
@@ -71,6 +87,7 @@ async fn view(
 #[derive(serde::Deserialize)]
 struct FormQuery {
     org_id: Option<i64>,
+    kind: Option<String>,
 }
 
 async fn form_page(
@@ -78,15 +95,16 @@ async fn form_page(
     PageCaller(c): PageCaller,
     Query(q): Query<FormQuery>,
 ) -> PageResult {
-    view(
-        &s,
-        &c,
-        q.org_id.or(c.home_org()).unwrap_or(0),
-        "all".into(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    let kind = match q.kind.as_deref() {
+        Some(k @ ("orgs" | "enterprises")) => k.to_string(),
+        _ => "members".into(),
+    };
+    let typed = Typed {
+        org_id: q.org_id.or(c.home_org()).unwrap_or(0),
+        kind,
+        mode: "all".into(),
+    };
+    view(&s, &c, typed, String::new(), StatusCode::OK).await
 }
 
 /// The upload form is multipart, so its CSRF token is checked here.
@@ -95,8 +113,13 @@ async fn upload(
     PageCaller(c): PageCaller,
     mut mp: Multipart,
 ) -> PageResult {
-    let (mut csrf, mut org_id, mut mode, mut filename) =
-        (String::new(), None, String::from("all"), String::new());
+    let (mut csrf, mut org_id, mut mode, mut filename, mut kind) = (
+        String::new(),
+        None,
+        String::from("all"),
+        String::new(),
+        String::from("members"),
+    );
     let mut upload = super::ops::new_upload(&s).await.or_page(&c)?;
     loop {
         let mut field = match mp.next_field().await {
@@ -104,7 +127,12 @@ async fn upload(
             Ok(None) => break,
             Err(e) => {
                 let e = crate::web::files::multipart_error(super::ops::MAX_UPLOAD)(e);
-                return view(&s, &c, 0, mode, format!("上传失败：{e}"), e.status()).await;
+                let typed = Typed {
+                    org_id: 0,
+                    kind,
+                    mode,
+                };
+                return view(&s, &c, typed, format!("上传失败：{e}"), e.status()).await;
             }
         };
         match field.name().unwrap_or("") {
@@ -123,13 +151,19 @@ async fn upload(
                             AppError::Invalid(_) => e.field_errors()[0].message.clone(),
                             other => other.to_string(),
                         };
-                        return view(&s, &c, 0, mode, format!("上传失败：{msg}"), e.status()).await;
+                        let typed = Typed {
+                            org_id: 0,
+                            kind,
+                            mode,
+                        };
+                        return view(&s, &c, typed, format!("上传失败：{msg}"), e.status()).await;
                     }
                 }
             }
             "csrf" => csrf = field.text().await.unwrap_or_default(),
             "org_id" => org_id = field.text().await.unwrap_or_default().trim().parse().ok(),
             "mode" => mode = field.text().await.unwrap_or_default(),
+            "kind" => kind = field.text().await.unwrap_or_default(),
             _ => {}
         }
     }
@@ -139,7 +173,13 @@ async fn upload(
         ))
         .or_page(&c);
     }
-    let result = super::ops::start(&s, &c, org_id, &mode, &filename, upload).await;
+    let what = super::ops::StartImport {
+        org_id,
+        kind: &kind,
+        mode: &mode,
+        filename: &filename,
+    };
+    let result = super::ops::start(&s, &c, what, upload).await;
     let (s, c) = (&s, &c);
     form::finish(
         c,
@@ -153,7 +193,12 @@ async fn upload(
                 .collect::<Vec<_>>()
                 .join("；");
             let msg = if msg.is_empty() { e.to_string() } else { msg };
-            view(s, c, org_id.unwrap_or(0), mode, msg, e.status()).await
+            let typed = Typed {
+                org_id: org_id.unwrap_or(0),
+                kind,
+                mode,
+            };
+            view(s, c, typed, msg, e.status()).await
         },
     )
     .await
@@ -169,6 +214,22 @@ struct JobPage {
 }
 
 impl JobPage {
+    fn kind(&self) -> super::outcome::Kind {
+        super::outcome::Kind::parse(&self.job.kind).unwrap_or(super::outcome::Kind::Members)
+    }
+
+    fn what(&self) -> &'static str {
+        self.kind().label()
+    }
+
+    fn unit(&self) -> &'static str {
+        match self.kind() {
+            super::outcome::Kind::Members => "人",
+            super::outcome::Kind::Orgs => "个组织",
+            super::outcome::Kind::Enterprises => "家企业",
+        }
+    }
+
     fn state_label(&self) -> &'static str {
         match self.job.state.as_str() {
             "running" => "导入中",
@@ -226,4 +287,19 @@ async fn template(PageCaller(c): PageCaller) -> PageResult {
         .map_err(anyhow::Error::from)
         .or_page(&c)?;
     Ok(xlsx_response(bytes, "会员名册模板.xlsx"))
+}
+
+async fn org_template(PageCaller(c): PageCaller) -> PageResult {
+    register_template(&c, super::outcome::Kind::Orgs)
+}
+
+async fn enterprise_template(PageCaller(c): PageCaller) -> PageResult {
+    register_template(&c, super::outcome::Kind::Enterprises)
+}
+
+fn register_template(c: &Caller, kind: super::outcome::Kind) -> PageResult {
+    let (bytes, name) = super::registers::template::template(kind)
+        .map_err(anyhow::Error::from)
+        .or_page(c)?;
+    Ok(xlsx_response(bytes, name))
 }

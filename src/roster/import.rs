@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-pub use super::outcome::{Mode, Outcome, RowError};
+pub use super::outcome::{Kind, Mode, Outcome, RowError};
 
 /// Errors kept for the API and the page (all rows still count).
 const ERRORS_KEPT: usize = 1000;
@@ -282,17 +282,34 @@ const UPDATE: &str = "UPDATE members SET name = $1, enterprise_id = COALESCE($2,
      status = COALESCE($17, status), updated_at = $18 \
      WHERE id_number_hash = $19 AND org_id = $20 RETURNING id";
 
-/// Runs an import to the end. `progress` is live while it runs.
-/// One import: which job row it is, by whom, into where, how.
+/// One import: which job row it is, by whom, into where, what, how.
 pub struct Job {
     pub id: i64,
     pub actor: Actor,
     pub org: Org,
+    pub kind: Kind,
     pub mode: Mode,
     pub filename: String,
 }
 
+/// Runs an import to the end, whatever it imports. `progress` is live while it runs.
 pub async fn run(
+    db: &Db,
+    keys: Arc<Keyring>,
+    parser: &Parser,
+    job: &Job,
+    path: &std::path::Path,
+    progress: Arc<Progress>,
+) -> anyhow::Result<Outcome> {
+    match job.kind {
+        Kind::Members => run_members(db, keys, parser, job, path, progress).await,
+        Kind::Orgs | Kind::Enterprises => {
+            super::registers::job::run(db, &keys, parser, job, path, &progress).await
+        }
+    }
+}
+
+async fn run_members(
     db: &Db,
     keys: Arc<Keyring>,
     parser: &Parser,
@@ -470,6 +487,7 @@ pub async fn run(
     progress.rows_total.store(done, Ordering::Relaxed);
     let mut outcome = Outcome {
         id: job_id,
+        kind: Kind::Members.as_str().into(),
         state: String::new(),
         mode: mode.as_str().into(),
         rows_total: done,
@@ -509,7 +527,7 @@ pub async fn run(
         false
     } else if mode == Mode::All && failed > 0 {
         outcome.state = "rejected".into();
-        outcome.message = format!("共 {done} 行，其中 {failed} 行有误；按“全部或全不”方式，未写入任何数据。请修改后重新导入，或选择“只导入正确的行”{skipped}");
+        outcome.message = format!("共 {done} 行，其中 {failed} 行有误；按“有错误则全部不导入”方式，未写入任何数据。请修改后重新导入，或选择“只导入正确的行”{skipped}");
         false
     } else {
         outcome.state = "done".into();

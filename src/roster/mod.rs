@@ -10,6 +10,7 @@ pub mod isolate;
 pub mod ops;
 pub mod outcome;
 pub mod read;
+pub mod registers;
 pub mod rules;
 pub mod running;
 pub mod store;
@@ -25,7 +26,12 @@ pub const PROGRAM: Program = Program {
     pages: console::router,
     console_nav: &[],
     phone_nav: &[],
-    audit_labels: &[("member.export", "导出名册"), ("member.import", "导入名册")],
+    audit_labels: &[
+        ("member.export", "导出名册"),
+        ("member.import", "导入名册"),
+        ("org.import", "导入组织架构"),
+        ("enterprise.import", "导入企业名录"),
+    ],
     jobs: &[],
     demo: &[],
 };

@@ -2,7 +2,7 @@
 //! fetch its report of bad rows, export a subtree, get the blank template.
 
 use super::import;
-use super::outcome::{Mode, Outcome};
+use super::outcome::{Kind, Mode, Outcome};
 use super::running::Progress;
 use super::store;
 use crate::audit::Actor;
@@ -30,19 +30,39 @@ pub async fn new_upload(s: &AppState) -> AppResult<Upload> {
         .with_limit(MAX_UPLOAD as u64))
 }
 
-/// Starts an import of the uploaded `file` into `org_id`'s subtree (roster
-/// right there); it runs in the background, waiting for a free slot when
+/// What an upload is to become: which register, into where, how.
+pub struct StartImport<'a> {
+    pub org_id: Option<i64>,
+    /// members (default), orgs or enterprises.
+    pub kind: &'a str,
+    pub mode: &'a str,
+    pub filename: &'a str,
+}
+
+/// Starts an import of the uploaded `file` into `org_id`'s subtree (the
+/// roster right there for members and enterprises, the organisations right
+/// for the tree); it runs in the background, waiting for a free slot when
 /// others are running.
 pub async fn start(
     s: &AppState,
     c: &Caller,
-    org_id: Option<i64>,
-    mode: &str,
-    filename: &str,
+    what: StartImport<'_>,
     file: Upload,
 ) -> AppResult<i64> {
+    let StartImport {
+        org_id,
+        kind,
+        mode,
+        filename,
+    } = what;
+    let kind = Kind::parse(kind).map_err(|m| AppError::invalid("kind", m))?;
     let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请选择导入到哪个组织"))?;
-    let org = crate::org::store::writable(&s.db, &c.access(Right::Roster), org_id).await?;
+    let right = if kind == Kind::Orgs {
+        Right::Orgs
+    } else {
+        Right::Roster
+    };
+    let org = crate::org::store::writable(&s.db, &c.access(right), org_id).await?;
     let mode = Mode::parse(mode).map_err(|m| AppError::invalid("mode", m))?;
     if file.size == 0 {
         return Err(AppError::invalid("file", "上传的文件是空的"));
@@ -54,7 +74,7 @@ pub async fn start(
         filename.trim().to_string()
     };
     let actor = Actor::of(c);
-    let id = store::create_job(&s.db, &actor, &org, mode, &filename).await?;
+    let id = store::create_job(&s.db, &actor, &org, kind, mode, &filename).await?;
     let progress = Arc::new(Progress::default());
     s.imports.insert(id, progress.clone());
     let s = s.clone();
@@ -65,6 +85,7 @@ pub async fn start(
             id,
             actor,
             org,
+            kind,
             mode,
             filename,
         };

@@ -20,7 +20,7 @@ impl Mode {
             "check" => Ok(Mode::Check),
             "" | "all" => Ok(Mode::All),
             "valid" => Ok(Mode::Valid),
-            other => Err(format!("导入方式“{other}”无效，可选 check（只检查）、all（全部或全不，默认）、valid（只导入正确的行）")),
+            other => Err(format!("导入方式“{other}”无效，可选 check（只检查）、all（有错误则全部不导入，默认）、valid（只导入正确的行）")),
         }
     }
 
@@ -29,6 +29,47 @@ impl Mode {
             Mode::Check => "check",
             Mode::All => "all",
             Mode::Valid => "valid",
+        }
+    }
+}
+
+/// Which register a file is imported into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The member roster (the default).
+    Members,
+    /// The union tree.
+    Orgs,
+    /// The enterprise register.
+    Enterprises,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Result<Kind, String> {
+        match s.trim() {
+            "" | "members" => Ok(Kind::Members),
+            "orgs" => Ok(Kind::Orgs),
+            "enterprises" => Ok(Kind::Enterprises),
+            other => Err(format!(
+                "导入内容“{other}”无效，可选 members（会员名册，默认）、orgs（组织架构）、enterprises（企业名录）"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Members => "members",
+            Kind::Orgs => "orgs",
+            Kind::Enterprises => "enterprises",
+        }
+    }
+
+    /// What the file is, as staff call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Members => "会员名册",
+            Kind::Orgs => "组织架构",
+            Kind::Enterprises => "企业名录",
         }
     }
 }
@@ -46,6 +87,8 @@ pub struct RowError {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Outcome {
     pub id: i64,
+    /// members, orgs or enterprises.
+    pub kind: String,
     /// running, done, checked, rejected or failed.
     pub state: String,
     pub mode: String,

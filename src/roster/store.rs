@@ -1,7 +1,7 @@
 //! SQL for the roster's import jobs (the `imports` table). The job's own
 //! writing of members happens inside its one transaction in `import::run`.
 
-use super::outcome::{Mode, Outcome, RowError};
+use super::outcome::{Kind, Mode, Outcome, RowError};
 use crate::audit::Actor;
 use crate::auth::Scope;
 use crate::db::sql::Sql;
@@ -47,12 +47,13 @@ pub async fn create_job(
     db: &Db,
     actor: &Actor,
     org: &Org,
+    kind: Kind,
     mode: Mode,
     filename: &str,
 ) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
-        "INSERT INTO imports (org_id, account_id, actor, runner, filename, mode, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
+        "INSERT INTO imports (org_id, account_id, actor, runner, filename, mode, state, created_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) RETURNING id",
     )
     .bind(org.id)
     .bind(actor.account_id)
@@ -61,6 +62,7 @@ pub async fn create_job(
     .bind(filename)
     .bind(mode.as_str())
     .bind(now_ms())
+    .bind(kind.as_str())
     .fetch_one(&db.pool)
     .await?;
     row.try_get(0)
@@ -96,7 +98,7 @@ pub async fn finish<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 /// The state of a job as stored (for jobs not running in this process).
 pub async fn load(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<(Outcome, i64)>> {
     let row = sqlx::query(
-        "SELECT id, state, mode, rows_total, rows_done, rows_failed, rows_created, rows_updated, message, errors_enc, org_id \
+        "SELECT id, state, mode, rows_total, rows_done, rows_failed, rows_created, rows_updated, message, errors_enc, org_id, kind \
          FROM imports WHERE id = $1",
     )
     .bind(id)
@@ -110,6 +112,7 @@ pub async fn load(db: &Db, keys: &Keyring, id: i64) -> anyhow::Result<Option<(Ou
     Ok(Some((
         Outcome {
             id: r.try_get(0)?,
+            kind: r.try_get(11)?,
             state: r.try_get(1)?,
             mode: r.try_get(2)?,
             rows_total: r.try_get(3)?,
@@ -167,6 +170,8 @@ pub async fn job(db: &Db, keys: &Keyring, scope: &Scope, id: i64) -> AppResult<O
 /// The last imports into unions of the scope, newest first.
 pub struct RecentImport {
     pub id: i64,
+    /// 会员名册, 组织架构 or 企业名录.
+    pub what: &'static str,
     pub filename: String,
     pub org_name: String,
     pub actor: String,
@@ -179,13 +184,16 @@ pub async fn recent(db: &Db, scope: &Scope) -> AppResult<Vec<RecentImport>> {
     let mut sql = Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
     sql.push(&format!(
-        "SELECT i.id, i.filename, o.name, i.actor, i.state, i.message, i.created_at FROM imports i \
+        "SELECT i.id, i.filename, o.name, i.actor, i.state, i.message, i.created_at, i.kind FROM imports i \
          JOIN orgs o ON o.id = i.org_id WHERE {pred} ORDER BY i.id DESC LIMIT 20"
     ));
     let mut out = vec![];
     for r in sql.fetch_all(&db.pool).await? {
         out.push(RecentImport {
             id: r.try_get(0)?,
+            what: Kind::parse(&r.try_get::<String, _>(7)?)
+                .unwrap_or(Kind::Members)
+                .label(),
             filename: r.try_get(1)?,
             org_name: r.try_get(2)?,
             actor: r.try_get(3)?,

@@ -222,6 +222,8 @@ pub async fn build(
                 name: format!("{firm}工会"),
                 kind: "企业工会".into(),
                 parent_id: Some(town.id),
+                leader: String::new(),
+                phone: String::new(),
                 path,
             };
             unions.push((union, ent_id));

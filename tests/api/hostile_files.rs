@@ -320,13 +320,15 @@ async fn a_parser_that_dies_ends_the_import_with_a_message() {
     std::fs::write(&file, hostile_xls((2, 2), &[(0, 0), (1, 1)])).unwrap();
     let actor = gongjiang::audit::Actor::cli();
     let mode = gongjiang::roster::import::Mode::All;
-    let id = gongjiang::roster::store::create_job(&state.db, &actor, &org, mode, "名单.xls")
+    let kind = gongjiang::roster::import::Kind::Members;
+    let id = gongjiang::roster::store::create_job(&state.db, &actor, &org, kind, mode, "名单.xls")
         .await
         .unwrap();
     let job = gongjiang::roster::import::Job {
         id,
         actor,
         org,
+        kind,
         mode,
         filename: "名单.xls".into(),
     };
