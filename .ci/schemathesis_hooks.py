@@ -208,6 +208,9 @@ STAFF_QUERY_IDS = {
     ("GET", "/api/v1/points/balance"): "member_id",
     ("GET", "/api/v1/points/entries"): "member_id",
     ("GET", "/api/v1/cadre-points/entries"): "cadre_id",
+    # The union may come in the query or in a multipart form, so the
+    # document cannot mark it required.
+    ("POST", "/api/v1/imports"): "org_id",
 }
 
 
