@@ -33,7 +33,7 @@ impl Cell {
     }
 
     /// Trimmed, half-width text; numbers as Excel shows them.
-    pub fn text(&self) -> Option<String> {
+    fn text(&self) -> Option<String> {
         let s = match self {
             Cell::Empty => return None,
             Cell::Text(s) => to_half_width(s).trim().to_string(),

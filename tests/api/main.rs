@@ -16,6 +16,7 @@ mod pages;
 mod pii_at_rest;
 mod points;
 mod reach;
+mod registers;
 mod replays;
 mod roster_pages;
 mod scope;

@@ -125,11 +125,16 @@ impl Header {
             .map(|(_, i)| *i)
     }
 
-    /// The row's text under `col`, trimmed and half-width; None when blank.
+    /// The row's text under `col`, trimmed; None when blank. Names keep
+    /// their full-width brackets (registered names are written with them);
+    /// codes and phones are made half-width by their own parsers.
     pub fn text(&self, cells: &[Cell], col: Col) -> Option<String> {
-        self.index(col)
-            .and_then(|i| cells.get(i))
-            .and_then(Cell::text)
+        let cell = self.index(col).and_then(|i| cells.get(i))?;
+        let s = match cell {
+            Cell::Text(s) => s.trim().to_string(),
+            other => other.display(),
+        };
+        (!s.is_empty()).then_some(s)
     }
 }
 
