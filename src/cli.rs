@@ -221,6 +221,21 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Open member accounts for every member on the roll of a subtree who has none
+    /// (login: the phone; a one-time activation code each, written to an .xlsx)
+    Bulk {
+        /// Organisation code
+        #[arg(long)]
+        org: String,
+        /// The workbook of codes to hand out (it holds the codes: keep it safe)
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The address workers open to activate (printed on the sheet)
+        #[arg(long, default_value = "http://127.0.0.1:8080/m/activate")]
+        activate_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Set an account's password from standard input (ends its sessions)
     Passwd {
         #[arg(long)]
@@ -522,6 +537,57 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 }
                 Err(b) => bail!("audit log BROKEN at entry {}: {}", b.id, b.reason),
             }
+        }
+        Command::User {
+            what:
+                UserCommand::Bulk {
+                    org,
+                    output,
+                    activate_url,
+                    db,
+                },
+        } => {
+            use crate::auth::activation::ops;
+            if output.exists() {
+                bail!("{} exists; name a new file", output.display());
+            }
+            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let org = crate::org::store::get_by_code(&db, &org)
+                .await?
+                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let everything = crate::auth::Scope::everything();
+            let r = ops::issue(
+                &db,
+                &keys,
+                &crate::audit::Actor::cli(),
+                &everything,
+                &org,
+                None,
+            )
+            .await
+            .map_err(describe)?;
+            let bytes = ops::codes_workbook(&r, &activate_url)?;
+            // The sheet holds live codes: the owner's alone.
+            {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&output)
+                    .and_then(|mut f| f.write_all(&bytes))
+                    .with_context(|| format!("cannot write {}", output.display()))?;
+            }
+            println!(
+                "{}：开通 {} 个会员账号，{} 人未开通（原因见“未开通”工作表）；激活码有效期至 {}，已写入 {}",
+                org.name,
+                r.created.len(),
+                r.skipped.len(),
+                r.expires,
+                output.display()
+            );
+            Ok(())
         }
         Command::User {
             what:

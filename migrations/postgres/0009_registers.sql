@@ -13,3 +13,9 @@ ALTER TABLE enterprises ADD COLUMN address TEXT NOT NULL DEFAULT '';
 ALTER TABLE enterprises ADD COLUMN contact TEXT NOT NULL DEFAULT '';
 ALTER TABLE enterprises ADD COLUMN contact_phone TEXT NOT NULL DEFAULT '';
 ALTER TABLE enterprises ADD COLUMN credit_code_pending BIGINT NOT NULL DEFAULT 0;
+
+-- A worker's account made by staff in bulk waits for its worker: the keyed
+-- hash of a one-time activation code (never the code itself) and when it
+-- lapses. Until activated the password hash is unusable ("!").
+ALTER TABLE accounts ADD COLUMN activation_hash TEXT;
+ALTER TABLE accounts ADD COLUMN activation_expires_at BIGINT NOT NULL DEFAULT 0;

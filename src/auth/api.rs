@@ -21,6 +21,42 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(list, create))
         .routes(routes!(show, update))
+        .routes(routes!(bulk))
+        .routes(routes!(activate))
+}
+
+/// Opens member accounts for a union's subtree (or the members named) in
+/// one action: the login is each member's phone, with a one-time activation
+/// code shown only in this answer; members without a usable phone are listed.
+#[utoipa::path(post, path = "/api/v1/accounts/bulk", operation_id = "create_member_accounts", tag = "accounts",
+    request_body = super::activation::ops::BulkBody,
+    responses((status = 200, description = "accounts opened and members skipped", body = super::activation::ops::BulkResult), WriteErrors))]
+async fn bulk(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(b): ApiJson<super::activation::ops::BulkBody>,
+) -> AppResult<Json<super::activation::ops::BulkResult>> {
+    Ok(Json(super::activation::ops::bulk(&s, &c, &b).await?))
+}
+
+/// A worker activates their account: phone, a new password, and the code or
+/// name + ID number as on the roster; answers a bearer token. Rate-limited
+/// like the login; a wrong combination does not say which field was wrong.
+#[utoipa::path(post, path = "/api/v1/activation", operation_id = "activate_account", tag = "session", security(()),
+    request_body = super::activation::ops::ActivationBody,
+    responses((status = 200, description = "activated and signed in", body = Token), WriteErrors))]
+async fn activate(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(b): ApiJson<super::activation::ops::ActivationBody>,
+) -> AppResult<Json<Token>> {
+    let id = super::activation::ops::activate(&s, &b, &addr).await?;
+    let token = session::create(&s.db, id, session::API).await?;
+    Ok(Json(Token {
+        token,
+        token_type: "Bearer",
+        expires_in: session::API_TTL_MS / 1000,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_page).post(login_submit))
+        .route("/m/activate", get(activate_page).post(activate_submit))
         .route("/logout", post(logout))
         .route("/password", get(password_page).post(password_submit))
         .route("/accounts", get(accounts_page).post(account_create))
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 const LOGIN_CSRF_COOKIE: &str = "gj_login_csrf";
+const ACTIVATE_CSRF_COOKIE: &str = "gj_activate_csrf";
 
 async fn home(PageCaller(c): PageCaller) -> Redirect {
     match (c.can(Right::Read), c.member_id) {
@@ -115,15 +117,7 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
-    let cookie_csrf = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let cookie_csrf = cookie_of(&headers, LOGIN_CSRF_COOKIE);
     if f.csrf.is_empty() || !constant_time_eq(f.csrf.as_bytes(), cookie_csrf.as_bytes()) {
         return login_form(
             StatusCode::FORBIDDEN,
@@ -504,4 +498,139 @@ async fn account_disabled(
         |e| account_error(s, c, id, e),
     )
     .await
+}
+
+/// A cookie of the request (the double-submit token of a form before login).
+fn cookie_of(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "auth/activate.html")]
+struct ActivatePage {
+    nav: Option<Nav>,
+    csrf: String,
+    phone: String,
+    way: String,
+    code: String,
+    name: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ActivateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    way: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+}
+
+/// The activation form again, with what was typed (never the ID number or
+/// the password) and a fresh double-submit cookie.
+fn activate_form(status: StatusCode, f: &ActivateForm, error: &str, secure: bool) -> Response {
+    let csrf = session::random_token();
+    let page = ActivatePage {
+        nav: None,
+        csrf: csrf.clone(),
+        phone: f.phone.clone(),
+        way: f.way.clone(),
+        code: f.code.clone(),
+        name: f.name.clone(),
+        error: error.into(),
+    };
+    let mut resp = render_with(status, &page);
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) = format!(
+        "{ACTIVATE_CSRF_COOKIE}={csrf}; Path=/m/activate; HttpOnly; SameSite=Strict{secure}"
+    )
+    .parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn activate_page(State(s): State<AppState>) -> Response {
+    activate_form(StatusCode::OK, &ActivateForm::default(), "", s.behind_https)
+}
+
+async fn activate_submit(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<ActivateForm>,
+) -> Response {
+    let cookie_csrf = cookie_of(&headers, ACTIVATE_CSRF_COOKIE);
+    if f.csrf.is_empty() || !constant_time_eq(f.csrf.as_bytes(), cookie_csrf.as_bytes()) {
+        return activate_form(
+            StatusCode::FORBIDDEN,
+            &f,
+            "页面已过期，请重新输入",
+            s.behind_https,
+        );
+    }
+    if f.password != f.password2 {
+        return activate_form(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &f,
+            "两次输入的密码不一致",
+            s.behind_https,
+        );
+    }
+    let by_code = f.way != "id";
+    let body = super::activation::ops::ActivationBody {
+        phone: f.phone.clone(),
+        password: f.password.clone(),
+        code: by_code.then(|| f.code.clone()),
+        name: (!by_code).then(|| f.name.clone()),
+        id_number: (!by_code).then(|| f.id_number.clone()),
+    };
+    let activated = super::activation::ops::activate(&s, &body, &addr).await;
+    let signed_in = match activated {
+        Ok(id) => session::create(&s.db, id, session::WEB)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match signed_in {
+        Ok(token) => {
+            let mut resp = Redirect::to("/m").into_response();
+            let cookie = session_cookie(&token, session::WEB_TTL_MS / 1000, s.behind_https);
+            if let Ok(v) = cookie.parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) if e.is_form_error() || matches!(e, AppError::TooManyRequests { .. }) => {
+            let msg = e
+                .field_errors()
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+                .join("；");
+            let msg = if msg.is_empty() { e.to_string() } else { msg };
+            activate_form(e.status(), &f, &msg, s.behind_https)
+        }
+        Err(e) => crate::web::pages::error_page(None, &e),
+    }
 }

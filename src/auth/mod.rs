@@ -1,5 +1,6 @@
 //! Accounts, sessions and tokens, roles, and the subtree scope.
 
+pub mod activation;
 pub mod api;
 pub mod caller;
 pub mod checks;
@@ -36,6 +37,8 @@ pub const PROGRAM: Program = Program {
     phone_nav: &[],
     audit_labels: &[
         ("account.create", "新建账号"),
+        ("account.bulk", "批量开通会员账号"),
+        ("account.activate", "会员激活账号"),
         ("account.password", "设置密码"),
         ("account.disable", "停用账号"),
         ("account.enable", "启用账号"),

@@ -2,6 +2,7 @@
 
 mod academy;
 mod academy_desk;
+mod activation;
 mod audit;
 mod auth;
 mod browser;

@@ -9,7 +9,7 @@ use calamine::Reader;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn sample(name: &str) -> Vec<u8> {
+pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/demo/town/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
@@ -37,7 +37,7 @@ async fn upload(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn import(
+pub async fn import(
     app: &TestApp,
     token: &str,
     kind: &str,

@@ -1,0 +1,209 @@
+//! Accounts for every worker (issue 10): staff open member accounts for a
+//! town in one action, a worker activates with the code or with name + ID
+//! number + phone; wrong combinations all read the same, and are rate-limited.
+
+use crate::registers::{import, sample};
+use crate::support::{id_number, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// The demo town 瞻岐镇 built from its sample sheets; returns its union id.
+async fn town(app: &TestApp, admin: &str) -> i64 {
+    let county = app.org_id("ZJ-NB-YZ").await;
+    let job = import(
+        app,
+        admin,
+        "orgs",
+        county,
+        "all",
+        "1.xlsx",
+        sample("1-组织架构.xlsx"),
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    let town = app.org_id("ZQ").await;
+    for (kind, file) in [
+        ("enterprises", "2-企业名录.xlsx"),
+        ("members", "3-会员名册.xlsx"),
+    ] {
+        let job = import(app, admin, kind, town, "all", file, sample(file)).await;
+        assert_eq!(job["state"], "done", "{job}");
+    }
+    town
+}
+
+async fn activate(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/activation"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_town_gets_accounts_and_a_worker_activates_with_the_code() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let town = town(&app, &admin).await;
+    let firm = app.org_id("ZQ-JG").await;
+    let (s, _) = app
+        .post(
+            &admin,
+            "/api/v1/members",
+            json!({"name": "无手机", "id_number": id_number(77), "org_id": firm}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // Out of reach: a town admin elsewhere sees no such union.
+    let jiangshan = app.login("jiangshan").await;
+    let (s, _) = app
+        .post(&jiangshan, "/api/v1/accounts/bulk", json!({"org_id": town}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, r) = app
+        .post(&admin, "/api/v1/accounts/bulk", json!({"org_id": town}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["created"].as_array().unwrap().len(), 10, "{r}");
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["name"], "无手机");
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("手机号"));
+    let hu = r["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "胡志强")
+        .unwrap()
+        .clone();
+    assert_eq!(hu["org_name"], "宁波瞻岐精工机械有限公司工会");
+    let (phone, code) = (
+        hu["username"].as_str().unwrap(),
+        hu["code"].as_str().unwrap(),
+    );
+    assert_eq!(phone.len(), 11);
+    // Nobody gets a second account.
+    let (_, again) = app
+        .post(&admin, "/api/v1/accounts/bulk", json!({"org_id": town}))
+        .await;
+    assert_eq!(again["created"].as_array().unwrap().len(), 0);
+
+    // Not activated, the account cannot log in with any password.
+    let (s, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": phone, "password": "!"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let password = "zhanqi-2026";
+    let (s, wrong_code) = activate(
+        &app,
+        json!({"phone": phone, "password": password, "code": "AAAA-BBBB"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{wrong_code}");
+    let (_, wrong_phone) = activate(
+        &app,
+        json!({"phone": "13900000000", "password": password, "code": code}),
+    )
+    .await;
+    assert_eq!(
+        wrong_code, wrong_phone,
+        "a wrong combination says nothing about which field"
+    );
+    let (s, ok) = activate(
+        &app,
+        json!({"phone": phone, "password": password, "code": code.to_lowercase()}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{ok}");
+    let token = ok["token"].as_str().unwrap();
+    let (s, me) = app.get(token, "/api/v1/me").await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(me["member_id"], hu["member_id"]);
+    // The code is spent; the phone and the password log in.
+    let (s, _) = activate(
+        &app,
+        json!({"phone": phone, "password": "another-pass", "code": code}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": phone, "password": password})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, audit) = app
+        .get(&admin, "/api/v1/audit?action=account.activate")
+        .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+}
+
+#[tokio::test]
+async fn a_worker_without_a_code_activates_with_name_and_id_number_and_guessing_is_stopped() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let _ = town(&app, &admin).await;
+    let firm = app.org_id("ZQ-DH").await;
+    let idn = id_number(88);
+    let (s, _) = app
+        .post(
+            &admin,
+            "/api/v1/members",
+            json!({"name": "江小燕", "id_number": idn, "phone": "13905749988", "org_id": firm}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let password = "jiang-2026!";
+    let wrong = [
+        json!({"phone": "13905749988", "password": password, "name": "江小雁", "id_number": idn}),
+        json!({"phone": "13905749987", "password": password, "name": "江小燕", "id_number": idn}),
+        json!({"phone": "13905749988", "password": password, "name": "江小燕", "id_number": id_number(89)}),
+    ];
+    let mut answers = vec![];
+    for body in &wrong {
+        let (s, b) = activate(&app, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        answers.push(b);
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert!(!answers[0].to_string().contains("身份证号错误"));
+    let (s, ok) = activate(
+        &app,
+        json!({"phone": "13905749988", "password": password, "name": "江小燕", "id_number": idn}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{ok}");
+    let (s, again) = activate(
+        &app,
+        json!({"phone": "13905749988", "password": password, "name": "江小燕", "id_number": idn}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{again}");
+
+    // Guessing codes for one phone is stopped like guessing passwords.
+    let mut last = StatusCode::OK;
+    for n in 0..6 {
+        let (s, _) = activate(
+            &app,
+            json!({"phone": "13805740099", "password": password, "code": format!("AAAA-BBB{n}")}),
+        )
+        .await;
+        last = s;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
