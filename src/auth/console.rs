@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/password", get(password_page).post(password_submit))
         .route("/accounts", get(accounts_page).post(account_create))
+        .route("/accounts/bulk", post(accounts_bulk))
         .route("/accounts/{id}", get(account_page))
         .route("/accounts/{id}/password", post(account_password))
         .route("/accounts/{id}/disabled", post(account_disabled))
@@ -633,4 +634,81 @@ async fn activate_submit(
         }
         Err(e) => crate::web::pages::error_page(None, &e),
     }
+}
+
+#[derive(Deserialize)]
+struct BulkForm {
+    org_id: Option<String>,
+    /// xlsx (the sheet of codes) or slips (a page to print, with a QR code).
+    #[serde(default)]
+    output: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/slips.html")]
+struct SlipsPage {
+    nav: Option<Nav>,
+    result: super::activation::ops::BulkResult,
+    url: String,
+    qr_svg: String,
+}
+
+/// Opens accounts for the members of a subtree and hands out their codes at
+/// once, as a workbook or as slips to print (the codes are shown only now).
+async fn accounts_bulk(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    PageForm { caller: c, form: f }: PageForm<BulkForm>,
+) -> PageResult {
+    let org_id = f
+        .org_id
+        .as_deref()
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let body = super::activation::ops::BulkBody {
+        org_id,
+        member_ids: None,
+    };
+    let result = super::activation::ops::bulk(&s, &c, &body).await;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080")
+        .to_string();
+    let url = format!("http://{host}/m/activate");
+    let (s, c) = (&s, &c);
+    form::finish(
+        c,
+        result,
+        |r| {
+            let page = if f.output == "slips" {
+                let qr_svg = qrcode::QrCode::new(url.as_bytes())
+                    .map(|q| {
+                        q.render::<qrcode::render::svg::Color>()
+                            .min_dimensions(96, 96)
+                            .build()
+                    })
+                    .unwrap_or_default();
+                Ok(render(&SlipsPage {
+                    nav: Some(Nav::new(c, "accounts")),
+                    result: r,
+                    url,
+                    qr_svg,
+                }))
+            } else {
+                super::activation::ops::codes_workbook(&r, &url)
+                    .map(|bytes| crate::web::files::xlsx_response(bytes, "会员账号激活码.xlsx"))
+                    .map_err(AppError::from)
+                    .or_page(c)
+            };
+            std::future::ready(page)
+        },
+        |e| async move {
+            let form = AccountFormValues {
+                role: "officer".into(),
+                ..Default::default()
+            };
+            accounts_view(s, c, form, FormErrors::from_error(&e), e.status()).await
+        },
+    )
+    .await
 }

@@ -1,6 +1,6 @@
 //! SQL for accounts and their assignments, and the login check.
 
-use super::{limit::LoginLimiter, password, session, Role, Scope};
+use super::{limit::LoginLimiter, password, Role, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::db::sql::Sql;
 use crate::db::{now_ms, Db, Tx};
@@ -22,6 +22,8 @@ pub struct Account {
     pub id: i64,
     pub username: String,
     pub member_id: Option<i64>,
+    /// The member's name, for a member account.
+    pub member_name: Option<String>,
     pub disabled: bool,
     pub can_reveal: bool,
     /// An admin of the account's union asked for the reveal right; a second
@@ -310,33 +312,75 @@ async fn grant_reveal(
 /// Accounts with every assignment inside the scope (an admin does not see, or
 /// manage, an account that also holds rights elsewhere).
 pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
+    select(db, scope, None).await
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Account> {
+    select(db, scope, Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("账号"))
+}
+
+/// The accounts of `list` (only `id` when given), their assignments read in
+/// one query beside them.
+async fn select(db: &Db, scope: &Scope, id: Option<i64>) -> AppResult<Vec<Account>> {
     let mut sql = Sql::new("");
     let pred = scope.org_predicate(&mut sql, "o.path");
-    sql.push(&format!(
+    let only = match id {
+        Some(id) => format!(" AND a.id = {}", sql.int(id)),
+        None => String::new(),
+    };
+    let visible = format!(
+        "EXISTS (SELECT 1 FROM assignments g WHERE g.account_id = a.id) AND NOT EXISTS \
+         (SELECT 1 FROM assignments g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = a.id AND NOT {pred}){only}"
+    );
+    let mut accounts_sql = sql.clone();
+    accounts_sql.push(&format!(
         "SELECT a.id, a.username, a.member_id, a.disabled, \
-         CASE WHEN EXISTS (SELECT 1 FROM reveal_requests q WHERE q.account_id = a.id) THEN 1 ELSE 0 END \
-         FROM accounts a WHERE EXISTS \
-         (SELECT 1 FROM assignments g WHERE g.account_id = a.id) AND NOT EXISTS \
-         (SELECT 1 FROM assignments g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = a.id AND NOT {pred}) \
-         ORDER BY a.username"
+         CASE WHEN EXISTS (SELECT 1 FROM reveal_requests q WHERE q.account_id = a.id) THEN 1 ELSE 0 END, \
+         m.name FROM accounts a LEFT JOIN members m ON m.id = a.member_id WHERE {visible} \
+         ORDER BY a.member_id IS NOT NULL, a.username"
     ));
-    let rows = sql.fetch_all(&db.pool).await?;
+    let mut grants_sql = sql;
+    grants_sql.push(&format!(
+        "SELECT g.account_id, g.role, g.org_id, og.name FROM assignments g JOIN orgs og ON og.id = g.org_id \
+         JOIN accounts a ON a.id = g.account_id WHERE {visible} ORDER BY g.id"
+    ));
+    let mut grants: std::collections::HashMap<i64, Vec<AccountAssignment>> = Default::default();
+    for r in grants_sql.fetch_all(&db.pool).await? {
+        // An unknown role in the table grants nothing rather than failing the list.
+        if let Ok(role) = Role::parse(&r.try_get::<String, _>(1)?) {
+            grants
+                .entry(r.try_get(0)?)
+                .or_default()
+                .push(AccountAssignment {
+                    role,
+                    org_id: r.try_get(2)?,
+                    org_name: r.try_get(3)?,
+                });
+        }
+    }
     let mut out = vec![];
-    for r in rows {
+    for r in accounts_sql.fetch_all(&db.pool).await? {
         let id: i64 = r.try_get(0)?;
-        let assignments: Vec<AccountAssignment> = session::assignments(db, id)
-            .await?
-            .into_iter()
-            .map(|a| AccountAssignment {
-                role: a.role,
-                org_id: a.org_id,
-                org_name: a.org_name,
-            })
-            .collect();
+        let assignments = grants.remove(&id).unwrap_or_default();
+        let member_id: Option<i64> = r.try_get(2)?;
+        let username: String = r.try_get(1)?;
         out.push(Account {
             id,
-            username: r.try_get(1)?,
-            member_id: r.try_get(2)?,
+            // A worker's login is their phone: shown masked, as the roster shows it.
+            username: if member_id.is_some()
+                && username.len() == 11
+                && username.bytes().all(|b| b.is_ascii_digit())
+            {
+                crate::pii::phone::mask_phone(&username)
+            } else {
+                username
+            },
+            member_id,
+            member_name: r.try_get(5)?,
             disabled: r.try_get::<i64, _>(3)? != 0,
             reveal_pending: r.try_get::<i64, _>(4)? != 0,
             can_reveal: assignments
@@ -346,14 +390,6 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<Account>> {
         });
     }
     Ok(out)
-}
-
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Account> {
-    list(db, scope)
-        .await?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| AppError::not_found("账号"))
 }
 
 /// Validates a new account's fields (not the scope).

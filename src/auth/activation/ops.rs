@@ -39,7 +39,8 @@ pub struct Issued {
     pub member_id: i64,
     pub name: String,
     pub org_name: String,
-    /// The login: the member's phone number.
+    /// The login: the member's phone number, masked (`139****1000`) as
+    /// the roster shows it; the worker knows their own.
     pub username: String,
     /// Shown this once, as printed (`AB3D-7KQM`); only its keyed hash is kept.
     pub code: String,
@@ -131,7 +132,7 @@ pub async fn issue(
             member_id,
             name,
             org_name,
-            username,
+            username: crate::pii::phone::mask_phone(&username),
             code: rules::grouped(&code),
         });
     }
