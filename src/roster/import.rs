@@ -9,7 +9,7 @@ use super::isolate::Parser;
 use super::read::RowSink;
 use super::rules::{read_row, Cell, Lookup};
 use super::running::Progress;
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Event};
 use crate::db::{now_ms, Db};
 use crate::member::rules::MemberFields;
 use crate::member::store::{phone_tail, search_keys, ID_HASH, PHONE_HASH};
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-pub use super::outcome::{Kind, Mode, Outcome, RowError};
+pub use super::outcome::{Job, Kind, Mode, Outcome, RowError};
 
 /// Errors kept for the API and the page (all rows still count).
 const ERRORS_KEPT: usize = 1000;
@@ -281,16 +281,6 @@ const UPDATE: &str = "UPDATE members SET name = $1, enterprise_id = COALESCE($2,
      is_migrant_worker = COALESCE($15, is_migrant_worker), is_hardship = COALESCE($16, is_hardship), \
      status = COALESCE($17, status), updated_at = $18 \
      WHERE id_number_hash = $19 AND org_id = $20 RETURNING id";
-
-/// One import: which job row it is, by whom, into where, what, how.
-pub struct Job {
-    pub id: i64,
-    pub actor: Actor,
-    pub org: Org,
-    pub kind: Kind,
-    pub mode: Mode,
-    pub filename: String,
-}
 
 /// Runs an import to the end, whatever it imports. `progress` is live while it runs.
 pub async fn run(

@@ -33,6 +33,16 @@ impl Mode {
     }
 }
 
+/// One import: which job row it is, by whom, into where, what, how.
+pub struct Job {
+    pub id: i64,
+    pub actor: crate::audit::Actor,
+    pub org: crate::org::store::Org,
+    pub kind: Kind,
+    pub mode: Mode,
+    pub filename: String,
+}
+
 /// Which register a file is imported into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

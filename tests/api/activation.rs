@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// The demo town 瞻岐镇 built from its sample sheets; returns its union id.
-async fn town(app: &TestApp, admin: &str) -> i64 {
+pub async fn town(app: &TestApp, admin: &str) -> i64 {
     let county = app.org_id("ZJ-NB-YZ").await;
     let job = import(
         app,

@@ -817,3 +817,112 @@ async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Issue 10: a worker of a town built from its sample sheets gets an account
+/// in bulk, activates it on the phone with the code from the slip, lands on
+/// the phone home and enrols in a course.
+#[tokio::test]
+async fn a_worker_activates_on_the_phone_and_enrols() {
+    let Some(bin) = chromedriver_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let town = crate::activation::town(&app, &admin).await;
+    let (s, r) = app
+        .post(&admin, "/api/v1/accounts/bulk", json!({"org_id": town}))
+        .await;
+    assert!(s.is_success(), "{r}");
+    let hu = r["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "胡志强")
+        .expect("胡志强 got an account")
+        .clone();
+    let code = hu["code"].as_str().unwrap().to_string();
+    let firm = app.org_id("ZQ-JG").await;
+    let (_, course) = app
+        .post(
+            &admin,
+            "/api/v1/courses",
+            json!({"org_id": firm, "title": "钳工技能提升", "category": "职业技能"}),
+        )
+        .await;
+    let cid = course["id"].as_i64().expect("course id");
+    let now = gongjiang::db::now_ms();
+    let (s, session) = app
+        .post(
+            &admin,
+            &format!("/api/v1/courses/{cid}/sessions"),
+            json!({"place": "精工机械培训室", "starts_at": now + 86_400_000, "ends_at": now + 90_000_000, "capacity": 30}),
+        )
+        .await;
+    assert!(s.is_success(), "{session}");
+
+    let driver = Chromedriver::start(&bin).await;
+    let mut p = Phone::open(&app, &driver).await;
+    p.prefix.push_str("-activate");
+    p.goto("/login").await;
+    let link = p.wait_xpath("//a[@href='/m/activate']").await;
+    p.tap(&link).await;
+    p.wait_css("#phone").await;
+    p.check("activate").await;
+    p.wait_css("#phone")
+        .await
+        .send_keys("13905741000")
+        .await
+        .unwrap();
+    // A mistyped code first: the form says so and keeps what was typed.
+    p.wait_css("#code")
+        .await
+        .send_keys("AAAA-BBBB")
+        .await
+        .unwrap();
+    for id in ["#password", "#password2"] {
+        p.wait_css(id)
+            .await
+            .send_keys("qianggong-2026")
+            .await
+            .unwrap();
+    }
+    let go = p
+        .wait_xpath("//button[normalize-space()='激活并登录']")
+        .await;
+    p.tap(&go).await;
+    p.wait_xpath(&with_text("p", "error-box", "信息不匹配"))
+        .await;
+    let kept = p.wait_css("#phone").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("13905741000"));
+    let code_box = p.wait_css("#code").await;
+    code_box.clear().await.unwrap();
+    code_box.send_keys(&code.to_lowercase()).await.unwrap();
+    for id in ["#password", "#password2"] {
+        p.wait_css(id)
+            .await
+            .send_keys("qianggong-2026")
+            .await
+            .unwrap();
+    }
+    let go = p
+        .wait_xpath("//button[normalize-space()='激活并登录']")
+        .await;
+    p.tap(&go).await;
+    p.wait_css(".m-balance").await;
+    p.wait_path("/m").await;
+    assert_eq!(p.text(".m-who").await, "胡志强");
+    p.check("activated").await;
+
+    let tab = p.wait_css("nav.m-tabs a[href='/m/courses']").await;
+    p.tap(&tab).await;
+    let card = format!("//section[.//a[@href='/m/courses/{cid}']]");
+    let enrol = p
+        .wait_xpath(&format!("{card}//button[normalize-space()='报名']"))
+        .await;
+    p.tap(&enrol).await;
+    p.wait_xpath(&with_text("p", "ok-box", "报名成功")).await;
+    let text = p.wait_xpath(&card).await.text().await.unwrap();
+    assert!(text.contains("已报名"), "after enrolling: {text}");
+    p.check("enrolled").await;
+    p.c.close().await.ok();
+}
