@@ -141,6 +141,9 @@ struct ImportArgs {
     /// Where to write the bad rows (.xlsx); default FILE.errors.xlsx when there are any
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Members: register the employers (工作单位) not registered yet, by name, marked 待补充信用代码
+    #[arg(long)]
+    register_employers: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -636,6 +639,7 @@ async fn import_file(kind: crate::roster::outcome::Kind, args: ImportArgs) -> an
         org,
         mode,
         report,
+        register_employers,
         db,
     } = args;
     use crate::roster::running::Progress;
@@ -683,6 +687,7 @@ async fn import_file(kind: crate::roster::outcome::Kind, args: ImportArgs) -> an
         kind,
         mode,
         filename,
+        register_employers,
     };
     let result = import::run(
         &db,

@@ -160,7 +160,8 @@ pub async fn update(
     }
     let mut tx = db.begin().await?;
     sqlx::query(
-        "UPDATE enterprises SET credit_code = COALESCE($1, credit_code), name = COALESCE($2, name), \
+        "UPDATE enterprises SET credit_code = COALESCE($1, credit_code), \
+         credit_code_pending = CASE WHEN $1 IS NULL THEN credit_code_pending ELSE 0 END, name = COALESCE($2, name), \
          industry = COALESCE($3, industry), size = COALESCE($4, size), org_id = COALESCE($5, org_id), \
          updated_at = $6 WHERE id = $7",
     )
@@ -272,4 +273,26 @@ pub async fn by_credit_codes(
         }
     }
     Ok(out)
+}
+
+/// An employer a roster names, registered by its name alone under `org_id`
+/// and marked 待补充信用代码 (its code column holds a placeholder no real
+/// code can equal, never shown).
+pub async fn insert_pending_in(
+    tx: &mut crate::db::Tx,
+    name: &str,
+    org_id: i64,
+) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO enterprises (credit_code, name, org_id, credit_code_pending, created_at, updated_at) \
+         VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+    )
+    .bind(format!("待补充-{}", crate::auth::session::random_token()))
+    .bind(name)
+    .bind(org_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)
 }

@@ -45,6 +45,10 @@ struct CreateQuery {
     kind: Option<String>,
     /// The file's name (for the job list and the format when the content does not tell).
     filename: Option<String>,
+    /// Members: `1` registers the employers (工作单位) not registered yet, by
+    /// name, marked 待补充信用代码; otherwise their rows are refused.
+    #[param(pattern = "^(1|0|true|false|)$")]
+    register_employers: Option<String>,
 }
 
 /// How an import treats bad rows.
@@ -97,6 +101,8 @@ struct ImportForm {
     mode: Option<String>,
     #[schema(nullable = false, value_type = Option<ImportKind>)]
     kind: Option<String>,
+    #[schema(nullable = false)]
+    register_employers: Option<String>,
 }
 
 /// A job that was started.
@@ -134,6 +140,7 @@ async fn create(
         q.filename.unwrap_or_default(),
         q.kind.unwrap_or_default(),
     );
+    let mut register = q.register_employers.unwrap_or_default();
     let mut upload = ops::new_upload(&s).await?;
     if is_multipart {
         let mut mp = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &s)
@@ -160,6 +167,7 @@ async fn create(
                     "org_id" => org_id = text.trim().parse().ok(),
                     "mode" => mode = text,
                     "kind" => kind = text,
+                    "register_employers" => register = text,
                     _ => {}
                 }
             }
@@ -177,6 +185,7 @@ async fn create(
         kind: &kind,
         mode: &mode,
         filename: &filename,
+        register_employers: matches!(register.trim(), "1" | "true" | "yes" | "on"),
     };
     let id = ops::start(&s, &c, what, upload).await?;
     Ok((

@@ -120,6 +120,7 @@ async fn upload(
         String::new(),
         String::from("members"),
     );
+    let mut register_employers = false;
     let mut upload = super::ops::new_upload(&s).await.or_page(&c)?;
     loop {
         let mut field = match mp.next_field().await {
@@ -164,6 +165,9 @@ async fn upload(
             "org_id" => org_id = field.text().await.unwrap_or_default().trim().parse().ok(),
             "mode" => mode = field.text().await.unwrap_or_default(),
             "kind" => kind = field.text().await.unwrap_or_default(),
+            "register_employers" => {
+                register_employers = !field.text().await.unwrap_or_default().is_empty()
+            }
             _ => {}
         }
     }
@@ -178,6 +182,7 @@ async fn upload(
         kind: &kind,
         mode: &mode,
         filename: &filename,
+        register_employers,
     };
     let result = super::ops::start(&s, &c, what, upload).await;
     let (s, c) = (&s, &c);

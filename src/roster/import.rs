@@ -7,7 +7,7 @@
 use super::columns::{detect_header, Column, Header, HEADER_SEARCH_ROWS};
 use super::isolate::Parser;
 use super::read::RowSink;
-use super::rules::{read_row, Cell, Lookup};
+use super::rules::{read_row, unregistered_employer, Cell, Lookup};
 use super::running::Progress;
 use crate::audit::{self, Event};
 use crate::db::{now_ms, Db};
@@ -30,11 +30,12 @@ const REPORT_ROWS_KEPT: usize = 100_000;
 const BATCH: usize = 500;
 
 /// Organisations and enterprises a row may name, within the target subtree.
-async fn lookup(db: &Db, org: &Org) -> Result<Lookup, sqlx::Error> {
+async fn lookup(db: &Db, org: &Org, register_employers: bool) -> Result<Lookup, sqlx::Error> {
     let scope = crate::auth::Scope::new(vec![org.path.clone()], None);
     let mut l = Lookup {
         target_org: org.id,
         target_org_name: org.name.clone(),
+        register_employers,
         ..Default::default()
     };
     for o in crate::org::store::tree(db, &scope)
@@ -75,6 +76,7 @@ struct Prepared {
     row: u32,
     org_id: i64,
     enterprise_id: Option<i64>,
+    new_employer: Option<String>,
     fields: MemberFields,
     id_enc: Vec<u8>,
     id_hash: String,
@@ -111,6 +113,8 @@ struct Validator<'a> {
     errors: Vec<RowError>,
     bad: Vec<BadRow>,
     writer_gone: bool,
+    /// Employers named that are not registered, with how many rows name each.
+    unregistered: std::collections::BTreeMap<String, u32>,
 }
 
 impl Validator<'_> {
@@ -194,6 +198,9 @@ impl RowSink for Validator<'_> {
             .iter()
             .map(|(c, i)| (*c, cells.get(*i).map(Cell::display).unwrap_or_default()))
             .collect();
+        if let Some(name) = unregistered_employer(header, &cells, self.lookup) {
+            *self.unregistered.entry(name).or_default() += 1;
+        }
         match read_row(header, &cells, self.lookup) {
             Err(errs) => {
                 let reasons = errs
@@ -234,6 +241,7 @@ impl RowSink for Validator<'_> {
                     row: row_number,
                     org_id: valid.org_id,
                     enterprise_id: valid.enterprise_id,
+                    new_employer: valid.new_employer,
                     id_enc: self.keys.encrypt(idn.as_str()),
                     id_hash,
                     phone_enc: phone.as_ref().map(|p| self.keys.encrypt(p.as_str())),
@@ -263,6 +271,7 @@ struct ReadResult {
     errors: Vec<RowError>,
     bad: Vec<BadRow>,
     fatal: Option<String>,
+    unregistered: std::collections::BTreeMap<String, u32>,
 }
 
 const INSERT: &str = "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
@@ -314,7 +323,7 @@ async fn run_members(
         job.mode,
         job.filename.as_str(),
     );
-    let lookup = Arc::new(lookup(db, org).await?);
+    let lookup = Arc::new(lookup(db, org, job.register_employers).await?);
     let (tx_batches, mut rx) = tokio::sync::mpsc::channel::<Vec<Prepared>>(4);
     let reader = {
         let (keys, lookup, progress, filename, parser, path) = (
@@ -342,6 +351,7 @@ async fn run_members(
                 errors: vec![],
                 bad: vec![],
                 writer_gone: false,
+                unregistered: Default::default(),
             };
             let fatal = parser
                 .read(&path, &filename, &mut v)
@@ -361,6 +371,7 @@ async fn run_members(
                 errors: v.errors,
                 bad: v.bad,
                 fatal,
+                unregistered: v.unregistered,
             }
         })
     };
@@ -369,8 +380,22 @@ async fn run_members(
     let mut tx = db.begin_deferred().await?;
     let (mut created, mut updated) = (0i64, 0i64);
     let mut conflicts: Vec<(Prepared, String)> = vec![];
+    let mut registered: HashMap<String, i64> = HashMap::new();
     while let Some(batch) = rx.recv().await {
-        for p in batch {
+        for mut p in batch {
+            if let Some(name) = p.new_employer.take() {
+                let id = match registered.get(&name) {
+                    Some(id) => *id,
+                    None => {
+                        let id =
+                            crate::enterprise::store::insert_pending_in(&mut tx, &name, p.org_id)
+                                .await?;
+                        registered.insert(name, id);
+                        id
+                    }
+                };
+                p.enterprise_id = Some(id);
+            }
             let f = &p.fields;
             let idn = f
                 .id_number
@@ -501,6 +526,14 @@ async fn run_members(
                 .join("、")
         )
     };
+    let skipped = format!(
+        "{skipped}{}",
+        unregistered_note(
+            &read.unregistered,
+            job.register_employers,
+            read.fatal.is_none() && mode != Mode::Check && !(mode == Mode::All && failed > 0)
+        )
+    );
     let commit = if let Some(fatal) = read.fatal {
         outcome.state = "failed".into();
         outcome.message = fatal;
@@ -548,6 +581,36 @@ async fn run_members(
         super::store::finish(&db.pool, keys.as_ref(), &outcome).await?;
     }
     Ok(outcome)
+}
+
+/// The employers a roster names that are not registered: how many, the
+/// first ones with their rows, and what happens to them.
+fn unregistered_note(
+    names: &std::collections::BTreeMap<String, u32>,
+    register: bool,
+    written: bool,
+) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    let mut by_rows: Vec<(&String, &u32)> = names.iter().collect();
+    by_rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let listed: Vec<String> = by_rows
+        .iter()
+        .take(10)
+        .map(|(n, c)| format!("{n}（{c} 人）"))
+        .collect();
+    let more = if names.len() > 10 { "等" } else { "" };
+    let what = match (register, written) {
+        (true, true) => "已随名册登记为企业，标记为“待补充信用代码”，请在“企业”页补全",
+        (true, false) => "导入时将登记为企业（待补充信用代码）",
+        (false, _) => "可先在“企业”中登记，或导入时选择“同时登记未登记的工作单位”",
+    };
+    format!(
+        "；名册中有 {} 个工作单位尚未登记：{}{more}，{what}",
+        names.len(),
+        listed.join("、")
+    )
 }
 
 /// A valid row's values as the report shows them (for rows the database refused).

@@ -37,6 +37,8 @@ pub struct StartImport<'a> {
     pub kind: &'a str,
     pub mode: &'a str,
     pub filename: &'a str,
+    /// Members only: register the roster's unregistered employers with it.
+    pub register_employers: bool,
 }
 
 /// Starts an import of the uploaded `file` into `org_id`'s subtree (the
@@ -54,6 +56,7 @@ pub async fn start(
         kind,
         mode,
         filename,
+        register_employers,
     } = what;
     let kind = Kind::parse(kind).map_err(|m| AppError::invalid("kind", m))?;
     let org_id = org_id.ok_or_else(|| AppError::invalid("org_id", "请选择导入到哪个组织"))?;
@@ -88,6 +91,7 @@ pub async fn start(
             kind,
             mode,
             filename,
+            register_employers,
         };
         let result = import::run(
             &s.db,

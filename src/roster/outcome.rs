@@ -41,6 +41,9 @@ pub struct Job {
     pub kind: Kind,
     pub mode: Mode,
     pub filename: String,
+    /// A roster's employers not registered yet are registered with it
+    /// (name only, 待补充信用代码) instead of refusing their rows.
+    pub register_employers: bool,
 }
 
 /// Which register a file is imported into.

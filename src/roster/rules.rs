@@ -85,6 +85,16 @@ fn err(col: Column, message: impl Into<String>) -> CellError {
     }
 }
 
+/// The 工作单位 a row names when it is not a registered enterprise (for the
+/// check report's list of employers to register).
+pub fn unregistered_employer(header: &Header, cells: &[Cell], lookup: &Lookup) -> Option<String> {
+    let name = header
+        .index(Column::Enterprise)
+        .and_then(|i| cells.get(i))
+        .and_then(Cell::text)?;
+    (!lookup.enterprises.contains_key(&name)).then_some(name)
+}
+
 /// What rows may refer to: organisations (by name or code) and enterprises
 /// (by name) inside the import's subtree.
 #[derive(Debug, Clone, Default)]
@@ -95,12 +105,17 @@ pub struct Lookup {
     pub enterprises: HashMap<String, (i64, i64)>,
     /// When the target organisation covers exactly one enterprise, rows without 工作单位 work there.
     pub default_enterprise: Option<i64>,
+    /// Register an employer the roster names that is not registered yet
+    /// (name only, 待补充信用代码) instead of refusing its rows.
+    pub register_employers: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct ValidRow {
     pub org_id: i64,
     pub enterprise_id: Option<i64>,
+    /// An employer not registered yet, to register with the row.
+    pub new_employer: Option<String>,
     pub fields: MemberFields,
 }
 
@@ -293,14 +308,19 @@ pub fn read_row(
             }
         },
     };
+    let mut new_employer = None;
     let enterprise_id = match text(Column::Enterprise) {
         None => lookup.default_enterprise,
         Some(name) => match lookup.enterprises.get(&name) {
             Some((id, _)) => Some(*id),
+            None if lookup.register_employers => {
+                new_employer = Some(name);
+                None
+            }
             None => {
                 errors.push(err(
                     Column::Enterprise,
-                    format!("工作单位“{name}”尚未登记为企业，请先在“企业”中登记"),
+                    format!("工作单位“{name}”尚未登记为企业：请先在“企业”中登记，或导入时选择“同时登记未登记的工作单位”（命令行加 --register-employers）"),
                 ));
                 None
             }
@@ -315,6 +335,7 @@ pub fn read_row(
     Ok(ValidRow {
         org_id,
         enterprise_id,
+        new_employer,
         fields,
     })
 }

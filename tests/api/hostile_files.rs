@@ -331,6 +331,7 @@ async fn a_parser_that_dies_ends_the_import_with_a_message() {
         kind,
         mode,
         filename: "名单.xls".into(),
+        register_employers: false,
     };
     let outcome = gongjiang::roster::import::run(
         &state.db,

@@ -371,3 +371,71 @@ async fn imports_of_registers_are_refused_clearly_out_of_reach_or_without_a_head
         assert!(wb.sheet_names().contains(&"填写说明".to_string()), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_roster_naming_unregistered_employers_lists_them_and_registers_them_when_asked() {
+    let app = TestApp::spawn().await;
+    let t = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let people: Vec<String> = (0..3).map(crate::support::id_number).collect();
+    let csv = gbk(&format!(
+        "姓名,身份证号,手机号码,工作单位\n\
+         赵一,{},13905740301,姜山新开五金厂\n\
+         钱二,{},13905740302,姜山新开五金厂\n\
+         孙三,{},13905740303,姜山小作坊\n",
+        people[0], people[1], people[2]
+    ));
+    let before = app.fingerprint().await;
+    let job = import(&app, &t, "members", town, "check", "名册.csv", csv.clone()).await;
+    let message = job["message"].as_str().unwrap();
+    assert!(message.contains("2 个工作单位尚未登记"), "{message}");
+    assert!(message.contains("姜山新开五金厂（2 人）"), "{message}");
+    let job = import(&app, &t, "members", town, "all", "名册.csv", csv.clone()).await;
+    assert_eq!(job["state"], "rejected", "{job}");
+    assert!(
+        has_error(&job, 2, "工作单位", "--register-employers"),
+        "{job}"
+    );
+    assert_eq!(app.fingerprint().await, before);
+
+    let resp = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/imports?org_id={town}&mode=all&filename=名册.csv&register_employers=1"
+        )))
+        .bearer_auth(&t)
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let started: Value = resp.json().await.unwrap();
+    let job = finished(&app, &t, started["id"].as_i64().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert!(
+        job["message"].as_str().unwrap().contains("待补充信用代码"),
+        "{job}"
+    );
+    let (_, found) = app
+        .get(
+            &t,
+            "/api/v1/enterprises?q=%E5%A7%9C%E5%B1%B1%E6%96%B0%E5%BC%80",
+        )
+        .await;
+    let e = &found["items"][0];
+    assert_eq!(e["credit_code_pending"], true, "{found}");
+    assert_eq!(e["credit_code"], "");
+    let (_, members) = app.get(&t, "/api/v1/members?q=%E8%B5%B5%E4%B8%80").await;
+    assert_eq!(members["items"][0]["enterprise_id"], e["id"], "{members}");
+    // Completing the code clears the mark.
+    let id = e["id"].as_i64().unwrap();
+    let (s, done) = app
+        .patch(
+            &t,
+            &format!("/api/v1/enterprises/{id}"),
+            serde_json::json!({"credit_code": credit_code(950)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["credit_code_pending"], false);
+}
