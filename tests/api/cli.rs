@@ -607,3 +607,39 @@ async fn backup_under_a_running_writer_restores_whole() {
     let o = fresh.run(&["restore", junk.to_str().unwrap()], None).await;
     assert!(!o.status.success(), "restoring junk: {}", stdout(&o));
 }
+
+/// Logs written to a file (here a pipe) carry no terminal colour codes.
+#[tokio::test]
+async fn logs_to_a_file_have_no_colour_codes() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("g.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongjiang"))
+        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+        .env_remove("GONGJIANG_DB")
+        .env_remove("GONGJIANG_KEY_FILE")
+        .env_remove("GONGJIANG_LISTEN")
+        .env("GONGJIANG_LOG", "gongjiang=info")
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start gongjiang");
+    let stderr = child.stderr.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.contains("serving on"))
+    })
+    .await
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("the server logs where it serves");
+    assert!(
+        !line.contains('\u{1b}'),
+        "colour codes in a log file: {line:?}"
+    );
+    assert!(line.contains("INFO"), "{line}");
+}

@@ -198,6 +198,20 @@ async fn redeeming_limits_cancelling_and_fulfilling() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{order}");
     assert_eq!(order["points"], 30);
+    // Staff see who ordered by name and union, never as #id (issue 10).
+    let (_, rich_member) = app.get(&staff, &format!("/api/v1/members/{rich}")).await;
+    let name = rich_member["name"].as_str().unwrap().to_string();
+    assert_eq!(order["member_name"], name.as_str());
+    let mut page = crate::pages::Browser::login(&app, "jiangshan", "gongjiang").await;
+    let html = page.page("/points").await.html;
+    assert!(
+        html.contains(&format!(">{name}</a>（")),
+        "the pending order names its member"
+    );
+    assert!(
+        !html.contains(&format!(">#{rich}<")),
+        "no member appears as #id"
+    );
     assert_eq!(balance(&app, &staff, rich).await, 70);
     let (_, it) = app
         .get(&staff, &format!("/api/v1/catalog/items/{id}"))

@@ -266,7 +266,7 @@ pub async fn feedback_for(
     let m = as_member(s, c, &course).await?;
     let mut e = Errors::default();
     if !(1..=5).contains(&rating) {
-        e.add("rating", "评分应为 1–5 星");
+        e.add("rating", "请选择星级（1–5 星）");
     }
     let comment = comment.trim();
     if comment.chars().count() > 1000 {

@@ -196,6 +196,9 @@ pub struct Order {
     pub item_id: i64,
     pub item_name: String,
     pub member_id: i64,
+    /// The member's name and union, as staff know them.
+    pub member_name: String,
+    pub member_org_name: String,
     pub points: i64,
     pub state: String,
     pub created_at: i64,
@@ -205,9 +208,11 @@ pub struct Order {
 }
 
 const ORDER_COLS: &str =
-    "r.id, r.item_id, i.name AS item_name, r.member_id, r.points, r.state, r.created_at, o.path AS org_path";
+    "r.id, r.item_id, i.name AS item_name, r.member_id, m.name AS member_name, mo.name AS member_org_name, \
+     r.points, r.state, r.created_at, o.path AS org_path";
 
-const ORDER_FROM: &str = "FROM redemption_orders r JOIN catalog_items i ON i.id = r.item_id JOIN orgs o ON o.id = r.org_id";
+const ORDER_FROM: &str = "FROM redemption_orders r JOIN catalog_items i ON i.id = r.item_id JOIN orgs o ON o.id = r.org_id \
+     JOIN members m ON m.id = r.member_id JOIN orgs mo ON mo.id = m.org_id";
 
 /// An order in the scope: of the scope's subtrees (the item's union), or the
 /// member's own.
