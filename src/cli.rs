@@ -462,12 +462,17 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let org = crate::org::store::get_by_code(&db, &org)
                 .await?
                 .with_context(|| format!("no organisation with code '{org}'"))?;
+            let what = crate::roster::export::Export {
+                org: &org,
+                scope: &crate::auth::Scope::everything(),
+                filter: &crate::member::store::Filter::default(),
+                reveal,
+            };
             let n = crate::roster::export::export(
                 &db,
                 &keys,
                 &crate::audit::Actor::cli(),
-                &org,
-                reveal,
+                &what,
                 &output,
             )
             .await?;

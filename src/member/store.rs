@@ -154,8 +154,9 @@ pub struct Listing {
 /// refine the search rather than page through it.
 pub const SEARCH_COUNT_CAP: i64 = 1000;
 
-/// The filters besides `q` (skill level, status, employer), as `AND …` terms.
-fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
+/// The filters besides `q` (skill level, status, employer), as `AND …` terms
+/// (the list and its export filter alike).
+pub fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
     let mut out = String::new();
     if let Some(level) = f.skill_level.as_deref().filter(|s| !s.is_empty()) {
         out.push_str(&format!(

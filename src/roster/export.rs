@@ -79,40 +79,74 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-/// Writes every member of `org`'s subtree to an .xlsx at `out` (a file, so a
-/// million rows never sit in memory); returns the number of rows.
+/// What an export holds: a subtree, the caller's scope inside it, the member
+/// list's filters, whole numbers or masked.
+pub struct Export<'a> {
+    pub org: &'a Org,
+    pub scope: &'a crate::auth::Scope,
+    pub filter: &'a crate::member::store::Filter,
+    pub reveal: bool,
+}
+
+/// Rows a search's export may hold (a search counts at most
+/// `SEARCH_COUNT_CAP` matches of each kind).
+const SEARCH_EXPORT_MAX: i64 = 10_000;
+
+const EXPORT_COLS: &str = "SELECT m.id, m.name, m.id_number_enc, m.phone_enc, m.gender, m.birth_date, m.ethnicity, m.education, \
+     m.political_status, o.name, e.name, m.occupation, m.skill_level, m.card_no, m.join_date, \
+     m.is_migrant_worker, m.is_hardship, m.status, o.path \
+     FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN enterprises e ON e.id = m.enterprise_id";
+
+/// Writes the members an export holds to an .xlsx at `out` (a file, so a
+/// million rows never sit in memory), audited with its filter; returns the
+/// number of rows. With a search (`q`) it holds the search's matches.
 pub async fn export(
     db: &Db,
     keys: &Keyring,
     actor: &Actor,
-    org: &Org,
-    reveal: bool,
+    x: &Export<'_>,
     out: &std::path::Path,
 ) -> anyhow::Result<i64> {
+    let (org, reveal) = (x.org, x.reveal);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name("会员名册")?;
     heading(ws)?;
     let hi = crate::auth::scope::path_upper(&org.path);
-    let mut after = (String::new(), 0i64);
     let mut n: u32 = 0;
-    // Keyset pages in roster order: (org path, member id).
+    let within = crate::auth::Scope::new(vec![org.path.clone()], None);
+    let searched = match x.filter.q.as_deref() {
+        Some(_) => Some(search_ids(db, keys, actor, &within, x.filter).await?),
+        None => None,
+    };
+    let mut after = (String::new(), 0i64);
+    let mut chunks = searched.as_deref().map(|ids| ids.chunks(500));
     loop {
-        let rows = sqlx::query(
-            "SELECT m.id, m.name, m.id_number_enc, m.phone_enc, m.gender, m.birth_date, m.ethnicity, m.education, \
-             m.political_status, o.name, e.name, m.occupation, m.skill_level, m.card_no, m.join_date, \
-             m.is_migrant_worker, m.is_hardship, m.status, o.path \
-             FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN enterprises e ON e.id = m.enterprise_id \
-             WHERE o.path >= $1 AND o.path < $2 AND (o.path > $3 OR (o.path = $3 AND m.id > $4)) \
-             ORDER BY o.path, m.id LIMIT 5000",
-        )
-        .bind(&org.path)
-        .bind(&hi)
-        .bind(&after.0)
-        .bind(after.1)
-        .fetch_all(&db.pool)
-        .await?;
-        if rows.is_empty() {
+        let mut sql = crate::db::sql::Sql::new("");
+        let pred = x.scope.member_predicate(&mut sql, "o.path", "m.id");
+        let (lo, up) = (sql.text(org.path.clone()), sql.text(hi.clone()));
+        let terms = crate::member::store::extra_filters(&mut sql, x.filter);
+        let tail = match chunks.as_mut() {
+            Some(it) => match it.next() {
+                Some(ids) => {
+                    let list: Vec<String> = ids.iter().map(|id| sql.int(*id)).collect();
+                    format!(" AND m.id IN ({}) ORDER BY o.path, m.id", list.join(", "))
+                }
+                None => break,
+            },
+            // Keyset pages in roster order: (org path, member id).
+            None => {
+                let (a0, a1) = (sql.text(after.0.clone()), sql.int(after.1));
+                format!(
+                    " AND (o.path > {a0} OR (o.path = {a0} AND m.id > {a1})) ORDER BY o.path, m.id LIMIT 5000"
+                )
+            }
+        };
+        sql.push(&format!(
+            "{EXPORT_COLS} WHERE {pred} AND o.path >= {lo} AND o.path < {up}{terms}{tail}"
+        ));
+        let rows = sql.fetch_all(&db.pool).await?;
+        if rows.is_empty() && chunks.is_none() {
             break;
         }
         for r in &rows {
@@ -163,11 +197,48 @@ pub async fn export(
         }
     }
     wb.save(out)?;
+    let f = x.filter;
+    // A whole ID number or phone searched for is not written into the log.
+    let q = f.q.as_deref().map(|q| {
+        if q.chars().filter(char::is_ascii_digit).count() >= 6 {
+            "（号码，已隐去）".to_string()
+        } else {
+            q.to_string()
+        }
+    });
     let ev = Event::new("member.export", "org", org.id)
         .org(org.id)
-        .detail(json!({ "rows": n, "revealed": reveal }));
+        .detail(json!({ "rows": n, "revealed": reveal, "filter": {
+            "q": q, "skill_level": f.skill_level, "status": f.status, "enterprise_id": f.enterprise_id,
+        } }));
     audit::append_now(db, actor, ev).await?;
     // A copy of the data leaves: so does a checkpoint of the log that records it.
     audit::store::checkpoint(db).await?;
     Ok(n as i64)
+}
+
+/// The ids a search finds inside the subtree, as the list finds them (its
+/// whole-number searches counted and audited the same way).
+async fn search_ids(
+    db: &Db,
+    keys: &Keyring,
+    actor: &Actor,
+    within: &crate::auth::Scope,
+    f: &crate::member::store::Filter,
+) -> anyhow::Result<Vec<i64>> {
+    let mut ids = vec![];
+    let mut page = 1;
+    while (ids.len() as i64) < SEARCH_EXPORT_MAX {
+        let paging = crate::db::Paging::new(Some(page), Some(crate::db::MAX_PER_PAGE));
+        let listing = crate::member::store::list(db, keys, actor, within, f, paging)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let got = listing.items.len() as i64;
+        ids.extend(listing.items.iter().map(|m| m.id));
+        if got < paging.per_page {
+            break;
+        }
+        page += 1;
+    }
+    Ok(ids)
 }

@@ -142,6 +142,12 @@ pub struct ExportQuery {
     pub org_id: Option<i64>,
     /// `1`: whole ID numbers and phones (the reveal right; audited).
     pub reveal: Option<String>,
+    /// The member list's own filters: the export holds what the list shows.
+    pub q: Option<String>,
+    pub skill_level: Option<String>,
+    #[param(value_type = Option<crate::member::ops::MemberStatus>)]
+    pub status: Option<String>,
+    pub enterprise_id: Option<i64>,
 }
 
 /// A subtree's roster as a workbook and its file name; whole numbers only
@@ -175,7 +181,19 @@ pub async fn export(s: &AppState, c: &Caller, q: &ExportQuery) -> AppResult<(Vec
             .open(&file)
             .map_err(anyhow::Error::from)?;
     }
-    let result = super::export::export(&s.db, &s.keys, &Actor::of(c), &org, reveal, &file).await;
+    let filter = crate::member::store::Filter {
+        q: q.q.clone().filter(|v| !v.trim().is_empty()),
+        skill_level: q.skill_level.clone(),
+        status: q.status.clone(),
+        enterprise_id: q.enterprise_id,
+    };
+    let what = super::export::Export {
+        org: &org,
+        scope: &c.scope(Right::Read),
+        filter: &filter,
+        reveal,
+    };
+    let result = super::export::export(&s.db, &s.keys, &Actor::of(c), &what, &file).await;
     let bytes = result.and_then(|_| Ok(std::fs::read(&file)?));
     let _ = std::fs::remove_file(&file);
     Ok((bytes?, format!("{}-会员名册.xlsx", org.name)))

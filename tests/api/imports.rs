@@ -5,6 +5,7 @@ use crate::support::TestApp;
 use calamine::{Data, Reader};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sqlx::Row;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -434,6 +435,87 @@ async fn exports_are_masked_unless_revealed_and_import_back_as_updates() {
     let rows = read_xlsx(tpl);
     assert_eq!(rows[0][0], "姓名");
     assert!(rows[0].contains(&"技能等级".to_string()));
+}
+
+/// 导出 Excel exports what the list shows: its search and filters; the audit
+/// entry records the filter, never a whole number searched for (issue 10).
+#[tokio::test]
+async fn an_export_holds_what_the_list_shows_and_its_audit_entry_the_filter() {
+    let app = TestApp::spawn().await;
+    let town = app.login("jiangshan").await;
+    let org = app.org_id("JS-HUARUI").await;
+    let export = |path: String| {
+        let (app, town) = (&app, town.clone());
+        async move {
+            let resp = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(town)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            read_xlsx(resp.bytes().await.unwrap().to_vec())
+        }
+    };
+    for level in ["中级工", "高级工"] {
+        let (_, list) = app
+            .get(
+                &town,
+                &format!("/api/v1/members?org_id={org}&skill_level={level}&per_page=200"),
+            )
+            .await;
+        let rows = export(format!(
+            "/api/v1/members/export.xlsx?org_id={org}&skill_level={level}"
+        ))
+        .await;
+        assert_eq!(
+            rows.len() as u64 - 1,
+            list["total"].as_u64().unwrap(),
+            "{level}"
+        );
+        let col = rows[0].iter().position(|h| h == "技能等级").unwrap();
+        assert!(rows[1..].iter().all(|r| r[col] == level), "{level}");
+    }
+    let (_, list) = app
+        .get(&town, &format!("/api/v1/members?org_id={org}&per_page=1"))
+        .await;
+    let name = list["items"][0]["name"].as_str().unwrap().to_string();
+    let (_, found) = app
+        .get(
+            &town,
+            &format!("/api/v1/members?org_id={org}&q={name}&per_page=200"),
+        )
+        .await;
+    let rows = export(format!("/api/v1/members/export.xlsx?org_id={org}&q={name}")).await;
+    assert_eq!(rows.len() as u64 - 1, found["total"].as_u64().unwrap());
+    assert!(rows[1..].iter().any(|r| r[0] == name));
+    let member = list["items"][0]["id"].as_i64().unwrap();
+    let idn: String = {
+        let enc: Vec<u8> = sqlx::query("SELECT id_number_enc FROM members WHERE id = $1")
+            .bind(member)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        app.state.keys.decrypt(&enc).unwrap()
+    };
+    let rows = export(format!("/api/v1/members/export.xlsx?org_id={org}&q={idn}")).await;
+    assert_eq!(rows.len(), 2, "a whole ID number exports its one member");
+    let root = app.login("admin").await;
+    let (_, log) = app.get(&root, "/api/v1/audit?action=member.export").await;
+    let details: Vec<String> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].to_string())
+        .collect();
+    assert!(details.iter().any(|d| d.contains("高级工")), "{details:?}");
+    assert!(details.iter().any(|d| d.contains(&name)), "{details:?}");
+    assert!(
+        !details.iter().any(|d| d.contains(&idn)),
+        "no whole ID number in the log"
+    );
 }
 
 #[tokio::test]
