@@ -54,6 +54,8 @@ struct OrgFormValues {
     name: String,
     kind: String,
     parent_id: i64,
+    leader: String,
+    phone: String,
 }
 
 #[derive(Template)]
@@ -102,6 +104,8 @@ async fn org_view(
                 name: org.name.clone(),
                 kind: org.kind.clone(),
                 parent_id: org.parent_id.unwrap_or(0),
+                leader: org.leader.clone(),
+                phone: org.phone.clone(),
             },
             FormErrors::default(),
         )
@@ -149,6 +153,9 @@ struct OrgForm {
     #[serde(default)]
     kind: String,
     parent_id: Option<String>,
+    /// Only the edit form has them: None on the new-child form.
+    leader: Option<String>,
+    phone: Option<String>,
 }
 
 impl OrgForm {
@@ -164,6 +171,8 @@ impl OrgForm {
             name: self.name.clone(),
             kind: self.kind.clone(),
             parent_id: self.parent().unwrap_or(0),
+            leader: self.leader.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
         }
     }
 }
@@ -214,6 +223,8 @@ async fn update(
         name: Some(f.name.clone()),
         kind: Some(f.kind.clone()),
         parent_id: f.parent().filter(|p| Some(*p) != current.parent_id),
+        leader: f.leader.clone(),
+        phone: f.phone.clone(),
     };
     let result = super::ops::update(&s, &c, id, &input).await;
     form::finish(

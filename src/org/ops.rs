@@ -57,6 +57,14 @@ pub struct OrgPatchInput {
     #[serde(default)]
     #[schema(nullable = false)]
     pub parent_id: Option<i64>,
+    /// 负责人 ("" clears it).
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 50)]
+    pub leader: Option<String>,
+    /// The union office's telephone, a mobile or a landline ("" clears it).
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 32)]
+    pub phone: Option<String>,
 }
 
 /// The kinds of union in the tree.
@@ -156,6 +164,14 @@ pub async fn update(s: &AppState, c: &Caller, id: i64, input: &OrgPatchInput) ->
             .as_deref()
             .and_then(|v| errs.take("kind", rules::parse_kind(v))),
         parent_id: input.parent_id,
+        leader: input
+            .leader
+            .as_deref()
+            .and_then(|v| errs.take("leader", rules::parse_leader(v))),
+        phone: input
+            .phone
+            .as_deref()
+            .and_then(|v| errs.take("phone", rules::parse_office_phone(v))),
     };
     errs.finish()?;
     store::update(&s.db, &Actor::of(c), &access, id, patch).await

@@ -46,6 +46,23 @@ pub fn parse_name(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
+/// A union's 负责人: up to 50 characters, blank allowed.
+pub fn parse_leader(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.chars().count() > 50 {
+        return Err("负责人不能超过50个字".into());
+    }
+    Ok(s.to_string())
+}
+
+/// The office telephone: a mobile or a landline, blank allowed.
+pub fn parse_office_phone(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::pii::Phone::parse(s).map(|p| p.as_str().to_string())
+}
+
 pub fn child_path(parent_path: &str, id: i64) -> String {
     format!("{parent_path}{id}/")
 }

@@ -49,6 +49,8 @@ pub struct OrgPatch {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub parent_id: Option<i64>,
+    pub leader: Option<String>,
+    pub phone: Option<String>,
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
@@ -248,7 +250,8 @@ pub async fn update(
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE orgs SET code = COALESCE($1, code), name = COALESCE($2, name), kind = COALESCE($3, kind), \
-         parent_id = COALESCE($4, parent_id), updated_at = $5 WHERE id = $6",
+         parent_id = COALESCE($4, parent_id), updated_at = $5, leader = COALESCE($7, leader), \
+         phone = COALESCE($8, phone) WHERE id = $6",
     )
     .bind(patch.code.clone())
     .bind(patch.name.clone())
@@ -256,6 +259,8 @@ pub async fn update(
     .bind(patch.parent_id)
     .bind(now_ms())
     .bind(id)
+    .bind(patch.leader.clone())
+    .bind(patch.phone.clone())
     .execute(&mut *tx)
     .await?;
     if let Some(np) = &new_path {
@@ -271,7 +276,7 @@ pub async fn update(
         .await?;
     }
     let detail = json!({
-        "code": patch.code, "name": patch.name, "kind": patch.kind,
+        "code": patch.code, "name": patch.name, "kind": patch.kind, "leader": patch.leader, "phone": patch.phone,
         "moved_from": new_path.as_ref().and(org.parent_id), "moved_to": new_path.as_ref().and(patch.parent_id),
     });
     audit::append(

@@ -407,3 +407,77 @@ async fn documented_value_lists_hold_only_values_the_server_takes() {
     assert_eq!(list("SkillLevel").last().map(String::as_str), Some(""));
     assert!(list("EnterpriseSize").contains(&"微型".to_string()));
 }
+
+/// A town admin edits its own union's name and contact; sending the parent it
+/// already has is no move; another parent is (issue 10).
+#[tokio::test]
+async fn a_town_admin_edits_its_own_union_and_moves_only_when_the_parent_changes() {
+    let app = TestApp::spawn().await;
+    let t = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let county = app.org_id("ZJ-NB-YZ").await;
+    let (s, o) = app
+        .patch(&t, &format!("/api/v1/orgs/{town}"), json!({"name": "姜山镇总工会（新）", "leader": "王芳", "phone": "0574-88123456", "parent_id": county}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(
+        (
+            o["name"].as_str(),
+            o["leader"].as_str(),
+            o["phone"].as_str()
+        ),
+        (
+            Some("姜山镇总工会（新）"),
+            Some("王芳"),
+            Some("057488123456")
+        )
+    );
+    let (s, e) = app
+        .patch(&t, &format!("/api/v1/orgs/{town}"), json!({"phone": "12x"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let elsewhere = app.org_id("ZJ-NB").await;
+    let (s, _) = app
+        .patch(
+            &t,
+            &format!("/api/v1/orgs/{town}"),
+            json!({"parent_id": elsewhere}),
+        )
+        .await;
+    assert!(
+        s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+        "{s}"
+    );
+    // The console form sends everything, parent included.
+    let mut b = crate::pages::Browser::login(&app, "jiangshan", "gongjiang").await;
+    let form = b.page(&format!("/orgs/{town}")).await;
+    assert!(
+        form.html.contains("id=\"e-leader\""),
+        "the edit form has the contact fields"
+    );
+    let csrf = crate::pages::csrf_of(&form.html);
+    let page = b
+        .post(
+            &format!("/orgs/{town}"),
+            &[
+                ("csrf", &csrf),
+                ("code", "ZJ-NB-YZ-JS"),
+                ("name", "姜山镇总工会"),
+                ("kind", "乡镇街道总工会"),
+                ("parent_id", &county.to_string()),
+                ("leader", "李华"),
+                ("phone", ""),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.html);
+    let (_, o) = app.get(&t, &format!("/api/v1/orgs/{town}")).await;
+    assert_eq!(
+        (
+            o["name"].as_str(),
+            o["leader"].as_str(),
+            o["phone"].as_str()
+        ),
+        (Some("姜山镇总工会"), Some("李华"), Some(""))
+    );
+}
