@@ -24,6 +24,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/static/import-job.js",
             get(|| script(include_str!("../static/import-job.js"))),
+        )
+        .route(
+            "/static/confirm.js",
+            get(|| script(include_str!("../static/confirm.js"))),
         );
     let mut documented = utoipa::openapi::OpenApi::default();
     for p in crate::programs::PROGRAMS {

@@ -124,6 +124,8 @@ impl Drop for Chromedriver {
 async fn phone_browser(driver: &Chromedriver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
+    // The worker says yes to each confirmation step (redeem, cancel).
+    caps.insert("unhandledPromptBehavior".into(), json!("accept"));
     caps.insert(
         "goog:chromeOptions".into(),
         json!({

@@ -812,3 +812,43 @@ async fn a_viewer_cannot_post() {
         "403 pages without the reason (您的角色无权进行此操作): {unexplained:?}"
     );
 }
+
+/// Spending points, cancelling, fulfilling, disabling an account and reversing
+/// an entry ask first (issue 10): those forms carry `data-confirm`, which the
+/// served `/static/confirm.js` turns into a confirmation step.
+#[tokio::test]
+async fn actions_that_spend_or_undo_ask_for_confirmation() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::login(&app, "admin", "gongjiang").await;
+    let (_, accounts) = app.get(&app.login("admin").await, "/api/v1/accounts").await;
+    let other = accounts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "jiangshan")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let page = b.page(&format!("/accounts/{other}")).await;
+    assert!(
+        page.html.contains("data-confirm=\"确定停用这个账号吗？"),
+        "{}",
+        page.html
+    );
+    assert!(page
+        .html
+        .contains("<script src=\"/static/confirm.js\"></script>"));
+    let script = b.get("/static/confirm.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.html.contains("window.confirm"));
+    let mut w = Browser::login(&app, "worker", "gongjiang").await;
+    let catalog = w.page("/m/catalog").await;
+    for form in catalog
+        .html
+        .split("<form")
+        .filter(|f| f.contains("/redeem\""))
+    {
+        assert!(form.contains("data-confirm=\"确定用"), "{form}");
+    }
+    assert!(catalog.html.contains("/static/confirm.js"));
+}
