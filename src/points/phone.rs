@@ -115,7 +115,25 @@ struct CatalogPage {
     m: MNav,
     balance: i64,
     items: Vec<store::Item>,
+    /// Live orders the member holds, by item (for the per-member limit).
+    held: std::collections::HashMap<i64, i64>,
     error: String,
+}
+
+impl CatalogPage {
+    /// Why the 兑换 button is off for an item, or "" when it is on.
+    fn refusal(&self, i: &store::Item) -> &'static str {
+        let held = self.held.get(&i.id).copied().unwrap_or(0);
+        if i.stock == 0 {
+            "已兑完"
+        } else if i.per_member_limit > 0 && held >= i.per_member_limit {
+            "已达每人限兑"
+        } else if i.price > self.balance {
+            "积分不足"
+        } else {
+            ""
+        }
+    }
 }
 
 async fn catalog_view(s: &AppState, c: &Caller, error: String, status: StatusCode) -> PageResult {
@@ -124,12 +142,16 @@ async fn catalog_view(s: &AppState, c: &Caller, error: String, status: StatusCod
     let items = store::items(&s.db, &crate::auth::Scope::offered_to(&member.org_path))
         .await
         .or_page(c)?;
+    let held = store::live_orders_by_item(&s.db, member.id)
+        .await
+        .or_page(c)?;
     Ok(render_with(
         status,
         &CatalogPage {
             m,
             balance,
             items,
+            held,
             error,
         },
     ))

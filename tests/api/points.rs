@@ -212,6 +212,33 @@ async fn redeeming_limits_cancelling_and_fulfilling() {
         !html.contains(&format!(">#{rich}<")),
         "no member appears as #id"
     );
+    // On the phone, 兑换 is off with its reason: at the limit, or short of points.
+    for (member, why) in [(rich, "已达每人限兑"), (poor, "积分不足")] {
+        let username = format!("m{member}");
+        let id = gongjiang::auth::store::id_by_username(&app.state.db, &username)
+            .await
+            .unwrap()
+            .unwrap();
+        gongjiang::auth::store::set_password(
+            &app.state.db,
+            &gongjiang::audit::Actor::cli(),
+            id,
+            "gongjiang",
+        )
+        .await
+        .unwrap();
+        let mut phone = crate::pages::Browser::login(&app, &username, "gongjiang").await;
+        let html = phone.page("/m/catalog").await.html;
+        assert!(
+            html.contains(&format!("disabled>{why}</button>")),
+            "{why}: {html}"
+        );
+    }
+    // A new password ended the members' tokens: they sign in again.
+    let (rt, pt) = (
+        app.login(&format!("m{rich}")).await,
+        app.login(&format!("m{poor}")).await,
+    );
     assert_eq!(balance(&app, &staff, rich).await, 70);
     let (_, it) = app
         .get(&staff, &format!("/api/v1/catalog/items/{id}"))

@@ -272,6 +272,23 @@ fn unavailable(item: &Item, now: i64) -> Option<String> {
     }
 }
 
+/// How many live (not cancelled) orders a member holds, by item: what the
+/// catalogue compares with each item's per-member limit.
+pub async fn live_orders_by_item(
+    db: &Db,
+    member_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT item_id, COUNT(*) FROM redemption_orders WHERE member_id = $1 AND state <> 'cancelled' GROUP BY item_id",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// Refuses (409) when the member already has the item's limit of live orders.
 async fn limit_reached(tx: &mut Tx, item: &Item, member_id: i64) -> AppResult<()> {
     let had: i64 = sqlx::query(
