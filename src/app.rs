@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .layer(middleware::from_fn(api_errors_as_problems))
+    .layer(middleware::from_fn(page_errors_as_pages))
     .layer(middleware::from_fn_with_state(
         state.behind_https,
         security_headers,
@@ -123,6 +124,34 @@ async fn security_headers(
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// Console and phone addresses answer the product's own Chinese error page for
+/// what axum answers itself in plain text or nothing: an unknown address
+/// (404), a path whose id does not parse (400), a method a page lacks (405).
+async fn page_errors_as_pages(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_page =
+        !(path.starts_with("/api/") || path.starts_with("/static/") || path == "/healthz");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let message = match status.as_u16() {
+        404 => "没有这个页面：地址可能输错了，或者内容已被删除。请从首页或菜单进入",
+        400 => "地址不正确（其中的编号应为数字）：请从页面上的链接进入",
+        405 => "这个页面不支持这种操作：请返回后重试",
+        _ => return resp,
+    };
+    if !is_page || is_html {
+        return resp;
+    }
+    let mut page =
+        crate::web::pages::error_page(None, &crate::web::error::AppError::NotFound(message.into()));
+    *page.status_mut() = status;
+    page
 }
 
 /// Every error under /api/ is problem+json, including the ones axum answers

@@ -852,3 +852,36 @@ async fn actions_that_spend_or_undo_ask_for_confirmation() {
     }
     assert!(catalog.html.contains("/static/confirm.js"));
 }
+
+/// An unknown console address or a path id that does not parse gets the
+/// product's own Chinese error page, never plain text or an empty body (issue 10).
+#[tokio::test]
+async fn unknown_addresses_and_bad_ids_get_the_chinese_error_page() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    for (path, status, says) in [
+        ("/no-such-page", StatusCode::NOT_FOUND, "没有这个页面"),
+        ("/orgs/abc", StatusCode::BAD_REQUEST, "编号应为数字"),
+        ("/m/courses/x1", StatusCode::BAD_REQUEST, "编号应为数字"),
+    ] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, status, "{path}");
+        assert!(
+            page.content_type.starts_with("text/html"),
+            "{path}: {}",
+            page.content_type
+        );
+        assert!(page.html.contains(says), "{path}: {}", page.html);
+    }
+    // The API keeps answering problem+json.
+    let resp = app
+        .client
+        .get(app.url("/api/v1/orgs/abc"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+}
