@@ -250,12 +250,19 @@ pub async fn upsert_in(
     Ok(())
 }
 
-/// The enterprises registered under these credit codes: id and the path of
-/// the union covering each.
+/// An enterprise already registered under a credit code a file names.
+pub struct Registered {
+    pub id: i64,
+    /// The union covering it, and that union's path.
+    pub org_id: i64,
+    pub org_path: String,
+}
+
+/// The enterprises registered under these credit codes.
 pub async fn by_credit_codes(
     db: &Db,
     codes: &[String],
-) -> Result<std::collections::HashMap<String, (i64, String)>, sqlx::Error> {
+) -> Result<std::collections::HashMap<String, Registered>, sqlx::Error> {
     let mut out = std::collections::HashMap::new();
     for chunk in codes.chunks(500) {
         let mut sql = Sql::new("");
@@ -265,11 +272,16 @@ pub async fn by_credit_codes(
             .collect::<Vec<_>>()
             .join(", ");
         sql.push(&format!(
-            "SELECT e.credit_code, e.id, o.path FROM enterprises e JOIN orgs o ON o.id = e.org_id \
+            "SELECT e.credit_code, e.id, o.path, e.org_id FROM enterprises e JOIN orgs o ON o.id = e.org_id \
              WHERE e.credit_code_pending = 0 AND e.credit_code IN ({list})"
         ));
         for r in sql.fetch_all(&db.pool).await? {
-            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+            let registered = Registered {
+                id: r.try_get(1)?,
+                org_path: r.try_get(2)?,
+                org_id: r.try_get(3)?,
+            };
+            out.insert(r.try_get(0)?, registered);
         }
     }
     Ok(out)

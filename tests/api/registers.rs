@@ -295,6 +295,24 @@ async fn enterprises_are_checked_updated_and_kept_within_reach() {
     assert_eq!(huarui["name"], "华瑞电器（更名）");
     assert_eq!(huarui["address"], "姜山镇华瑞路1号");
     assert_eq!(huarui["size"], "大型");
+    // Again with 所属工会 left blank: it stays with its union, not the town.
+    let csv = format!("企业名称,统一社会信用代码,行业\n华瑞电器,{code},电器\n");
+    let job = import(
+        &app,
+        &t,
+        "enterprises",
+        town,
+        "all",
+        "企业.csv",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(job["rows_updated"], 1, "{job}");
+    let (_, huarui) = app
+        .get(&t, &format!("/api/v1/enterprises/{existing}"))
+        .await;
+    assert_eq!(huarui["org_id"], app.org_id("JS-HUARUI").await);
+    assert_eq!(huarui["industry"], "电器");
 
     // An enterprise of another union's subtree is not taken over.
     let admin = app.login("admin").await;

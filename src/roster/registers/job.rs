@@ -318,8 +318,11 @@ async fn finish(
                         continue;
                     }
                 };
-                let existing = match registered.get(&r.credit_code) {
-                    Some((id, path)) if path.starts_with(&job.org.path) => Some(*id),
+                let (existing, org_id) = match registered.get(&r.credit_code) {
+                    // Registered in the subtree: a blank 所属工会 leaves it where it is.
+                    Some(e) if e.org_path.starts_with(&job.org.path) => {
+                        (Some(e.id), if r.org.is_none() { e.org_id } else { org_id })
+                    }
                     Some(_) => {
                         bad.push(Bad {
                             line: *i,
@@ -330,7 +333,7 @@ async fn finish(
                         });
                         continue;
                     }
-                    None => None,
+                    None => (None, org_id),
                 };
                 valid.push((r, org_id, existing));
             }
