@@ -152,14 +152,7 @@ struct Empty {}
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap, form: PageForm<Empty>) -> Response {
     let _ = form.form;
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
-        .map(|c| c.value().to_string());
+    let token = super::extract::cookie_in(&headers, SESSION_COOKIE);
     if let Some(t) = token {
         if let Err(e) = session::revoke(&s.db, &t).await {
             tracing::error!("logout: {e}");
@@ -503,15 +496,7 @@ async fn account_disabled(
 
 /// A cookie of the request (the double-submit token of a form before login).
 fn cookie_of(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default()
+    super::extract::cookie_in(headers, name).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -623,14 +608,7 @@ async fn activate_submit(
             resp
         }
         Err(e) if e.is_form_error() || matches!(e, AppError::TooManyRequests { .. }) => {
-            let msg = e
-                .field_errors()
-                .into_iter()
-                .map(|f| f.message)
-                .collect::<Vec<_>>()
-                .join("；");
-            let msg = if msg.is_empty() { e.to_string() } else { msg };
-            activate_form(e.status(), &f, &msg, s.behind_https)
+            activate_form(e.status(), &f, &e.form_message(), s.behind_https)
         }
         Err(e) => crate::web::pages::error_page(None, &e),
     }

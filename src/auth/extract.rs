@@ -81,8 +81,12 @@ pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
 }
 
 pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// A cookie of a request's headers.
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
