@@ -885,3 +885,44 @@ async fn unknown_addresses_and_bad_ids_get_the_chinese_error_page() {
         .unwrap()
         .starts_with("application/problem+json"));
 }
+
+/// A rating sent without its stars comes back with the comment as typed and
+/// the reason (issue 10: forms keep what was typed after an error).
+#[tokio::test]
+async fn the_course_rating_keeps_its_comment_after_a_mistake() {
+    let app = TestApp::spawn().await;
+    let staff = app.login("jiangshan").await;
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let (_, course) = app
+        .post(
+            &staff,
+            "/api/v1/courses",
+            json!({"org_id": yizhou, "title": "焊接安全", "category": "职业技能"}),
+        )
+        .await;
+    let cid = course["id"].as_i64().unwrap();
+    let mut w = Browser::login(&app, "worker", "gongjiang").await;
+    let page = w.page(&format!("/m/courses/{cid}")).await;
+    let csrf = csrf_of(&page.html);
+    let again = w
+        .post(
+            &format!("/m/courses/{cid}"),
+            &[
+                ("csrf", &csrf),
+                ("rating", ""),
+                ("comment", "老师讲得很细，希望多些实操"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.html
+    );
+    assert!(again.html.contains("请选择星级"), "{}", again.html);
+    assert!(
+        again.html.contains("老师讲得很细，希望多些实操"),
+        "the comment is kept"
+    );
+}

@@ -269,12 +269,15 @@ struct CoursePage {
     error: String,
 }
 
+/// What the feedback form shows: what was typed (after a mistake) or what
+/// the member rated before.
+type Typed = Option<(i64, String)>;
+
 async fn course_view(
     s: &AppState,
     c: &Caller,
     id: i64,
-    notice: String,
-    error: String,
+    (notice, error, typed): (String, String, Typed),
     status: StatusCode,
 ) -> PageResult {
     let (m, member) = nav(s, c, "courses").await.or_page(c)?;
@@ -287,8 +290,8 @@ async fn course_view(
         .or_page(c)?
         .into_iter()
         .find(|f| f.member_id == member.id);
-    let (rating, comment) = mine
-        .map(|f| (f.rating, f.comment))
+    let (rating, comment) = typed
+        .or(mine.map(|f| (f.rating, f.comment)))
         .unwrap_or((0, String::new()));
     let mut lessons = vec![];
     for l in store::lessons(&s.db, id).await.or_page(c)? {
@@ -319,7 +322,8 @@ async fn course(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    course_view(&s, &c, id, String::new(), String::new(), StatusCode::OK).await
+    let nothing = (String::new(), String::new(), None);
+    course_view(&s, &c, id, nothing, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -346,9 +350,18 @@ async fn feedback(
             } else {
                 "评价已保存".to_string()
             };
-            course_view(&s, &c, id, notice, String::new(), StatusCode::OK)
+            course_view(&s, &c, id, (notice, String::new(), None), StatusCode::OK)
         },
-        |e| course_view(&s, &c, id, String::new(), e.form_message(), e.status()),
+        |e| {
+            let typed = Some((rating, f.comment.clone()));
+            course_view(
+                &s,
+                &c,
+                id,
+                (String::new(), e.form_message(), typed),
+                e.status(),
+            )
+        },
     )
     .await
 }
