@@ -701,10 +701,15 @@ fn report_workbook(
                 .unwrap_or("");
             // Written as text, so Excel keeps the whole ID number this time
             // (and cut to what a cell holds: the reason says it was longer).
-            ws.write_string_with_format(r, i as u16, excel_cell(v), &text)?;
+            ws.write_string_with_format(r, i as u16, super::rules::excel_cell(v), &text)?;
         }
         let base = cols.len() as u16;
-        ws.write_string_with_format(r, base, excel_cell(&b.reasons.join("；")), &red)?;
+        ws.write_string_with_format(
+            r,
+            base,
+            super::rules::excel_cell(&b.reasons.join("；")),
+            &red,
+        )?;
         ws.write_string(
             r,
             base + 1,
@@ -713,12 +718,4 @@ fn report_workbook(
         ws.write_number(r, base + 2, b.row as f64)?;
     }
     Ok(wb.save_to_buffer()?)
-}
-
-/// Text cut to the characters one Excel cell holds.
-fn excel_cell(s: &str) -> &str {
-    match s.char_indices().nth(super::rules::MAX_CELL_CHARS) {
-        Some((at, _)) => &s[..at],
-        None => s,
-    }
 }

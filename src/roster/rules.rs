@@ -340,6 +340,14 @@ pub fn read_row(
     })
 }
 
+/// Text cut to the characters one Excel cell holds.
+pub fn excel_cell(s: &str) -> &str {
+    match s.char_indices().nth(MAX_CELL_CHARS) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::columns::detect_header;

@@ -24,11 +24,25 @@ pub async fn upload(
     name: &str,
     data: Vec<u8>,
 ) -> (StatusCode, Value) {
+    upload_with(
+        app,
+        token,
+        &format!("org_id={org}&mode={mode}&filename={name}"),
+        data,
+    )
+    .await
+}
+
+/// Uploads a file as an import with the query given (kind, flags …).
+pub async fn upload_with(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    data: Vec<u8>,
+) -> (StatusCode, Value) {
     let resp = app
         .client
-        .post(app.url(&format!(
-            "/api/v1/imports?org_id={org}&mode={mode}&filename={name}"
-        )))
+        .post(app.url(&format!("/api/v1/imports?{query}")))
         .bearer_auth(token)
         .body(data)
         .send()

@@ -23,18 +23,8 @@ async fn upload(
     name: &str,
     data: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let resp = app
-        .client
-        .post(app.url(&format!(
-            "/api/v1/imports?kind={kind}&org_id={org}&mode={mode}&filename={name}"
-        )))
-        .bearer_auth(token)
-        .body(data)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let query = format!("kind={kind}&org_id={org}&mode={mode}&filename={name}");
+    crate::imports::upload_with(app, token, &query, data).await
 }
 
 pub async fn import(
@@ -416,18 +406,9 @@ async fn a_roster_naming_unregistered_employers_lists_them_and_registers_them_wh
     );
     assert_eq!(app.fingerprint().await, before);
 
-    let resp = app
-        .client
-        .post(app.url(&format!(
-            "/api/v1/imports?org_id={town}&mode=all&filename=名册.csv&register_employers=1"
-        )))
-        .bearer_auth(&t)
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::ACCEPTED);
-    let started: Value = resp.json().await.unwrap();
+    let query = format!("org_id={town}&mode=all&filename=名册.csv&register_employers=1");
+    let (s, started) = crate::imports::upload_with(&app, &t, &query, csv).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{started}");
     let job = finished(&app, &t, started["id"].as_i64().unwrap()).await;
     assert_eq!(job["state"], "done", "{job}");
     assert!(

@@ -199,7 +199,12 @@ async fn finish(
             parent_id: o.parent_id,
         })
         .collect();
-    let taken = all_codes(db).await?;
+    // Codes in use matter to the tree only (generated codes, codes taken elsewhere).
+    let taken = if job.kind == Kind::Orgs {
+        all_codes(db).await?
+    } else {
+        HashSet::new()
+    };
     let inside: HashSet<&str> = subtree.iter().map(|e| e.code.as_str()).collect();
     let elsewhere: HashSet<String> = taken
         .iter()
@@ -213,9 +218,14 @@ async fn finish(
         codes_taken: &taken,
     };
     let mut bad: Vec<Bad> = vec![];
-    let mut tx = db.begin().await?;
-    let (mut created, mut updated) = (0i64, 0i64);
     let writes = job.mode != Mode::Check;
+    // A check writes nothing, so it takes no write lock while it places rows.
+    let mut tx = if writes {
+        db.begin().await?
+    } else {
+        db.begin_deferred().await?
+    };
+    let (mut created, mut updated) = (0i64, 0i64);
     match job.kind {
         Kind::Orgs => {
             let rows: Vec<_> = c
@@ -490,7 +500,7 @@ fn report_workbook(c: &Collector, bad: &[Bad]) -> anyhow::Result<Vec<u8>> {
                 .and_then(|at| l.cells.get(at))
                 .map(Cell::display)
                 .unwrap_or_default();
-            ws.write_string_with_format(r, i as u16, excel_cell(&v), &text)?;
+            ws.write_string_with_format(r, i as u16, crate::roster::rules::excel_cell(&v), &text)?;
         }
         let base = cols.len() as u16;
         let reasons: Vec<String> = b
@@ -498,16 +508,14 @@ fn report_workbook(c: &Collector, bad: &[Bad]) -> anyhow::Result<Vec<u8>> {
             .iter()
             .map(|(col, why)| format!("{col}：{why}"))
             .collect();
-        ws.write_string_with_format(r, base, excel_cell(&reasons.join("；")), &red)?;
+        ws.write_string_with_format(
+            r,
+            base,
+            crate::roster::rules::excel_cell(&reasons.join("；")),
+            &red,
+        )?;
         ws.write_string(r, base + 1, &c.sheets[l.sheet])?;
         ws.write_number(r, base + 2, l.row as f64)?;
     }
     Ok(wb.save_to_buffer()?)
-}
-
-fn excel_cell(s: &str) -> &str {
-    match s.char_indices().nth(crate::roster::rules::MAX_CELL_CHARS) {
-        Some((at, _)) => &s[..at],
-        None => s,
-    }
 }
