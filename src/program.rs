@@ -28,6 +28,9 @@ pub struct Program {
     pub jobs: &'static [Job],
     /// Its part of the demo data.
     pub demo: &'static [DemoStep],
+    /// The events it pays points for by rule code (code, what staff call
+    /// it): the points-rule form offers them by name.
+    pub point_events: &'static [(&'static str, &'static str)],
 }
 
 /// One link in a navigation bar.
@@ -94,6 +97,7 @@ pub struct Registry {
     pub console_nav: Vec<&'static NavItem>,
     pub phone_nav: Vec<&'static NavItem>,
     pub audit_labels: Vec<(&'static str, &'static str)>,
+    pub point_events: Vec<(&'static str, &'static str)>,
 }
 
 static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();

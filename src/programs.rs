@@ -25,6 +25,10 @@ pub fn registry() -> crate::program::Registry {
             .iter()
             .flat_map(|p| p.audit_labels.iter().copied())
             .collect(),
+        point_events: PROGRAMS
+            .iter()
+            .flat_map(|p| p.point_events.iter().copied())
+            .collect(),
     }
 }
 

@@ -19,6 +19,10 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "academy",
+    point_events: &[
+        (ops::COURSE_COMPLETED, "完成课程"),
+        (ops::FEEDBACK, "课程评价"),
+    ],
     api: api::router,
     pages: || {
         console::router()

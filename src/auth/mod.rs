@@ -25,6 +25,7 @@ use crate::program::{NavItem, Program, Show};
 /// Sign-in, one's own password, and accounts.
 pub const PROGRAM: Program = Program {
     name: "auth",
+    point_events: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

@@ -10,6 +10,7 @@ use crate::program::{NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "enterprise",
+    point_events: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

@@ -12,6 +12,7 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 /// members and demo accounts (every other program's demo stands on it).
 pub const PROGRAM: Program = Program {
     name: "org",
+    point_events: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

@@ -9,14 +9,14 @@ use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Errors};
 use crate::web::org_picker::{org_options, OrgOption};
 use crate::web::pages::{render_with, OrPage, PageResult};
-use crate::web::{form, FormErrors, Nav, PageForm};
+use crate::web::{form, FormErrors, Nav, PageForm, Typed};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,10 +35,13 @@ struct StaffPage {
     items: Vec<store::Item>,
     orders: Vec<store::Order>,
     rules: Vec<store::Rule>,
+    /// The rule form's 积分事项: the programs' events, then the union's own rules (code, name).
+    rule_choices: Vec<(String, String)>,
     board: Vec<store::Standing>,
     orgs: Vec<OrgOption>,
     home_org: i64,
     errors: FormErrors,
+    typed: Typed,
     notice: String,
     can_write: bool,
 }
@@ -47,12 +50,21 @@ impl StaffPage {
     fn when(&self, ms: &i64) -> String {
         format_ms(*ms)
     }
+
+    /// The union a form's picker shows: the one typed, else the caller's own.
+    fn org_picked(&self, form: &str, id: &i64) -> bool {
+        if self.typed.sent(form) {
+            self.typed.get(form, "org_id") == id.to_string()
+        } else {
+            *id == self.home_org
+        }
+    }
 }
 
 async fn view(
     s: &AppState,
     c: &Caller,
-    errors: FormErrors,
+    (errors, typed): (FormErrors, Typed),
     notice: &str,
     status: StatusCode,
 ) -> PageResult {
@@ -72,6 +84,17 @@ async fn view(
         .filter(|o| o.state == "placed")
         .collect();
     let rules = store::rules_for(&s.db, &home_org.path).await.or_page(c)?;
+    let events = &crate::program::registry().point_events;
+    let rule_choices = events
+        .iter()
+        .map(|(code, name)| (code.to_string(), name.to_string()))
+        .chain(
+            rules
+                .iter()
+                .filter(|r| !events.iter().any(|(code, _)| *code == r.code))
+                .map(|r| (r.code.clone(), r.label.clone())),
+        )
+        .collect();
     let year = format!("{}-01-01", &format_ms(crate::db::now_ms())[..4]);
     let from = crate::db::date_start_ms(&year, false).unwrap_or(0);
     let board = store::leaderboard(&s.db, &home_org.path, from, crate::db::now_ms() + 1, 20)
@@ -83,10 +106,12 @@ async fn view(
         items,
         orders,
         rules,
+        rule_choices,
         board,
         orgs,
         home_org: home,
         errors,
+        typed,
         notice: notice.into(),
         can_write: c.can(Right::Roster),
     };
@@ -94,16 +119,17 @@ async fn view(
 }
 
 async fn page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    view(&s, &c, FormErrors::default(), "", StatusCode::OK).await
+    view(&s, &c, Default::default(), "", StatusCode::OK).await
 }
 
-/// A form's outcome: back to the page with a notice, or with the errors beside the fields.
-async fn done(s: &AppState, c: &Caller, r: AppResult<String>) -> PageResult {
+/// A form's outcome: back to the page with a notice, or with the errors
+/// beside the fields and what was typed.
+async fn done(s: &AppState, c: &Caller, r: AppResult<String>, typed: Typed) -> PageResult {
     form::finish(
         c,
         r,
-        |notice| async move { view(s, c, FormErrors::default(), &notice, StatusCode::OK).await },
-        |e| async move { view(s, c, FormErrors::from_error(&e), "", e.status()).await },
+        |notice| async move { view(s, c, Default::default(), &notice, StatusCode::OK).await },
+        |e| async move { view(s, c, (FormErrors::from_error(&e), typed), "", e.status()).await },
     )
     .await
 }
@@ -118,7 +144,7 @@ fn num(field: &str, v: &str, e: &mut Errors) -> Option<i64> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct ItemForm {
     org_id: Option<String>,
     #[serde(default)]
@@ -161,7 +187,7 @@ async fn create_item(
         Ok(format!("已上架“{}”", item.name))
     }
     .await;
-    done(&s, &c, r).await
+    done(&s, &c, r, Typed::of("item", &f)).await
 }
 
 async fn update_item(
@@ -186,7 +212,7 @@ async fn update_item(
         Ok(format!("已更新“{}”", item.name))
     }
     .await;
-    done(&s, &c, r).await
+    done(&s, &c, r, Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -203,10 +229,10 @@ async fn fulfil(
         Ok(format!("订单 {id} 已发放"))
     }
     .await;
-    done(&s, &c, r).await
+    done(&s, &c, r, Typed::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct RuleForm {
     org_id: Option<String>,
     #[serde(default)]
@@ -260,10 +286,10 @@ async fn set_rule(
         })
     }
     .await;
-    done(&s, &c, r).await
+    done(&s, &c, r, Typed::of("rule", &f)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct GrantForm {
     #[serde(default)]
     member_id: String,
@@ -302,5 +328,5 @@ async fn grant(
         Ok(format!("已为 {} 记 {amount} 分", m.name))
     }
     .await;
-    done(&s, &c, r).await
+    done(&s, &c, r, Typed::of("grant", &f)).await
 }

@@ -14,6 +14,7 @@ use crate::program::{DemoStep, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "points",
+    point_events: &[],
     api: api::router,
     pages: || phone::router().merge(console::router()),
     console_nav: &[NavItem {

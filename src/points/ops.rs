@@ -346,18 +346,15 @@ pub struct RuleInput {
     #[serde(default)]
     #[schema(required = true, nullable = false)]
     pub org_id: Option<i64>,
-    /// 1–32 of a–z, 0–9, `_ . -` (e.g. `course_completed`).
+    /// 1–32 of a–z, 0–9, `_ . -` (e.g. `course_completed`). Omitted: the
+    /// code of the rule in force with this `label`, else a new `custom-N`.
     #[serde(default)]
-    #[schema(required = true, nullable = false, pattern = r"^[a-z0-9_.-]{1,32}$")]
+    #[schema(nullable = false, pattern = r"^[a-z0-9_.-]{1,32}$")]
     pub code: Option<String>,
+    /// What staff call it. May be omitted for an event a program pays by
+    /// (`course_completed`: 完成课程).
     #[serde(default)]
-    #[schema(
-        required = true,
-        nullable = false,
-        min_length = 1,
-        max_length = 50,
-        pattern = r"\S"
-    )]
+    #[schema(nullable = false, min_length = 1, max_length = 50, pattern = r"\S")]
     pub label: Option<String>,
     #[serde(default)]
     #[schema(required = true, nullable = false, minimum = 1, maximum = 10000)]
@@ -376,12 +373,29 @@ pub async fn set_rule(s: &AppState, c: &Caller, b: &RuleInput) -> AppResult<Rule
         .org_id
         .ok_or_else(|| AppError::invalid("org_id", "请指定规则所属工会 org_id"))?;
     let access = c.access(Right::Roster);
-    crate::org::store::writable(&s.db, &access, org_id).await?;
-    let (code, label, points) = rules::parse_rule(
-        b.code.as_deref().unwrap_or(""),
-        b.label.as_deref().unwrap_or(""),
-        b.points.unwrap_or(0),
-    )?;
+    let org = crate::org::store::writable(&s.db, &access, org_id).await?;
+    let in_force = store::rules_for(&s.db, &org.path).await?;
+    let events = &crate::program::registry().point_events;
+    let typed_code = b.code.as_deref().map(str::trim).unwrap_or("");
+    let mut label = b.label.as_deref().unwrap_or("").trim().to_string();
+    if label.is_empty() {
+        // An event of a program is named already.
+        if let Some((_, name)) = events.iter().find(|(c, _)| *c == typed_code) {
+            label = name.to_string();
+        }
+    }
+    let code = match typed_code {
+        "" => {
+            let named: Vec<(&str, &str)> = in_force
+                .iter()
+                .map(|r| (r.code.as_str(), r.label.as_str()))
+                .chain(events.iter().copied())
+                .collect();
+            rules::code_for_label(&label, &named)
+        }
+        c => c.to_string(),
+    };
+    let (code, label, points) = rules::parse_rule(&code, &label, b.points.unwrap_or(0))?;
     let valid_days = b
         .valid_days
         .map(ledger_rules::parse_valid_days)

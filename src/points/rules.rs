@@ -26,6 +26,20 @@ pub fn parse_rule(code: &str, label: &str, points: i64) -> Result<(String, Strin
     Ok((code, label, points))
 }
 
+/// The code of a rule staff name in Chinese without one: the code of a rule
+/// in force that already has that name (saving it again changes it), else
+/// `custom-N`, the first N no rule in force has taken.
+pub fn code_for_label(label: &str, in_force: &[(&str, &str)]) -> String {
+    let label = label.trim();
+    if let Some((code, _)) = in_force.iter().find(|(_, l)| l.trim() == label) {
+        return code.to_string();
+    }
+    (1..)
+        .map(|n| format!("custom-{n}"))
+        .find(|c| !in_force.iter().any(|(code, _)| code == c))
+        .expect("an unused number")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ItemFields {
     pub name: Option<String>,
@@ -106,5 +120,23 @@ mod tests {
             false
         )
         .is_err());
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::code_for_label;
+
+    #[test]
+    fn a_named_rule_keeps_its_code_and_a_new_name_gets_the_next_free_one() {
+        let in_force = [
+            ("course_completed", "完成课程"),
+            ("custom-1", "志愿服务"),
+            ("custom-3", "技能比武"),
+        ];
+        assert_eq!(code_for_label(" 志愿服务 ", &in_force), "custom-1");
+        assert_eq!(code_for_label("完成课程", &in_force), "course_completed");
+        assert_eq!(code_for_label("献血", &in_force), "custom-2");
+        assert_eq!(code_for_label("献血", &[]), "custom-1");
     }
 }

@@ -22,6 +22,7 @@ use crate::program::Program;
 /// Roster imports and exports (their pages sit beside the member list).
 pub const PROGRAM: Program = Program {
     name: "roster",
+    point_events: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[],

@@ -226,6 +226,48 @@ impl FormErrors {
     }
 }
 
+/// What was typed into one of a page's forms (`form` names which, when a page
+/// has several), to show it again beside the errors after a mistake.
+#[derive(Debug, Default, Clone)]
+pub struct Typed {
+    form: &'static str,
+    values: Vec<(String, String)>,
+}
+
+impl Typed {
+    /// The text fields of a submitted form (a struct of `String`s).
+    pub fn of(form: &'static str, submitted: &impl serde::Serialize) -> Typed {
+        let values = match serde_json::to_value(submitted) {
+            Ok(serde_json::Value::Object(fields)) => fields
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        };
+        Typed { form, values }
+    }
+
+    /// What was typed into `field` of `form` ("" when that form was not the one sent).
+    pub fn get(&self, form: &str, field: &str) -> &str {
+        if self.form != form {
+            return "";
+        }
+        self.values
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Whether `form` was sent (its fields hold what was typed, not defaults).
+    pub fn sent(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
+}
+
 #[cfg(test)]
 mod number_tests {
     use super::integral_numbers_as_integers;

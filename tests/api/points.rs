@@ -216,7 +216,7 @@ async fn redeeming_limits_cancelling_and_fulfilling() {
     // On the phone, 兑换 is off with its reason: at the limit, or short of points.
     for (member, why) in [(rich, "已达每人限兑"), (poor, "积分不足")] {
         let username = format!("m{member}");
-        let id = gongjiang::auth::store::id_by_username(&app.state.db, &username)
+        let id = gongjiang::auth::store::id_by_username(&app.state.db, &app.state.keys, &username)
             .await
             .unwrap()
             .unwrap();
@@ -1311,4 +1311,108 @@ async fn posts_at_once(
         statuses.push(t.await.unwrap());
     }
     statuses
+}
+
+#[tokio::test]
+async fn the_rule_form_names_events_in_chinese_generates_codes_and_keeps_what_was_typed() {
+    use crate::pages::{csrf_of, Browser};
+    let app = TestApp::spawn().await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+    let page = b.page("/points").await;
+    let csrf = csrf_of(&page.html);
+    // The academy's events are offered by name; no code is asked for.
+    assert!(
+        page.html
+            .contains(r#"<option value="course_completed" >完成课程</option>"#),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains(">课程评价</option>") && page.html.contains("其他事项（填写名称）"));
+    assert!(!page.html.contains("规则代码"));
+
+    // A mistake keeps what was typed, in that form only.
+    let bad = b
+        .post(
+            "/points/rules",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &town.to_string()),
+                ("code", ""),
+                ("label", "志愿服务"),
+                ("points", "0"),
+                ("valid_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains(r#"value="志愿服务""#), "{}", bad.html);
+    assert!(bad
+        .html
+        .contains(r#"name="valid_days" min="1" max="3650" value="30""#));
+    assert!(bad.html.contains(r#"<option value="" selected>其他事项"#));
+
+    // A rule of the union's own gets a generated code; saved again by name, it changes.
+    for points in ["3", "4"] {
+        let ok = b
+            .post(
+                "/points/rules",
+                &[
+                    ("csrf", &csrf),
+                    ("org_id", &town.to_string()),
+                    ("code", ""),
+                    ("label", "志愿服务"),
+                    ("points", points),
+                ],
+            )
+            .await;
+        assert!(ok.html.contains("规则“志愿服务”已保存"), "{}", ok.html);
+    }
+    // An event keeps its own name when none is typed.
+    let ok = b
+        .post(
+            "/points/rules",
+            &[
+                ("csrf", &csrf),
+                ("org_id", &town.to_string()),
+                ("code", "feedback"),
+                ("label", ""),
+                ("points", "2"),
+            ],
+        )
+        .await;
+    assert!(ok.html.contains("规则“课程评价”已保存"), "{}", ok.html);
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT code, label, points FROM point_rules WHERE org_id = $1 ORDER BY code",
+    )
+    .bind(town)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("custom-1".to_string(), "志愿服务".to_string(), 4),
+            ("feedback".to_string(), "课程评价".to_string(), 2)
+        ]
+    );
+    // The union's own rule is now a choice of the form, by its name.
+    let page = b.page("/points").await;
+    assert!(
+        page.html
+            .contains(r#"<option value="custom-1" >志愿服务</option>"#),
+        "{}",
+        page.html
+    );
+    // The API may leave the code out too.
+    let token = app.login("jiangshan").await;
+    let (s, r) = app
+        .post(
+            &token,
+            "/api/v1/points/rules",
+            serde_json::json!({"org_id": town, "label": "献血", "points": 20}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["code"], "custom-2");
 }

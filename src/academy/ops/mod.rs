@@ -218,6 +218,11 @@ pub async fn cancel_for(s: &AppState, c: &Caller, id: i64) -> AppResult<Option<i
     crate::enrolment::store::cancel(&s.db, &Actor::of(c), SESSION, id, m.id).await
 }
 
+/// The points-rule codes the academy pays by (named in the points-rule form
+/// through the list of programs).
+pub const COURSE_COMPLETED: &str = "course_completed";
+pub const FEEDBACK: &str = "feedback";
+
 /// Check-in by scanning the session's QR code (its token), in the session's
 /// window, by an enrolled member; attending completes the course, which pays
 /// the union's `course_completed` rule once per member and course. Returns
@@ -245,7 +250,7 @@ pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppR
         &mut tx,
         &actor,
         &m,
-        "course_completed",
+        COURSE_COMPLETED,
         &format!("course:{}", course.id),
     )
     .await?;
@@ -279,7 +284,7 @@ pub async fn feedback_for(
         &s.db,
         &actor,
         &m,
-        "feedback",
+        FEEDBACK,
         &format!("feedback:{}", course.id),
     )
     .await?;
@@ -313,11 +318,10 @@ pub async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> AppResul
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
         let event = format!("course:{}", course.id);
-        points =
-            crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, "course_completed", &event)
-                .await?;
+        points = crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, COURSE_COMPLETED, &event)
+            .await?;
         course_points =
-            crate::points::store::paid_by_rule(&s.db, "course_completed", m.id, &event).await?;
+            crate::points::store::paid_by_rule(&s.db, COURSE_COMPLETED, m.id, &event).await?;
     }
     Ok(Watched {
         lesson_id: id,
