@@ -391,6 +391,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             }
             let id = accounts::create(
                 &db,
+                &keys,
                 &crate::audit::Actor::cli(),
                 &accounts::NewAccount {
                     username: username.clone(),
@@ -608,8 +609,8 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 },
         } => {
             let password = read_password(password_stdin)?;
-            let (db, _) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let id = accounts::id_by_username(&db, &username)
+            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let id = accounts::id_by_username(&db, &keys, &username)
                 .await
                 .map_err(describe)?
                 .with_context(|| format!("no account named '{username}'"))?;

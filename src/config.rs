@@ -104,6 +104,10 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
     });
     crate::audit::store::seal_chain(&db).await?;
     crate::roster::store::mark_interrupted(&db).await?;
+    let hashed = crate::auth::store::hash_phone_logins(&db, &keys).await?;
+    if hashed > 0 {
+        tracing::info!("{hashed} phone logins are now kept as keyed hashes");
+    }
     let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
     if filled > 0 {
         tracing::info!("filled search keys for {filled} members written by an older version");

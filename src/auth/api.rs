@@ -86,7 +86,8 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     ApiJson(b): ApiJson<LoginBody>,
 ) -> AppResult<Json<Token>> {
-    let id = store::authenticate(&s.db, &s.limiter, &b.username, &b.password, &addr).await?;
+    let id =
+        store::authenticate(&s.db, &s.keys, &s.limiter, &b.username, &b.password, &addr).await?;
     let token = session::create(&s.db, id, session::API).await?;
     Ok(Json(Token {
         token,

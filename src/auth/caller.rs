@@ -15,7 +15,10 @@ pub struct Assignment {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub account_id: i64,
+    /// What the pages and the audit log show of the login (a worker's phone masked).
     pub username: String,
+    /// The login as stored (a phone as its keyed hash), for asking the password again.
+    pub login: String,
     pub member_id: Option<i64>,
     pub assignments: Vec<Assignment>,
     pub csrf: String,

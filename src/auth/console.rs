@@ -128,7 +128,7 @@ async fn login_submit(
             s.behind_https,
         );
     }
-    match store::authenticate(&s.db, &s.limiter, &f.username, &f.password, &addr).await {
+    match store::authenticate(&s.db, &s.keys, &s.limiter, &f.username, &f.password, &addr).await {
         Ok(id) => match session::create(&s.db, id, session::WEB).await {
             Ok(token) => {
                 let mut resp = Redirect::to(&next).into_response();
@@ -198,7 +198,7 @@ async fn password_submit(
         if f.new_password != f.confirm {
             return Err(AppError::invalid("confirm", "两次输入的新密码不一致"));
         }
-        store::authenticate(&s.db, &s.limiter, &c.username, &f.current, &addr)
+        store::authenticate(&s.db, &s.keys, &s.limiter, &c.login, &f.current, &addr)
             .await
             .map_err(|e| match e {
                 AppError::LoginFailed => AppError::invalid("current", "当前密码不正确"),

@@ -107,6 +107,7 @@ pub async fn create_account(
     crate::org::store::get(&s.db, &c.scope(Right::Accounts), org_id).await?;
     store::create(
         &s.db,
+        &s.keys,
         &Actor::of(c),
         &NewAccount {
             username,
@@ -244,7 +245,7 @@ pub async fn update(
     e.finish()?;
     if let (Some(_), Some(current)) = (&b.password, &b.current_password) {
         if id == c.account_id {
-            store::authenticate(&s.db, &s.limiter, &c.username, current, addr)
+            store::authenticate(&s.db, &s.keys, &s.limiter, &c.login, current, addr)
                 .await
                 .map_err(|e| match e {
                     AppError::LoginFailed => {

@@ -12,6 +12,20 @@ pub fn is_local_path(next: &str) -> bool {
         && !next.chars().any(|c| c.is_control() || c == '\\')
 }
 
+/// The stored login for what someone types at sign-in: a phone number (as
+/// the roster takes it, spaces, dashes and full-width digits too) is kept
+/// only as its keyed hash, so no phone sits in the accounts table or the
+/// session cache in clear; anything else (a staff username) as typed,
+/// lowercased. `hash` is the keyed lookup hash of a phone.
+pub fn login_key(typed: &str, hash: impl Fn(&str) -> String) -> String {
+    match crate::pii::Phone::parse(typed) {
+        Ok(p) if p.as_str().len() == 11 && p.as_str().starts_with('1') => {
+            format!("tel:{}", hash(p.as_str()))
+        }
+        _ => typed.trim().to_lowercase(),
+    }
+}
+
 /// Who may grant the right to see whole ID numbers and phones over a union.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevealGrant {
@@ -90,5 +104,23 @@ mod tests {
             RevealGrant::Above,
             "a town admin grants to an enterprise union below"
         );
+    }
+}
+
+#[cfg(test)]
+mod login_key_tests {
+    use super::login_key;
+
+    #[test]
+    fn a_phone_is_kept_as_its_hash_however_it_is_typed_and_a_username_as_typed() {
+        let hash = |p: &str| format!("h({p})");
+        assert_eq!(login_key("139 0000-1000", hash), "tel:h(13900001000)");
+        assert_eq!(
+            login_key("１３９００００１０００", hash),
+            "tel:h(13900001000)"
+        );
+        assert_eq!(login_key(" JiangShan ", hash), "jiangshan");
+        // A landline is no login of a worker: as typed.
+        assert_eq!(login_key("057487654321", hash), "057487654321");
     }
 }

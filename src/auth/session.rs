@@ -51,7 +51,7 @@ pub async fn create(db: &Db, account_id: i64, kind: &str) -> Result<String, sqlx
 
 pub async fn load(db: &Db, token: &str, kind: &str) -> Result<Option<Caller>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT a.id, a.username, a.member_id, s.csrf FROM sessions s \
+        "SELECT a.id, COALESCE(a.login_shown, a.username), a.member_id, s.csrf, a.username FROM sessions s \
          JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND a.disabled = 0",
     )
@@ -67,6 +67,7 @@ pub async fn load(db: &Db, token: &str, kind: &str) -> Result<Option<Caller>, sq
         username: row.try_get(1)?,
         member_id: row.try_get(2)?,
         csrf: row.try_get(3)?,
+        login: row.try_get(4)?,
         assignments: assignments(db, account_id).await?,
     }))
 }

@@ -32,6 +32,14 @@ pub struct Account {
     pub assignments: Vec<AccountAssignment>,
 }
 
+/// The stored login for what someone typed (a phone as its keyed hash, see
+/// `rules::login_key`).
+pub fn login_of(keys: &crate::pii::Keyring, typed: &str) -> String {
+    super::rules::login_key(typed, |p| {
+        keys.lookup_hash(crate::member::store::PHONE_HASH, p)
+    })
+}
+
 pub fn parse_username(s: &str) -> Result<String, String> {
     let s = s.trim().to_lowercase();
     if !(3..=32).contains(&s.len())
@@ -48,18 +56,21 @@ pub fn parse_username(s: &str) -> Result<String, String> {
 /// Unknown usernames cost the same time as wrong passwords.
 pub async fn authenticate(
     db: &Db,
+    keys: &crate::pii::Keyring,
     limiter: &LoginLimiter,
-    username: &str,
+    typed: &str,
     pass: &str,
     addr: &str,
 ) -> AppResult<i64> {
+    let username = login_of(keys, typed);
+    let username = username.as_str();
     if let Some(wait) = limiter.check(username, addr) {
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait,
         });
     }
     let row = sqlx::query("SELECT id, password_hash, disabled FROM accounts WHERE username = $1")
-        .bind(username.trim().to_lowercase())
+        .bind(username)
         .fetch_optional(&db.pool)
         .await?;
     let (id, hash, disabled) = match row {
@@ -88,9 +99,20 @@ pub struct NewAccount {
 }
 
 /// Creates an account with one assignment. The caller has checked the scope.
-pub async fn create(db: &Db, actor: &Actor, a: &NewAccount) -> AppResult<i64> {
+pub async fn create(
+    db: &Db,
+    keys: &crate::pii::Keyring,
+    actor: &Actor,
+    a: &NewAccount,
+) -> AppResult<i64> {
+    // A phone as the login is kept as its keyed hash, shown masked.
+    let login = login_of(keys, &a.username);
+    let shown = login
+        .starts_with("tel:")
+        .then(|| crate::pii::Phone::parse(&a.username).map(|p| p.masked()))
+        .and_then(Result::ok);
     let exists = sqlx::query("SELECT id FROM accounts WHERE username = $1")
-        .bind(&a.username)
+        .bind(&login)
         .fetch_optional(&db.pool)
         .await?;
     if exists.is_some() {
@@ -103,13 +125,14 @@ pub async fn create(db: &Db, actor: &Actor, a: &NewAccount) -> AppResult<i64> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at) \
-         VALUES ($1, $2, $3, 0, $4, $4) RETURNING id",
+        "INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at, login_shown) \
+         VALUES ($1, $2, $3, 0, $4, $4, $5) RETURNING id",
     )
-    .bind(&a.username)
+    .bind(&login)
     .bind(hash)
     .bind(a.member_id)
     .bind(now)
+    .bind(&shown)
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
@@ -122,16 +145,20 @@ pub async fn create(db: &Db, actor: &Actor, a: &NewAccount) -> AppResult<i64> {
     let ev = Event::new("account.create", "account", id)
         .org(a.org_id)
         .detail(
-            json!({ "username": a.username, "role": a.role.as_str(), "member_id": a.member_id }),
+            json!({ "username": shown.as_deref().unwrap_or(&login), "role": a.role.as_str(), "member_id": a.member_id }),
         );
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn id_by_username(db: &Db, username: &str) -> AppResult<Option<i64>> {
+pub async fn id_by_username(
+    db: &Db,
+    keys: &crate::pii::Keyring,
+    username: &str,
+) -> AppResult<Option<i64>> {
     let row = sqlx::query("SELECT id FROM accounts WHERE username = $1")
-        .bind(username.trim().to_lowercase())
+        .bind(login_of(keys, username))
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.map(|r| r.try_get(0)).transpose()?)
@@ -338,7 +365,7 @@ async fn select(db: &Db, scope: &Scope, id: Option<i64>) -> AppResult<Vec<Accoun
     );
     let mut accounts_sql = sql.clone();
     accounts_sql.push(&format!(
-        "SELECT a.id, a.username, a.member_id, a.disabled, \
+        "SELECT a.id, COALESCE(a.login_shown, a.username), a.member_id, a.disabled, \
          CASE WHEN EXISTS (SELECT 1 FROM reveal_requests q WHERE q.account_id = a.id) THEN 1 ELSE 0 END, \
          m.name FROM accounts a LEFT JOIN members m ON m.id = a.member_id WHERE {visible} \
          ORDER BY a.member_id IS NOT NULL, a.username"
@@ -367,18 +394,10 @@ async fn select(db: &Db, scope: &Scope, id: Option<i64>) -> AppResult<Vec<Accoun
         let id: i64 = r.try_get(0)?;
         let assignments = grants.remove(&id).unwrap_or_default();
         let member_id: Option<i64> = r.try_get(2)?;
-        let username: String = r.try_get(1)?;
         out.push(Account {
             id,
             // A worker's login is their phone: shown masked, as the roster shows it.
-            username: if member_id.is_some()
-                && username.len() == 11
-                && username.bytes().all(|b| b.is_ascii_digit())
-            {
-                crate::pii::phone::mask_phone(&username)
-            } else {
-                username
-            },
+            username: r.try_get(1)?,
             member_id,
             member_name: r.try_get(5)?,
             disabled: r.try_get::<i64, _>(3)? != 0,
@@ -406,4 +425,39 @@ pub fn parse_new(username: &str, password: &str, role: &str) -> AppResult<(Strin
     );
     e.finish()?;
     Ok((u.unwrap_or_default(), r.unwrap_or(Role::Viewer)))
+}
+
+/// Accounts made by an older version whose login is a phone in clear: the
+/// login becomes its keyed hash, the masked phone what is shown (once; then
+/// remembered, so start-up stays instant).
+pub async fn hash_phone_logins(db: &Db, keys: &crate::pii::Keyring) -> anyhow::Result<u64> {
+    const DONE: &str = "phone_logins_hashed";
+    if db.setting(DONE).await?.is_some() {
+        return Ok(0);
+    }
+    let rows = sqlx::query("SELECT id, username FROM accounts WHERE username NOT LIKE 'tel:%'")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut tx = db.begin().await?;
+    let mut done = 0;
+    for r in rows {
+        let (id, username): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+        let login = login_of(keys, &username);
+        if !login.starts_with("tel:") {
+            continue;
+        }
+        let shown = crate::pii::Phone::parse(&username)
+            .map(|p| p.masked())
+            .unwrap_or_default();
+        sqlx::query("UPDATE accounts SET username = $1, login_shown = $2 WHERE id = $3")
+            .bind(&login)
+            .bind(shown)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        done += 1;
+    }
+    tx.commit().await?;
+    db.set_setting(DONE, "1").await?;
+    Ok(done)
 }

@@ -281,7 +281,7 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
         ),
     ];
     for (username, role, org_id, member_id) in demo_accounts {
-        if accounts::id_by_username(db, username)
+        if accounts::id_by_username(db, keys, username)
             .await
             .map_err(app_err)?
             .is_some()
@@ -295,7 +295,9 @@ pub async fn load(db: &Db, keys: &Keyring) -> anyhow::Result<String> {
             org_id,
             member_id,
         };
-        let id = accounts::create(db, &actor, &new).await.map_err(app_err)?;
+        let id = accounts::create(db, keys, &actor, &new)
+            .await
+            .map_err(app_err)?;
         n_accounts += 1;
         if username == "admin" {
             // The demo admin may reveal whole numbers, so the demo shows how that is audited.

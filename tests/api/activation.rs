@@ -166,6 +166,26 @@ async fn a_town_gets_accounts_and_a_worker_activates_with_the_code() {
         .get(&admin, "/api/v1/audit?action=account.activate")
         .await;
     assert_eq!(audit["total"], 1, "{audit}");
+    // The phone is a login, yet no table keeps it in clear: not the
+    // accounts, not the audit log (the worker acts as 139****1000).
+    let (s, me) = app.get(token, "/api/v1/me").await;
+    assert_eq!(me["username"], "139****1000", "{s} {me}");
+    let pool = &app.state.db.pool;
+    let like = format!("%{phone}%");
+    for (table, cols) in [
+        ("accounts", "username || COALESCE(login_shown, '')"),
+        ("audit_log", "actor || detail"),
+        ("sessions", "csrf"),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE {cols} LIKE $1"
+        ))
+        .bind(&like)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 0, "{table} holds the phone in clear");
+    }
 }
 
 #[tokio::test]
@@ -221,4 +241,58 @@ async fn a_worker_without_a_code_activates_with_name_and_id_number_and_guessing_
         last = s;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_phone_login_kept_in_clear_by_an_older_version_is_hashed_once_and_still_logs_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let (s, r) = app
+        .post(
+            &admin,
+            "/api/v1/accounts",
+            json!({"username": "legacy-staff", "password": "legacy-pass-1", "role": "officer", "org_id": app.org_id("ZJ").await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // As an older version kept it: the phone itself as the login.
+    let pool = &app.state.db.pool;
+    sqlx::query("UPDATE accounts SET username = '13905749999' WHERE username = 'legacy-staff'")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM settings WHERE key = 'phone_logins_hashed'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let n = gongjiang::auth::store::hash_phone_logins(&app.state.db, &app.state.keys)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let (login, shown): (String, Option<String>) =
+        sqlx::query_as("SELECT username, login_shown FROM accounts WHERE id = $1")
+            .bind(r["id"].as_i64().unwrap())
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(
+        login.starts_with("tel:") && !login.contains("13905749999"),
+        "{login}"
+    );
+    assert_eq!(shown.as_deref(), Some("139****9999"));
+    // Typed as people write it, the phone logs in.
+    let (s, body) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "139 0574 9999", "password": "legacy-pass-1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // Done once: a second start changes nothing.
+    let again = gongjiang::auth::store::hash_phone_logins(&app.state.db, &app.state.keys)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
 }

@@ -131,7 +131,10 @@ impl Setup {
         let db = gongjiang::db::Db::connect(&self.url)
             .await
             .expect("connect");
-        let found = gongjiang::auth::store::id_by_username(&db, username)
+        // Staff usernames are stored as typed (a phone would be its hash).
+        let found = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&db.pool)
             .await
             .expect("lookup")
             .is_some();

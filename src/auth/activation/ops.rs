@@ -76,8 +76,12 @@ pub async fn issue(
 ) -> AppResult<BulkResult> {
     let candidates =
         store::members_without_account(db, keys, scope, &org.path, member_ids, MAX_AT_ONCE).await?;
-    let phones: Vec<String> = candidates.iter().filter_map(|c| c.phone.clone()).collect();
-    let taken = store::taken_usernames(db, &phones).await?;
+    let login = |p: &str| crate::auth::store::login_of(keys, p);
+    let logins: Vec<String> = candidates
+        .iter()
+        .filter_map(|c| c.phone.as_deref().map(login))
+        .collect();
+    let taken = store::taken_usernames(db, &logins).await?;
     let expires_at = now_ms() + VALID_DAYS * 86_400_000;
     let (mut created, mut skipped) = (vec![], vec![]);
     let mut used: HashSet<String> = HashSet::new();
@@ -92,7 +96,7 @@ pub async fn issue(
     {
         let reason = match &phone {
             None => Some("名册中没有手机号：请先补充手机号（手机号就是登录名）"),
-            Some(p) if taken.contains(p) || used.contains(p) => {
+            Some(p) if taken.contains(&login(p)) || used.contains(&login(p)) => {
                 Some("手机号已被其他账号使用：请核对名册中的手机号")
             }
             Some(p)
@@ -113,14 +117,15 @@ pub async fn issue(
             });
             continue;
         }
-        let username = phone.unwrap_or_default();
+        let phone = phone.unwrap_or_default();
+        let (username, shown) = (login(&phone), crate::pii::phone::mask_phone(&phone));
         let mut random = [0u8; rules::LENGTH];
         rand::rngs::OsRng.fill_bytes(&mut random);
         let code = rules::code_from(&random);
         let hash = keys.lookup_hash(CODE_HASH, &code);
         store::create_pending(
             &mut tx,
-            &username,
+            (&username, &shown),
             member_id,
             org_id,
             Some(&hash),
@@ -132,7 +137,7 @@ pub async fn issue(
             member_id,
             name,
             org_name,
-            username: crate::pii::phone::mask_phone(&username),
+            username: shown,
             code: rules::grouped(&code),
         });
     }
@@ -294,13 +299,14 @@ async fn matching_account(s: &AppState, b: &ActivationBody) -> AppResult<Option<
         return Ok(None);
     };
     let phone = phone.as_str().to_string();
+    let login = crate::auth::store::login_of(&s.keys, &phone);
     let code = b
         .code
         .as_deref()
         .map(rules::normalise)
         .filter(|c| !c.is_empty());
     if let Some(code) = code {
-        let Some(a) = store::account_by_username(&s.db, &phone).await? else {
+        let Some(a) = store::account_by_username(&s.db, &login).await? else {
             return Ok(None);
         };
         let hash = s.keys.lookup_hash(CODE_HASH, &code);
@@ -330,14 +336,22 @@ async fn matching_account(s: &AppState, b: &ActivationBody) -> AppResult<Option<
             "这个会员的账号已经开通：请用手机号和密码登录；忘记密码请联系所在工会重置",
         )),
         None => {
-            if store::account_by_username(&s.db, &phone).await?.is_some() {
+            if store::account_by_username(&s.db, &login).await?.is_some() {
                 return Err(AppError::conflict(
                     None,
                     "这个手机号已被其他账号使用：请联系所在工会",
                 ));
             }
             let mut tx = s.db.begin().await?;
-            let id = store::create_pending(&mut tx, &phone, member_id, org_id, None, 0).await?;
+            let id = store::create_pending(
+                &mut tx,
+                (&login, &crate::pii::phone::mask_phone(&phone)),
+                member_id,
+                org_id,
+                None,
+                0,
+            )
+            .await?;
             tx.commit().await?;
             Ok(Some(id))
         }

@@ -62,7 +62,7 @@ pub async fn members_without_account(
     Ok(out)
 }
 
-/// Which of these usernames are taken.
+/// Which of these logins (as stored) are taken.
 pub async fn taken_usernames(
     db: &Db,
     names: &[String],
@@ -86,7 +86,7 @@ pub async fn taken_usernames(
 /// keyed hash of its code and when the code lapses.
 pub async fn create_pending(
     tx: &mut Tx,
-    username: &str,
+    (username, shown): (&str, &str),
     member_id: i64,
     org_id: i64,
     code_hash: Option<&str>,
@@ -94,14 +94,15 @@ pub async fn create_pending(
 ) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     let id: i64 = sqlx::query(
-        "INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at, activation_hash, activation_expires_at) \
-         VALUES ($1, '!', $2, 0, $3, $3, $4, $5) RETURNING id",
+        "INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at, activation_hash, activation_expires_at, login_shown) \
+         VALUES ($1, '!', $2, 0, $3, $3, $4, $5, $6) RETURNING id",
     )
     .bind(username)
     .bind(member_id)
     .bind(now)
     .bind(code_hash)
     .bind(expires_at)
+    .bind(shown)
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
