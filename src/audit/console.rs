@@ -24,11 +24,80 @@ pub fn action_label(action: &str) -> &'static str {
     crate::program::audit_label(action)
 }
 
+/// An entry as people read it: names, not numbers; words, not JSON.
+struct Shown {
+    id: i64,
+    at: i64,
+    actor: String,
+    action: &'static str,
+    /// What it is about: 会员 胡志强, 组织 瞻岐镇总工会, 课程 …
+    what: String,
+    member: Option<(i64, String)>,
+    detail: String,
+}
+
+/// The entries of a page with the names their numbers point at (one query per kind).
+async fn shown(s: &AppState, items: &[Entry]) -> Result<Vec<Shown>, sqlx::Error> {
+    use super::readable::{self, Ref};
+    let details: Vec<serde_json::Value> = items
+        .iter()
+        .map(|e| serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null))
+        .collect();
+    let mut refs = vec![];
+    for (e, d) in items.iter().zip(&details) {
+        readable::refs(d, &mut refs);
+        refs.extend(e.member_id.map(|m| (Ref::Member, m)));
+        let own = match e.entity.as_str() {
+            "member" => Some(Ref::Member),
+            "org" => Some(Ref::Org),
+            "account" => Some(Ref::Account),
+            _ => None,
+        };
+        if let (Some(kind), Some(id)) = (own, e.entity_id) {
+            refs.push((kind, id));
+        }
+    }
+    let names = store::names(&s.db, &refs).await?;
+    let name = |r: Ref, id: i64| names.get(&(r, id)).cloned();
+    Ok(items
+        .iter()
+        .zip(&details)
+        .map(|(e, d)| {
+            let label = readable::entity_label(&e.entity);
+            let own = match e.entity.as_str() {
+                "member" => e.entity_id.and_then(|id| name(Ref::Member, id)),
+                "org" => e.entity_id.and_then(|id| name(Ref::Org, id)),
+                "account" => e.entity_id.and_then(|id| name(Ref::Account, id)),
+                _ => None,
+            };
+            Shown {
+                id: e.id,
+                at: e.at,
+                actor: e.actor.clone(),
+                action: action_label(&e.action),
+                what: match own {
+                    Some(n) => format!("{label} {n}"),
+                    None => label.to_string(),
+                },
+                member: e.member_id.map(|m| {
+                    (
+                        m,
+                        name(Ref::Member, m).unwrap_or_else(|| "（已删除）".into()),
+                    )
+                }),
+                detail: readable::describe(d, &name),
+            }
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 struct AuditPage {
     nav: Option<Nav>,
-    items: Vec<Entry>,
+    items: Vec<Shown>,
+    /// The actions to filter by (code, what it means).
+    actions: Vec<(&'static str, &'static str)>,
     total: i64,
     page: i64,
     pages: i64,
@@ -41,9 +110,6 @@ impl AuditPage {
     fn when(&self, ms: &i64) -> String {
         format_ms(*ms)
     }
-    fn label(&self, action: &str) -> &'static str {
-        action_label(action)
-    }
     fn text<'a>(&self, v: &'a Option<String>) -> &'a str {
         v.as_deref().unwrap_or("")
     }
@@ -52,15 +118,37 @@ impl AuditPage {
 async fn page(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<AuditQuery>,
+    Query(mut q): Query<AuditQuery>,
 ) -> PageResult {
     require(&c).or_page(&c)?;
     let paging = Paging::new(q.page, Some(50));
+    // Staff name the member (or type the card number); the form keeps what was typed.
+    let typed_member = q.member_id.clone().unwrap_or_default();
+    let mut error = String::new();
+    let wanted = typed_member.trim();
+    if !wanted.is_empty() && wanted.parse::<i64>().is_err() {
+        match crate::member::store::resolve(
+            &s.db,
+            &s.keys,
+            &crate::audit::Actor::of(&c),
+            &c.scope(Right::Audit),
+            wanted,
+            "member_id",
+        )
+        .await
+        {
+            Ok(m) => q.member_id = Some(m.id.to_string()),
+            Err(e) if e.is_form_error() => error = e.form_message(),
+            Err(e) => return Err(e).or_page(&c),
+        }
+    }
     let (items, total, error, status) = match filter(&q) {
+        _ if !error.is_empty() => (vec![], 0, error, StatusCode::UNPROCESSABLE_ENTITY),
         Ok(f) => {
             let (items, total) = store::list(&s.db, &c.scope(Right::Audit), &f, paging)
                 .await
                 .or_page(&c)?;
+            let items = shown(&s, &items).await.or_page(&c)?;
             (items, total, String::new(), StatusCode::OK)
         }
         Err(e) => {
@@ -85,10 +173,14 @@ async fn page(
     let page = AuditPage {
         nav: Some(Nav::new(&c, "audit")),
         items,
+        actions: crate::program::registry().audit_labels.clone(),
         total,
         page: paging.page,
         pages: paging.pages(total),
-        q,
+        q: AuditQuery {
+            member_id: Some(typed_member),
+            ..q
+        },
         query_base,
         error,
     };

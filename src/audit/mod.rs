@@ -16,6 +16,7 @@ pub mod api;
 pub mod chain;
 pub mod console;
 pub mod ops;
+pub mod readable;
 pub mod store;
 
 pub use chain::{entry_hash, entry_mac, Break, ChainCheck, Checkpoint, Entry, GENESIS};

@@ -490,3 +490,40 @@ pub async fn list(
         total,
     ))
 }
+
+/// The names of the members, unions and accounts entries point at, for
+/// people reading the log (an account by the member's name, else its login
+/// as shown).
+pub async fn names(
+    db: &Db,
+    refs: &[(super::readable::Ref, i64)],
+) -> Result<std::collections::HashMap<(super::readable::Ref, i64), String>, sqlx::Error> {
+    use super::readable::Ref;
+    let mut out = std::collections::HashMap::new();
+    for (kind, select) in [
+        (Ref::Member, "SELECT id, name FROM members WHERE id IN"),
+        (Ref::Org, "SELECT id, name FROM orgs WHERE id IN"),
+        (
+            Ref::Account,
+            "SELECT a.id, COALESCE(m.name, a.login_shown, a.username) FROM accounts a \
+             LEFT JOIN members m ON m.id = a.member_id WHERE a.id IN",
+        ),
+    ] {
+        let mut ids: Vec<i64> = refs
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new("");
+            let list: Vec<String> = chunk.iter().map(|id| sql.int(*id)).collect();
+            sql.push(&format!("{select} ({})", list.join(", ")));
+            for r in sql.fetch_all(&db.pool).await? {
+                out.insert((kind, r.try_get::<i64, _>(0)?), r.try_get::<String, _>(1)?);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -455,6 +455,68 @@ async fn the_audit_page_filters_by_actor_and_day() {
 }
 
 #[tokio::test]
+async fn the_audit_page_reads_in_chinese_with_people_by_name() {
+    let app = TestApp::spawn().await;
+    let town = app.login("jiangshan").await;
+    let (s, m) = app
+        .post(
+            &town,
+            "/api/v1/members",
+            serde_json::json!({"name": "审计读者", "id_number": crate::support::id_number(8),
+                               "org_id": app.org_id("JS-HUARUI").await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = m["id"].as_i64().unwrap();
+    let (s, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/members/{id}"),
+            Some(&town),
+            Some(serde_json::json!({"skill_level": "高级工", "phone": "13905742222"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut b = Browser::login(&app, "admin").await;
+    // Found by name, not by an internal number.
+    let html = b.page("/audit?member_id=审计读者").await;
+    let rows = table_rows(&html);
+    assert_eq!(rows.len(), 2, "{html}");
+    let changed = rows
+        .iter()
+        .find(|r| r.contains("修改的项目"))
+        .expect("the update");
+    assert!(
+        changed.contains("修改的项目：手机号、技能等级"),
+        "{changed}"
+    );
+    assert!(
+        changed.contains(">审计读者</a>") && changed.contains("会员 审计读者"),
+        "{changed}"
+    );
+    for r in &rows {
+        assert!(
+            !r.contains('#') && !r.contains('{') && !r.contains("\"fields\""),
+            "{r}"
+        );
+        assert!(
+            !r.contains("member.update") && !r.contains(">member<"),
+            "{r}"
+        );
+    }
+    // Every action is offered by its meaning.
+    assert!(html.contains(">批量开通会员账号</option>"), "{html}");
+    let unknown = b.get("/audit?member_id=没有这个人").await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown.html().contains("没有找到会员“没有这个人”"),
+        "{}",
+        unknown.html()
+    );
+    assert!(unknown.html().contains(r#"value="没有这个人""#));
+}
+
+#[tokio::test]
 async fn the_export_buttons_mask_unless_the_right_is_held() {
     let app = TestApp::spawn().await;
     let org = app.org_id("JS-HUARUI").await;
