@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
     crate::program::register(crate::programs::registry());
     let mut app = Router::new()
         .route("/healthz", get(healthz))
+        .route("/m", get(crate::web::phone::home))
         .route("/static/app.css", get(stylesheet))
         .route(
             "/static/lesson.js",

@@ -31,6 +31,23 @@ pub struct Program {
     /// The events it pays points for by rule code (code, what staff call
     /// it): the points-rule form offers them by name.
     pub point_events: &'static [(&'static str, &'static str)],
+    /// Its cards on the worker's phone home page (/m).
+    pub home_cards: &'static [HomeCard],
+}
+
+/// Renders a home card for a member: its HTML, or None to leave it out.
+pub type CardRenderer =
+    for<'a> fn(
+        &'a AppState,
+        &'a crate::member::store::Member,
+    ) -> BoxFuture<'a, Result<Option<String>, crate::web::error::AppError>>;
+
+/// A card on the worker's phone home page: its program renders it for the
+/// member (HTML from its own template, escaped there), or leaves it out.
+pub struct HomeCard {
+    /// Place on the page, across programs (lower first).
+    pub order: u16,
+    pub render: CardRenderer,
 }
 
 /// One link in a navigation bar.
@@ -98,6 +115,7 @@ pub struct Registry {
     pub phone_nav: Vec<&'static NavItem>,
     pub audit_labels: Vec<(&'static str, &'static str)>,
     pub point_events: Vec<(&'static str, &'static str)>,
+    pub home_cards: Vec<&'static HomeCard>,
 }
 
 static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();

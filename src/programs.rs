@@ -29,6 +29,11 @@ pub fn registry() -> crate::program::Registry {
             .iter()
             .flat_map(|p| p.point_events.iter().copied())
             .collect(),
+        home_cards: {
+            let mut cards: Vec<_> = PROGRAMS.iter().flat_map(|p| p.home_cards.iter()).collect();
+            cards.sort_by_key(|c| c.order);
+            cards
+        },
     }
 }
 

@@ -15,7 +15,7 @@ pub mod store;
 pub const CATEGORIES: [&str; 4] = ["职业技能", "办公技能", "文化艺术", "思想政治"];
 pub const SESSION: &str = "course_session";
 
-use crate::program::{DemoStep, NavItem, Program, Show};
+use crate::program::{DemoStep, HomeCard, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "academy",
@@ -23,6 +23,10 @@ pub const PROGRAM: Program = Program {
         (ops::COURSE_COMPLETED, "完成课程"),
         (ops::FEEDBACK, "课程评价"),
     ],
+    home_cards: &[HomeCard {
+        order: 20,
+        render: |s, m| Box::pin(phone::courses::today_card(s, m)),
+    }],
     api: api::router,
     pages: || {
         console::router()

@@ -27,6 +27,7 @@ use crate::program::{Job, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "audit",
     point_events: &[],
+    home_cards: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

@@ -26,6 +26,7 @@ use crate::program::{NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "auth",
     point_events: &[],
+    home_cards: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

@@ -11,6 +11,7 @@ use crate::program::{NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "enterprise",
     point_events: &[],
+    home_cards: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

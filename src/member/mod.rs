@@ -12,6 +12,7 @@ use crate::program::{NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "member",
     point_events: &[],
+    home_cards: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[

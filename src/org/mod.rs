@@ -13,6 +13,7 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "org",
     point_events: &[],
+    home_cards: &[],
     api: api::router,
     pages: console::router,
     console_nav: &[NavItem {

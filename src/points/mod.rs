@@ -10,11 +10,15 @@ pub mod phone;
 pub mod rules;
 pub mod store;
 
-use crate::program::{DemoStep, Job, NavItem, Program, Show};
+use crate::program::{DemoStep, HomeCard, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "points",
     point_events: &[],
+    home_cards: &[HomeCard {
+        order: 10,
+        render: |s, m| Box::pin(phone::home_card(s, m)),
+    }],
     api: api::router,
     pages: || phone::router().merge(console::router()),
     console_nav: &[NavItem {

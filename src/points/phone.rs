@@ -18,7 +18,6 @@ use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/m", get(home))
         .route("/m/points", get(points))
         .route("/m/catalog", get(catalog))
         .route("/m/catalog/{id}/redeem", post(redeem))
@@ -26,10 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/m/orders/{id}/cancel", post(cancel))
 }
 
+/// The points card of the phone home page: the balance, what expires soon,
+/// and the way to the catalogue, the orders and the history.
 #[derive(Template)]
-#[template(path = "m/home.html")]
-struct HomePage {
-    m: MNav,
+#[template(path = "points/home_card.html")]
+struct HomeCard {
     org_name: String,
     balance: i64,
     lifetime: i64,
@@ -40,43 +40,39 @@ struct HomePage {
     open_orders: usize,
 }
 
-async fn home(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    let (m, member) = nav(&s, &c, "home").await.or_page(&c)?;
-    let (balance, lifetime) = store::balance(&s.db, member.id).await.or_page(&c)?;
+pub async fn home_card(
+    s: &AppState,
+    member: &crate::member::store::Member,
+) -> Result<Option<String>, crate::web::error::AppError> {
+    let (balance, lifetime) = store::balance(&s.db, member.id).await?;
     let (expiring, next_expiry) = store::expiring(
         &s.db,
         member.id,
         crate::db::now_ms(),
         super::ops::EXPIRING_SOON_MS,
     )
-    .await
-    .or_page(&c)?;
+    .await?;
     let next_expiry = next_expiry
         .map(|t| crate::db::format_ms(t).chars().take(10).collect())
         .unwrap_or_default();
     let items = store::items(&s.db, &crate::auth::Scope::offered_to(&member.org_path))
-        .await
-        .or_page(&c)?
+        .await?
         .len();
     let open_orders = store::orders(&s.db, &crate::auth::Scope::member(member.id))
-        .await
-        .or_page(&c)?
+        .await?
         .iter()
         .filter(|o| o.state == "placed")
         .count();
-    Ok(render_with(
-        StatusCode::OK,
-        &HomePage {
-            m,
-            org_name: member.org_name,
-            balance,
-            lifetime,
-            expiring,
-            next_expiry,
-            items,
-            open_orders,
-        },
-    ))
+    let card = HomeCard {
+        org_name: member.org_name.clone(),
+        balance,
+        lifetime,
+        expiring,
+        next_expiry,
+        items,
+        open_orders,
+    };
+    Ok(Some(card.render().map_err(anyhow::Error::from)?))
 }
 
 #[derive(Template)]

@@ -35,3 +35,31 @@ pub async fn nav(
         m,
     ))
 }
+
+#[derive(askama::Template)]
+#[template(path = "m/home.html")]
+struct HomePage {
+    m: MNav,
+    /// Each program's card, rendered by its own template.
+    cards: Vec<String>,
+}
+
+/// The worker's home page (/m): the cards the programs contribute through
+/// the list of programs (points, today's courses, …), in their order.
+pub async fn home(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    crate::auth::PageCaller(c): crate::auth::PageCaller,
+) -> crate::web::pages::PageResult {
+    use crate::web::pages::OrPage;
+    let (m, member) = nav(&s, &c, "home").await.or_page(&c)?;
+    let mut cards = vec![];
+    for card in &crate::program::registry().home_cards {
+        if let Some(html) = (card.render)(&s, &member).await.or_page(&c)? {
+            cards.push(html);
+        }
+    }
+    Ok(crate::web::pages::render_with(
+        axum::http::StatusCode::OK,
+        &HomePage { m, cards },
+    ))
+}

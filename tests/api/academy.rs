@@ -447,11 +447,44 @@ async fn a_worker_enrols_checks_in_rates_and_redeems_on_the_phone() {
     let mut w = Browser::login(&app, "worker", "gongjiang").await;
     let list = w.page("/m/courses").await;
     assert!(
-        list.html.contains("数控车床操作") && list.html.contains("名额 0/10"),
+        list.html.contains("数控车床操作") && list.html.contains("已报 0 / 限 10 人"),
         "{}",
         list.html
     );
     let csrf = csrf_of(&list.html);
+    // The course's own page lists its sessions too; enrolling there returns there.
+    let page = w.page(&format!("/m/courses/{cid}")).await;
+    assert!(
+        page.html.contains("开课安排") && page.html.contains("已报 0 / 限 10 人"),
+        "{}",
+        page.html
+    );
+    let there = w
+        .post(
+            &format!("/m/sessions/{sid}/enrol"),
+            &[("csrf", &csrf), ("back", "course")],
+        )
+        .await;
+    assert!(
+        there.html.contains("报名成功")
+            && there.html.contains("开课安排")
+            && there.html.contains("已报 1 / 限 10 人"),
+        "{}",
+        there.html
+    );
+    let cancelled = w
+        .post(
+            &format!("/m/sessions/{sid}/cancel"),
+            &[("csrf", &csrf), ("back", "course")],
+        )
+        .await;
+    assert!(
+        cancelled.html.contains("已取消报名") && cancelled.html.contains("评分"),
+        "{}",
+        cancelled.html
+    );
+    // The home page has no course card before enrolling.
+    assert!(!w.page("/m").await.html.contains("今天的课程"));
     let enrolled = w
         .post(&format!("/m/sessions/{sid}/enrol"), &[("csrf", &csrf)])
         .await;
@@ -461,6 +494,25 @@ async fn a_worker_enrols_checks_in_rates_and_redeems_on_the_phone() {
         enrolled.html
     );
 
+    // Today's session is on the home page, waiting for the check-in (unless
+    // the test runs across Beijing midnight, when it started yesterday).
+    let started: i64 = sqlx::query_scalar("SELECT starts_at FROM course_sessions WHERE id = $1")
+        .bind(sid)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let today = |ms: i64| gongjiang::db::format_ms(ms)[..10].to_string();
+    let on_today = today(started) == today(gongjiang::db::now_ms());
+    if on_today {
+        let home = w.page("/m").await;
+        assert!(
+            home.html.contains("今天的课程")
+                && home.html.contains("数控车床操作")
+                && home.html.contains("扫描现场的签到二维码"),
+            "{}",
+            home.html
+        );
+    }
     // The QR code on the staff screen opens this page on the phone.
     let scan = w.page(&format!("/m/checkin/{sid}?token={token}")).await;
     assert!(scan.html.contains("确认签到"));
@@ -479,6 +531,14 @@ async fn a_worker_enrols_checks_in_rates_and_redeems_on_the_phone() {
         )
         .await;
     assert!(ok.html.contains("获得 30 积分"), "{}", ok.html);
+    if on_today {
+        let home = w.page("/m").await;
+        assert!(
+            home.html.contains("已签到") && !home.html.contains("扫描现场的签到二维码"),
+            "{}",
+            home.html
+        );
+    }
 
     let rated = w
         .post(

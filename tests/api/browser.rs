@@ -594,7 +594,12 @@ async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
     p.tap(&tab).await;
     let card = format!("//section[.//a[@href='/m/courses/{cid}']]");
     let text = p.wait_xpath(&card).await.text().await.unwrap();
-    for want in ["数控车床操作", "一舟学院 201 教室", "集中培训", "名额 0/10"] {
+    for want in [
+        "数控车床操作",
+        "一舟学院 201 教室",
+        "集中培训",
+        "已报 0 / 限 10 人",
+    ] {
         assert!(
             text.contains(want),
             "{want:?} not in the course card: {text}"
@@ -608,7 +613,7 @@ async fn a_worker_on_a_phone_enrols_checks_in_rates_and_redeems() {
     p.wait_xpath(&with_text("p", "ok-box", "报名成功")).await;
     let text = p.wait_xpath(&card).await.text().await.unwrap();
     assert!(
-        text.contains("已报名") && text.contains("名额 1/10"),
+        text.contains("已报名") && text.contains("已报 1 / 限 10 人"),
         "after enrolling: {text}"
     );
     p.check("enrolled").await;

@@ -44,6 +44,8 @@ struct CoursesPage {
     courses: Vec<CourseLine>,
     notice: String,
     error: String,
+    /// Where enrolling returns to: this list ("").
+    back: &'static str,
 }
 
 impl CoursesPage {
@@ -67,6 +69,20 @@ async fn my_state(s: &AppState, session: i64, member: i64) -> Result<String, App
         .unwrap_or_default())
 }
 
+/// A course's sessions with the member's state in each.
+async fn session_lines(
+    s: &AppState,
+    course: i64,
+    member: i64,
+) -> Result<Vec<SessionLine>, AppError> {
+    let mut lines = vec![];
+    for session in store::sessions(&s.db, course).await? {
+        let mine = my_state(s, session.id, member).await?;
+        lines.push(SessionLine { session, mine });
+    }
+    Ok(lines)
+}
+
 async fn courses_view(
     s: &AppState,
     c: &Caller,
@@ -80,11 +96,7 @@ async fn courses_view(
         .await
         .or_page(c)?
     {
-        let mut sessions = vec![];
-        for session in store::sessions(&s.db, course.id).await.or_page(c)? {
-            let mine = my_state(s, session.id, member.id).await.or_page(c)?;
-            sessions.push(SessionLine { session, mine });
-        }
+        let sessions = session_lines(s, course.id, member.id).await.or_page(c)?;
         lines.push(CourseLine { course, sessions });
     }
     Ok(render_with(
@@ -94,6 +106,7 @@ async fn courses_view(
             courses: lines,
             notice,
             error,
+            back: "",
         },
     ))
 }
@@ -102,16 +115,36 @@ async fn courses(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageRe
     courses_view(&s, &c, String::new(), String::new(), StatusCode::OK).await
 }
 
-/// A refusal the member can understand goes back on the page; anything else is an error page.
+/// Enrolling or cancelling from the course's own page returns there
+/// (`back` = "course"); from the list, to the list.
 #[derive(Deserialize)]
-struct Empty {}
+struct Back {
+    #[serde(default)]
+    back: String,
+}
 
+/// The page an enrol or cancel form returns to, with what happened.
+async fn back_to(
+    s: &AppState,
+    c: &Caller,
+    session: i64,
+    back: &str,
+    (notice, error): (String, String),
+    status: StatusCode,
+) -> PageResult {
+    if back == "course" {
+        let course = store::session(&s.db, session).await.or_page(c)?.course_id;
+        return course_view(s, c, course, (notice, error, None), status).await;
+    }
+    courses_view(s, c, notice, error, status).await
+}
+
+/// A refusal the member can understand goes back on the page; anything else is an error page.
 async fn enrol(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    form: PageForm<Empty>,
+    PageForm { caller: c, form: f }: PageForm<Back>,
 ) -> PageResult {
-    let c = form.caller;
     let result = ops::enrol_for(&s, &c, id).await;
     form::finish(
         &c,
@@ -122,9 +155,19 @@ async fn enrol(
             } else {
                 format!("名额已满，您在候补名单第 {position} 位，有人取消会自动递补")
             };
-            courses_view(&s, &c, notice, String::new(), StatusCode::OK)
+            back_to(&s, &c, id, &f.back, (notice, String::new()), StatusCode::OK)
         },
-        |e| courses_view(&s, &c, String::new(), e.form_message(), e.status()),
+        |e| {
+            let status = e.status();
+            back_to(
+                &s,
+                &c,
+                id,
+                &f.back,
+                (String::new(), e.form_message()),
+                status,
+            )
+        },
     )
     .await
 }
@@ -132,15 +175,27 @@ async fn enrol(
 async fn cancel(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    form: PageForm<Empty>,
+    PageForm { caller: c, form: f }: PageForm<Back>,
 ) -> PageResult {
-    let c = form.caller;
     let result = ops::cancel_for(&s, &c, id).await;
     form::finish(
         &c,
         result,
-        |_| courses_view(&s, &c, "已取消报名".into(), String::new(), StatusCode::OK),
-        |e| courses_view(&s, &c, String::new(), e.form_message(), e.status()),
+        |_| {
+            let notice = "已取消报名".to_string();
+            back_to(&s, &c, id, &f.back, (notice, String::new()), StatusCode::OK)
+        },
+        |e| {
+            let status = e.status();
+            back_to(
+                &s,
+                &c,
+                id,
+                &f.back,
+                (String::new(), e.form_message()),
+                status,
+            )
+        },
     )
     .await
 }
@@ -261,12 +316,22 @@ async fn checkin_view(
 struct CoursePage {
     m: MNav,
     course: store::Course,
+    /// Its sessions, with the member's state in each.
+    sessions: Vec<SessionLine>,
+    /// Where enrolling returns to: this page.
+    back: &'static str,
     /// The replays, each with the share of it the member has been credited.
     lessons: Vec<(store::Lesson, i64)>,
     rating: i64,
     comment: String,
     notice: String,
     error: String,
+}
+
+impl CoursePage {
+    fn when(&self, ms: &i64) -> String {
+        format_ms(*ms)
+    }
 }
 
 /// What the feedback form shows: what was typed (after a mistake) or what
@@ -307,6 +372,8 @@ async fn course_view(
         status,
         &CoursePage {
             m,
+            sessions: session_lines(s, course.id, member.id).await.or_page(c)?,
+            back: "course",
             course,
             lessons,
             rating,
@@ -364,4 +431,35 @@ async fn feedback(
         },
     )
     .await
+}
+
+/// The phone home page's card of the member's sessions today (Beijing day),
+/// with whether they have checked in; none, no card.
+#[derive(Template)]
+#[template(path = "academy/home_card.html")]
+struct TodayCard {
+    today: Vec<(store::Session, String, String)>,
+}
+
+impl TodayCard {
+    fn hours(&self, from: &i64, to: &i64) -> String {
+        let (a, b) = (format_ms(*from), format_ms(*to));
+        format!("{}–{}", &a[11..16], &b[11..16])
+    }
+}
+
+pub async fn today_card(
+    s: &AppState,
+    member: &crate::member::store::Member,
+) -> Result<Option<String>, AppError> {
+    let now = crate::db::now_ms();
+    let day = &format_ms(now)[..10];
+    let from = crate::db::date_start_ms(day, false).map_err(|m| anyhow::anyhow!(m))?;
+    let to = crate::db::date_start_ms(day, true).map_err(|m| anyhow::anyhow!(m))?;
+    let today = store::member_sessions_between(&s.db, member.id, from, to).await?;
+    if today.is_empty() {
+        return Ok(None);
+    }
+    let card = TodayCard { today };
+    Ok(Some(card.render().map_err(anyhow::Error::from)?))
 }

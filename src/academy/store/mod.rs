@@ -226,6 +226,36 @@ pub async fn sessions(db: &Db, course_id: i64) -> AppResult<Vec<Session>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// A member's sessions starting in [from, to): each with its course's title
+/// and the member's state there (enrolled, waiting, attended), by start.
+pub async fn member_sessions_between(
+    db: &Db,
+    member_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<(Session, String, String)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SESSION_COLS}, c.title AS course_title, me.state AS my_state FROM enrolments me \
+         JOIN course_sessions s ON s.id = me.target_id JOIN courses c ON c.id = s.course_id \
+         WHERE me.kind = 'course_session' AND me.member_id = $1 AND me.state IN ('enrolled', 'waiting', 'attended') \
+         AND s.starts_at >= $2 AND s.starts_at < $3 ORDER BY s.starts_at"
+    ))
+    .bind(member_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = vec![];
+    for r in &rows {
+        out.push((
+            Session::from_row(r)?,
+            r.try_get("course_title")?,
+            r.try_get("my_state")?,
+        ));
+    }
+    Ok(out)
+}
+
 pub struct NewSession<'a> {
     pub place: &'a str,
     pub starts_at: i64,
