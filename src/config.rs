@@ -108,6 +108,12 @@ pub async fn open(db_url: &str, key_file: Option<&Path>) -> anyhow::Result<(Db, 
     if hashed > 0 {
         tracing::info!("{hashed} phone logins are now kept as keyed hashes");
     }
+    let tails = crate::member::store::backfill_id_tails(&db, &keys).await?;
+    if tails > 0 {
+        tracing::info!(
+            "filled ID-tail search keys for {tails} members written by an older version"
+        );
+    }
     let filled = crate::member::store::backfill_search_keys(&db, &keys).await?;
     if filled > 0 {
         tracing::info!("filled search keys for {filled} members written by an older version");

@@ -123,6 +123,7 @@ const VALUES: &[(&str, &str)] = &[
     ("id_number", "身份证号"),
     ("phone", "手机号"),
     ("code", "激活码"),
+    ("id_tail", "身份证号后几位"),
     ("session", "课程场次"),
     ("enrolled", "已报名"),
     ("waiting", "候补"),

@@ -16,12 +16,19 @@ use sqlx::Row;
 pub const MISSES_PER_DAY: i64 = 10;
 /// Whole-number searches an account may make in a day, found or not.
 pub const SEARCHES_PER_DAY: i64 = 200;
+/// ID-tail searches that found someone an account may make in a day (inside
+/// the searches above): with a page's birth date and area, 1,000 guesses of a
+/// tail rebuild a number, so that takes an account weeks of refusals its
+/// admins see in the log.
+pub const TAIL_FINDS_PER_DAY: i64 = 50;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     IdNumber,
     Phone,
+    /// The last 4 or 6 of an ID number that found someone.
+    IdTail,
 }
 
 impl Kind {
@@ -29,6 +36,7 @@ impl Kind {
         match self {
             Kind::IdNumber => "id_number",
             Kind::Phone => "phone",
+            Kind::IdTail => "id_tail",
         }
     }
 
@@ -36,6 +44,7 @@ impl Kind {
         match self {
             Kind::IdNumber => "身份证号",
             Kind::Phone => "手机号",
+            Kind::IdTail => "身份证号后几位",
         }
     }
 }
@@ -48,7 +57,8 @@ pub async fn admit(db: &Db, actor: &Actor, kind: Kind) -> AppResult<()> {
     };
     let now = now_ms();
     let row = sqlx::query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(1 - found), 0) AS BIGINT), MIN(CASE WHEN found = 0 THEN at END), MIN(at) \
+        "SELECT COUNT(*), CAST(COALESCE(SUM(1 - found), 0) AS BIGINT), MIN(CASE WHEN found = 0 THEN at END), MIN(at), \
+         CAST(COALESCE(SUM(CASE WHEN kind = 'id_tail' THEN 1 ELSE 0 END), 0) AS BIGINT), MIN(CASE WHEN kind = 'id_tail' THEN at END) \
          FROM pii_lookups WHERE account_id = $1 AND at > $2",
     )
     .bind(account)
@@ -57,7 +67,10 @@ pub async fn admit(db: &Db, actor: &Actor, kind: Kind) -> AppResult<()> {
     .await?;
     let (total, misses): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
     let (first_miss, first): (Option<i64>, Option<i64>) = (row.try_get(2)?, row.try_get(3)?);
-    let (over, since) = if misses >= MISSES_PER_DAY {
+    let (tails, first_tail): (i64, Option<i64>) = (row.try_get(4)?, row.try_get(5)?);
+    let (over, since) = if kind == Kind::IdTail && tails >= TAIL_FINDS_PER_DAY {
+        (format!("已达 {TAIL_FINDS_PER_DAY} 次"), first_tail)
+    } else if misses >= MISSES_PER_DAY {
         (format!("未查到的次数已达 {MISSES_PER_DAY} 次"), first_miss)
     } else if total >= SEARCHES_PER_DAY {
         (format!("已达 {SEARCHES_PER_DAY} 次"), first)
@@ -71,7 +84,8 @@ pub async fn admit(db: &Db, actor: &Actor, kind: Kind) -> AppResult<()> {
     audit::append_now(db, actor, ev).await?;
     Err(AppError::Limited {
         message: format!(
-            "按完整{}查找会员，本账号 24 小时内{over}，已暂停此类查找（约 {} 小时后恢复）；可按姓名、会员卡号查找，此次暂停已记入审计日志",
+            "按{}{}查找会员，本账号 24 小时内{over}，已暂停此类查找（约 {} 小时后恢复）；可按姓名、会员卡号查找，此次暂停已记入审计日志",
+            if kind == Kind::IdTail { "" } else { "完整" },
             kind.label(),
             (wait_secs + 3599) / 3600
         ),

@@ -162,6 +162,8 @@ pub enum SearchKey {
     IdNumber(IdNumber),
     Phone(Phone),
     PhoneTail(String),
+    /// The last 4 or 6 characters of an ID number (身份证后4位 / 后6位).
+    IdTail(String),
     CardNo(String),
     NameExact(String),
     NamePrefix(String),
@@ -176,7 +178,8 @@ pub enum SearchKey {
 }
 
 /// Reads a search: 张 / 张伟 (name), zhangwei / zw / zhangw (pinyin, initials),
-/// 5678 (phone tail), a whole phone or ID number, or a member card number.
+/// 5678 (phone tail or ID tail), 12345X / 234567 (ID tail), a whole phone or
+/// ID number, or a member card number.
 pub fn search_keys_for(input: &str) -> Vec<SearchKey> {
     let q = crate::pii::to_half_width(input.trim());
     let mut keys = vec![];
@@ -188,6 +191,12 @@ pub fn search_keys_for(input: &str) -> Vec<SearchKey> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
+    // The last 4 or 6 of an ID number, whose last may be X.
+    let upper = compact.to_ascii_uppercase();
+    let id_tail = (upper.len() == 4 || upper.len() == 6)
+        && upper.is_ascii()
+        && upper[..upper.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && upper.ends_with(|c: char| c.is_ascii_digit() || c == 'X');
     if compact.chars().all(|c| c.is_ascii_digit()) && !compact.is_empty() {
         if let Ok(p) = Phone::parse(&compact) {
             keys.push(SearchKey::Phone(p));
@@ -195,6 +204,14 @@ pub fn search_keys_for(input: &str) -> Vec<SearchKey> {
         if compact.len() == 4 {
             keys.push(SearchKey::PhoneTail(compact.clone()));
         }
+        if id_tail {
+            keys.push(SearchKey::IdTail(upper));
+        }
+        keys.push(SearchKey::CardNo(compact));
+        return keys;
+    }
+    if id_tail {
+        keys.push(SearchKey::IdTail(upper));
         keys.push(SearchKey::CardNo(compact));
         return keys;
     }
@@ -459,8 +476,19 @@ mod tests {
         ));
         assert_eq!(
             search_keys_for("5678"),
-            vec![PhoneTail("5678".into()), CardNo("5678".into())]
+            vec![
+                PhoneTail("5678".into()),
+                IdTail("5678".into()),
+                CardNo("5678".into())
+            ]
         );
+        assert_eq!(
+            search_keys_for("31002x"),
+            vec![IdTail("31002X".into()), CardNo("31002x".into())]
+        );
+        assert_eq!(search_keys_for("123456")[0], IdTail("123456".into()));
+        // Two Chinese characters are six bytes, and no ID tail.
+        assert_eq!(search_keys_for("张伟")[0], NameExact("张伟".into()));
         assert_eq!(search_keys_for("ZW")[1], InitialsExact("zw".into()));
         assert_eq!(search_keys_for(" 张伟 ")[0], NameExact("张伟".into()));
         assert_eq!(search_keys_for("NB-0001"), vec![CardNo("NB-0001".into())]);

@@ -73,6 +73,16 @@ fn from_row(r: &AnyRow, keys: &Keyring) -> Result<Member, sqlx::Error> {
 }
 
 pub const ID_HASH: &str = "id_number";
+
+/// Keyed hashes of an ID number's last 4 and last 6 digits (16 hex digits
+/// each: an index key, not a secret of its own), for 身份证后4位 / 后6位 search.
+pub fn id_tails(keys: &Keyring, id_number: &str) -> (String, String) {
+    let tail = |n: usize| {
+        let digits = id_number[id_number.len().saturating_sub(n)..].to_ascii_uppercase();
+        keys.lookup_hash(&format!("id_tail{n}"), &digits)[..16].to_string()
+    };
+    (tail(4), tail(6))
+}
 pub const PHONE_HASH: &str = "phone";
 
 pub async fn get(db: &Db, keys: &Keyring, scope: &Scope, id: i64) -> AppResult<Member> {
@@ -236,6 +246,16 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
             format!("m.phone_tail = {}", sql.text(t.clone())),
             "m.org_id, m.id",
         ),
+        SearchKey::IdTail(t) => {
+            // The tail's keyed hash, as `id_tails` keeps it.
+            let (col, domain) = if t.len() == 4 {
+                ("m.id_tail4", "id_tail4")
+            } else {
+                ("m.id_tail6", "id_tail6")
+            };
+            let hash = keys.lookup_hash(domain, t)[..16].to_string();
+            (format!("{col} = {}", sql.text(hash)), "m.org_id, m.id")
+        }
         SearchKey::CardNo(c) => (
             format!("m.card_no = {}", sql.text(c.clone())),
             "m.org_id, m.id",
@@ -330,6 +350,12 @@ async fn search(
         count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
         let n = count.fetch_count(&db.pool).await?;
         found_whole |= i == 0 && n > 0;
+        // With the birth date a page shows, an ID tail that finds someone
+        // is most of a whole number: limited and audited like one.
+        if n > 0 && matches!(tiers[i], SearchKey::IdTail(_)) {
+            super::lookups::admit(db, actor, super::lookups::Kind::IdTail).await?;
+            super::lookups::record(db, actor, super::lookups::Kind::IdTail, true).await?;
+        }
         total += n;
         exact &= n < SEARCH_COUNT_CAP;
         if need == 0 || n == 0 {
@@ -465,8 +491,9 @@ pub async fn create(
     let id: i64 = sqlx::query(
         "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
          phone_enc, phone_hash, ethnicity, education, political_status, occupation, skill_level, card_no, \
-         join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, name_pinyin, name_initials, phone_tail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23) \
+         join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, name_pinyin, name_initials, phone_tail, \
+         id_tail4, id_tail6) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23, $24, $25) \
          RETURNING id",
     )
     .bind(org_id)
@@ -492,6 +519,8 @@ pub async fn create(
     .bind(pinyin)
     .bind(initials)
     .bind(phone.as_ref().map(|p| phone_tail(p.as_str())).unwrap_or_default())
+    .bind(id_tails(keys, idn.as_str()).0)
+    .bind(id_tails(keys, idn.as_str()).1)
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
@@ -575,6 +604,44 @@ pub async fn backfill_search_keys(db: &Db, keys: &Keyring) -> anyhow::Result<u64
                 .bind(pinyin)
                 .bind(initials)
                 .bind(tail)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            after = id;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
+}
+
+/// Fills the ID-tail search keys of members written before they existed
+/// (schema 10), from the decrypted ID numbers; once, then remembered.
+pub async fn backfill_id_tails(db: &Db, keys: &Keyring) -> anyhow::Result<u64> {
+    const DONE: &str = "id_tails_backfilled";
+    if db.setting(DONE).await?.is_some() {
+        return Ok(0);
+    }
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, id_number_enc FROM members WHERE id_tail4 = '' AND id > $1 ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await?;
+        if rows.is_empty() {
+            db.set_setting(DONE, "1").await?;
+            return Ok(done);
+        }
+        let mut tx = db.begin().await?;
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let idn = keys.decrypt(&r.try_get::<Vec<u8>, _>(1)?)?;
+            let (t4, t6) = id_tails(keys, &idn);
+            sqlx::query("UPDATE members SET id_tail4 = $1, id_tail6 = $2 WHERE id = $3")
+                .bind(t4)
+                .bind(t6)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -717,6 +784,9 @@ pub async fn update(
         );
         let p = sql.arg(Arg::OptBytes(Some(keys.encrypt(idn.as_str()))));
         sql.push(&format!(", id_number_enc = {p}"));
+        let (t4, t6) = id_tails(keys, idn.as_str());
+        set(&mut sql, "id_tail4", Some(t4));
+        set(&mut sql, "id_tail6", Some(t6));
     }
     if let Some(phone) = &f.phone {
         let enc = sql.arg(Arg::OptBytes(

@@ -12,7 +12,7 @@ use super::running::Progress;
 use crate::audit::{self, Event};
 use crate::db::{now_ms, Db};
 use crate::member::rules::MemberFields;
-use crate::member::store::{phone_tail, search_keys, ID_HASH, PHONE_HASH};
+use crate::member::store::{id_tails, phone_tail, search_keys, ID_HASH, PHONE_HASH};
 use crate::org::store::Org;
 use crate::pii::Keyring;
 use serde_json::json;
@@ -83,6 +83,8 @@ struct Prepared {
     phone_enc: Option<Vec<u8>>,
     phone_hash: Option<String>,
     phone_tail: Option<String>,
+    /// The ID number's tail search keys (see `member::store::id_tails`).
+    id_tails: (String, String),
     pinyin: String,
     initials: String,
 }
@@ -249,6 +251,7 @@ impl RowSink for Validator<'_> {
                         .as_ref()
                         .map(|p| self.keys.lookup_hash(PHONE_HASH, p.as_str())),
                     phone_tail: phone.as_ref().map(|p| phone_tail(p.as_str())),
+                    id_tails: id_tails(self.keys, idn.as_str()),
                     pinyin,
                     initials,
                     fields: valid.fields,
@@ -276,8 +279,8 @@ struct ReadResult {
 
 const INSERT: &str = "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
      phone_enc, phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, \
-     skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+     skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25) \
      ON CONFLICT (id_number_hash) DO NOTHING RETURNING id";
 
 /// A person already on the roll in the same organisation: the file's values
@@ -425,6 +428,8 @@ async fn run_members(
                 .bind(f.is_hardship.unwrap_or(false) as i64)
                 .bind(f.status.clone().unwrap_or_else(|| "在册".into()))
                 .bind(now)
+                .bind(&p.id_tails.0)
+                .bind(&p.id_tails.1)
                 .fetch_optional(&mut *tx)
                 .await?;
             if inserted.is_some() {

@@ -7,7 +7,7 @@
 use super::people::{Person, PersonMaker};
 use crate::audit::{self, Actor, Event};
 use crate::db::{now_ms, Db};
-use crate::member::store::{phone_tail, search_keys, ID_HASH, PHONE_HASH};
+use crate::member::store::{id_tails, phone_tail, search_keys, ID_HASH, PHONE_HASH};
 use crate::org::store::{self as orgs, NewOrg, Org};
 use crate::pii::{creditcode, Keyring};
 use anyhow::Context;
@@ -281,8 +281,8 @@ async fn write_members(
             sqlx::query(
                 "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, phone_enc, \
                  phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, skill_level, \
-                 card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, '在册', $21, $21)",
+                 card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, '在册', $21, $21, $22, $23)",
             )
             .bind(union.id)
             .bind(*ent)
@@ -305,6 +305,8 @@ async fn write_members(
             .bind(&p.join_date)
             .bind(p.is_migrant_worker as i64)
             .bind(now)
+            .bind(id_tails(keys, &p.id_number).0)
+            .bind(id_tails(keys, &p.id_number).1)
             .execute(&mut *tx)
             .await?;
             n += 1;

@@ -209,7 +209,8 @@ async fn members_written_by_schema_1_get_search_keys_on_upgrade() {
     }
     let (db, keys) = gongjiang::config::open(&url, Some(&key)).await.unwrap();
     let scope = gongjiang::auth::Scope::everything();
-    for q in ["zhangwei", "zw", "5678", "张"] {
+    // The ID tails too (schema 10), from the decrypted number.
+    for q in ["zhangwei", "zw", "5678", "张", "002X", "31002X"] {
         let f = gongjiang::member::store::Filter {
             q: Some(q.into()),
             ..Default::default()
@@ -279,4 +280,84 @@ async fn a_broad_search_stops_counting_and_stays_in_order() {
     let narrow = search(&app, one, 1).await;
     assert!(narrow.total_is_exact);
     assert_eq!(narrow.items[0].name, *one, "the exact name ranks first");
+}
+
+#[tokio::test]
+async fn the_last_four_or_six_of_an_id_number_find_a_member_limited_and_audited_like_a_whole_number(
+) {
+    let app = TestApp::spawn().await;
+    let town = app.login("jiangshan").await;
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let huzhou = app.org_id("ZJ-HZ").await;
+    let root = app.login("admin").await;
+    add(
+        &app,
+        &town,
+        yizhou,
+        "尾号甲",
+        "11010519491231002X",
+        "13900005555",
+        "",
+    )
+    .await;
+    // Outside the town: the town does not find it by its tail.
+    let other = crate::support::id_number(45);
+    let other_tail = other[other.len() - 4..].to_string();
+    add(&app, &root, huzhou, "尾号乙", &other, "13900004444", "").await;
+    assert!(names(&app, &town, &other_tail, None).await.1.is_empty());
+    let (total, list) = names(&app, &town, "002X", None).await;
+    assert_eq!(
+        (total, list.clone()),
+        (1, vec!["尾号甲".to_string()]),
+        "{list:?}"
+    );
+    let (_, list) = names(&app, &town, "31002x", None).await;
+    assert_eq!(list, vec!["尾号甲".to_string()]);
+    let (_, list) = names(&app, &root, &other_tail, None).await;
+    assert!(list.contains(&"尾号乙".to_string()), "{list:?}");
+    // The database keeps no tail in clear.
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members WHERE id_tail4 LIKE '%002X%' OR id_tail6 LIKE '%31002X%'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
+    // Each tail that found someone is recorded and audited.
+    let (_, audit) = app
+        .get(&root, "/api/v1/audit?action=member.lookup&per_page=50")
+        .await;
+    let tails = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["kind"] == "id_tail")
+        .count();
+    assert_eq!(tails, 3, "{audit}");
+    // A phone tail that matches no ID tail is no such lookup.
+    let (total, _) = names(&app, &town, "5555", None).await;
+    assert_eq!(total, 1);
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pii_lookups WHERE kind = 'id_tail'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 3);
+    // Past the day's allowance the tail search stops, with a clear reason.
+    let left = gongjiang::member::lookups::TAIL_FINDS_PER_DAY - 2;
+    for _ in 0..left {
+        names(&app, &town, "002X", None).await;
+    }
+    let (s, body) = app.get(&town, "/api/v1/members?q=002X").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("按身份证号后几位查找会员"),
+        "{body}"
+    );
+    // Names still work.
+    let (total, _) = names(&app, &town, "尾号甲", None).await;
+    assert_eq!(total, 1);
 }

@@ -1,0 +1,8 @@
+-- 身份证后4位 / 后6位 search: keyed hashes of the last 4 and last 6 digits
+-- (never the digits: with the birth date kept beside them they would
+-- rebuild the whole number), each indexed with the union after it. Filled
+-- for older members at start-up (the key is needed).
+ALTER TABLE members ADD COLUMN id_tail4 TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE members ADD COLUMN id_tail6 TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX members_id_tail4 ON members(id_tail4, org_id);
+CREATE INDEX members_id_tail6 ON members(id_tail6, org_id);
