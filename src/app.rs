@@ -29,6 +29,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/static/confirm.js",
             get(|| script(include_str!("../static/confirm.js"))),
+        )
+        .route(
+            "/static/picker.js",
+            get(|| script(include_str!("../static/picker.js"))),
+        )
+        .route(
+            "/static/tree.js",
+            get(|| script(include_str!("../static/tree.js"))),
         );
     let mut documented = utoipa::openapi::OpenApi::default();
     for p in crate::programs::PROGRAMS {

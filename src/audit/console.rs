@@ -99,10 +99,8 @@ struct AuditPage {
     /// The actions to filter by (code, what it means).
     actions: Vec<(&'static str, &'static str)>,
     total: i64,
-    page: i64,
-    pages: i64,
     q: AuditQuery,
-    query_base: String,
+    pager: crate::web::Pager,
     error: String,
 }
 
@@ -161,27 +159,29 @@ async fn page(
             (vec![], 0, msg, StatusCode::UNPROCESSABLE_ENTITY)
         }
     };
-    let query_base = serde_urlencoded::to_string([
-        ("member_id", q.member_id.clone().unwrap_or_default()),
-        ("account_id", q.account_id.clone().unwrap_or_default()),
-        ("actor", q.actor.clone().unwrap_or_default()),
-        ("action", q.action.clone().unwrap_or_default()),
-        ("from", q.from.clone().unwrap_or_default()),
-        ("to", q.to.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default();
+    let pager = crate::web::Pager::new(
+        "/audit",
+        paging.page,
+        paging.pages(total),
+        &[
+            ("member_id", q.member_id.clone().unwrap_or_default()),
+            ("account_id", q.account_id.clone().unwrap_or_default()),
+            ("actor", q.actor.clone().unwrap_or_default()),
+            ("action", q.action.clone().unwrap_or_default()),
+            ("from", q.from.clone().unwrap_or_default()),
+            ("to", q.to.clone().unwrap_or_default()),
+        ],
+    );
     let page = AuditPage {
         nav: Some(Nav::new(&c, "audit")),
         items,
         actions: crate::program::registry().audit_labels.clone(),
         total,
-        page: paging.page,
-        pages: paging.pages(total),
         q: AuditQuery {
             member_id: Some(typed_member),
             ..q
         },
-        query_base,
+        pager,
         error,
     };
     Ok(render_with(status, &page))

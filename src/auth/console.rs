@@ -311,12 +311,19 @@ async fn account_create(
         .as_deref()
         .and_then(|v| v.trim().parse::<i64>().ok());
     let member_id_text = f.member_id.clone().unwrap_or_default();
+    // The member as staff name them: picked from the type-ahead, a name, a card number.
     let member_id = match member_id_text.trim() {
         "" => Ok(None),
-        v => v
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::invalid("member_id", "会员编号应为数字")),
+        v => crate::member::store::resolve(
+            &s.db,
+            &s.keys,
+            &crate::audit::Actor::of(&c),
+            &c.scope(Right::Accounts),
+            v,
+            "member_id",
+        )
+        .await
+        .map(|m| Some(m.id)),
     };
     let result = match member_id {
         Ok(mid) => {

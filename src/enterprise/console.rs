@@ -40,8 +40,7 @@ struct ListPage {
     q: String,
     org_id: Option<i64>,
     org_name: String,
-    page: i64,
-    pages: i64,
+    pager: crate::web::Pager,
     can_add: bool,
 }
 
@@ -72,11 +71,21 @@ async fn list_page(
         nav: Some(Nav::new(&c, "enterprises")),
         items,
         total,
-        q: q.q.unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
         org_id: q.org_id,
         org_name,
-        page: paging.page,
-        pages: paging.pages(total),
+        pager: crate::web::Pager::new(
+            "/enterprises",
+            paging.page,
+            paging.pages(total),
+            &[
+                ("q", q.q.clone().unwrap_or_default()),
+                (
+                    "org_id",
+                    q.org_id.map(|v| v.to_string()).unwrap_or_default(),
+                ),
+            ],
+        ),
         can_add: c.can(Right::Roster),
     };
     Ok(render_with(StatusCode::OK, &page))

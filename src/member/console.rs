@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list_page).post(create))
         .route("/members/new", get(new_page))
+        .route("/members/pick", get(pick))
         .route("/members/{id}", get(detail_page).post(update))
         .route("/members/{id}/transfer", post(transfer))
         .route("/members/{id}/reveal", post(reveal))
@@ -43,8 +44,6 @@ struct ListPage {
     items: Vec<store::Member>,
     total: i64,
     total_is_exact: bool,
-    page: i64,
-    pages: i64,
     q: String,
     org_id: i64,
     skill_level: String,
@@ -55,7 +54,7 @@ struct ListPage {
     statuses: Vec<&'static str>,
     can_add: bool,
     can_reveal: bool,
-    query_base: String,
+    pager: crate::web::Pager,
 }
 
 async fn list_page(
@@ -94,24 +93,26 @@ async fn list_page(
     .or_page(&c)?;
     let (items, total, total_is_exact) = (listing.items, listing.total, listing.total_is_exact);
     let orgs = org_options(&s, &c.scope(Right::Read)).await.or_page(&c)?;
-    let query_base = serde_urlencoded::to_string([
-        ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
-        ("q", q.q.clone().unwrap_or_default()),
-        ("skill_level", q.skill_level.clone().unwrap_or_default()),
-        ("status", q.status.clone().unwrap_or_default()),
-        (
-            "enterprise_id",
-            enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
-        ),
-    ])
-    .unwrap_or_default();
+    let pager = crate::web::Pager::new(
+        "/members",
+        paging.page,
+        paging.pages(total),
+        &[
+            ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
+            ("q", q.q.clone().unwrap_or_default()),
+            ("skill_level", q.skill_level.clone().unwrap_or_default()),
+            ("status", q.status.clone().unwrap_or_default()),
+            (
+                "enterprise_id",
+                enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+        ],
+    );
     let page = ListPage {
         nav: Some(Nav::new(&c, "members")),
         items,
         total,
         total_is_exact,
-        page: paging.page,
-        pages: paging.pages(total),
         q: q.q.unwrap_or_default(),
         org_id: org_id.unwrap_or(0),
         skill_level: q.skill_level.unwrap_or_default(),
@@ -122,7 +123,7 @@ async fn list_page(
         statuses: rules::STATUSES.to_vec(),
         can_add: c.can(Right::Roster),
         can_reveal: c.can(Right::Reveal),
-        query_base,
+        pager,
     };
     Ok(render_with(StatusCode::OK, &page))
 }
@@ -502,4 +503,67 @@ async fn reveal(
         },
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct PickQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// One member the type-ahead offers: what goes into the field, and who it is.
+#[derive(serde::Serialize)]
+struct Offer {
+    value: String,
+    label: String,
+}
+
+/// The type-ahead of the console's member fields (`static/picker.js`): the
+/// first matches of a name, card number or ID tail among the members the
+/// caller may read, each as the form takes it ("胡志强（编号 12）"). The
+/// same search as the member list, so its limits hold here too.
+async fn pick(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PickQuery>,
+) -> Result<axum::Json<Vec<Offer>>, AppError> {
+    if !c.can(Right::Read) {
+        return Err(AppError::Forbidden("仅工作人员可以查找会员".into()));
+    }
+    let q = q.q.trim();
+    if q.is_empty() || q.chars().count() > 40 {
+        return Ok(axum::Json(vec![]));
+    }
+    let filter = store::Filter {
+        q: Some(q.to_string()),
+        ..Default::default()
+    };
+    let found = store::list(
+        &s.db,
+        &s.keys,
+        &crate::audit::Actor::of(&c),
+        &c.scope(Right::Read),
+        &filter,
+        crate::db::Paging::new(Some(1), Some(10)),
+    )
+    .await?;
+    Ok(axum::Json(
+        found
+            .items
+            .into_iter()
+            .map(|m| Offer {
+                value: super::rules::picked_label(&m.name, m.id),
+                label: [
+                    Some(m.org_name),
+                    m.enterprise_name,
+                    m.phone_masked,
+                    (!m.card_no.is_empty()).then(|| format!("卡号 {}", m.card_no)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            })
+            .collect(),
+    ))
 }

@@ -364,6 +364,13 @@ pub fn check_transfer(
 pub enum MemberRef {
     Number(i64),
     Name(String),
+    /// Picked from the type-ahead: "胡志强（编号 12）", the name and the number.
+    Picked(String, i64),
+}
+
+/// How the type-ahead writes a member it offers: the name and the number.
+pub fn picked_label(name: &str, id: i64) -> String {
+    format!("{name}（编号 {id}）")
 }
 
 /// Reads what staff typed for a member; `None` when it is blank.
@@ -375,6 +382,11 @@ pub fn member_ref(input: &str) -> Option<MemberRef> {
     if v.len() <= 12 && v.chars().all(|c| c.is_ascii_digit()) {
         if let Ok(n) = v.parse() {
             return Some(MemberRef::Number(n));
+        }
+    }
+    if let Some((name, rest)) = v.strip_suffix('）').and_then(|r| r.rsplit_once("（编号 ")) {
+        if let Ok(n) = rest.trim().parse() {
+            return Some(MemberRef::Picked(name.trim().to_string(), n));
         }
     }
     Some(MemberRef::Name(v.to_string()))
@@ -492,6 +504,11 @@ mod tests {
         assert_eq!(search_keys_for("ZW")[1], InitialsExact("zw".into()));
         assert_eq!(search_keys_for(" 张伟 ")[0], NameExact("张伟".into()));
         assert_eq!(search_keys_for("NB-0001"), vec![CardNo("NB-0001".into())]);
+        assert_eq!(
+            member_ref(&picked_label("胡志强", 12)),
+            Some(MemberRef::Picked("胡志强".into(), 12))
+        );
+        assert_eq!(member_ref("胡志强"), Some(MemberRef::Name("胡志强".into())));
     }
 
     #[test]

@@ -117,6 +117,13 @@ pub async fn resolve(
                 format!("没有编号为 {id} 的会员（或不在您的管辖范围内）"),
             )
         }),
+        Some(MemberRef::Picked(name, id)) => match get(db, keys, scope, id).await {
+            Ok(m) if m.name == name => Ok(m),
+            _ => Err(AppError::invalid(
+                field,
+                format!("没有找到会员“{name}”，请重新输入姓名并从列表中选择"),
+            )),
+        },
         Some(MemberRef::Name(name)) => {
             let f = Filter {
                 q: Some(name.clone()),
@@ -131,6 +138,24 @@ pub async fn resolve(
                 crate::db::Paging::new(Some(1), Some(8)),
             )
             .await?;
+            // A card number or an ID tail names one person by itself; a name
+            // must be the whole name (张 alone is nobody in particular).
+            let by_key = !super::rules::search_keys_for(&name).iter().any(|k| {
+                matches!(
+                    k,
+                    SearchKey::NameExact(_)
+                        | SearchKey::NamePrefix(_)
+                        | SearchKey::NameFrom2(_)
+                        | SearchKey::NameFrom3(_)
+                        | SearchKey::PinyinExact(_)
+                        | SearchKey::PinyinPrefix(_)
+                        | SearchKey::InitialsExact(_)
+                        | SearchKey::InitialsPrefix(_)
+                )
+            });
+            if by_key && found.items.len() == 1 {
+                return Ok(found.items[0].clone());
+            }
             pick_by_name(
                 &name,
                 &found.items,

@@ -28,6 +28,14 @@ struct TreePage {
     nav: Option<Nav>,
     orgs: Vec<store::Org>,
     base_depth: usize,
+    /// Members on the roll in each organisation's subtree.
+    totals: std::collections::HashMap<i64, i64>,
+}
+
+impl TreePage {
+    fn total(&self, id: &i64) -> i64 {
+        self.totals.get(id).copied().unwrap_or(0)
+    }
 }
 
 async fn tree_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
@@ -38,12 +46,16 @@ async fn tree_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> Page
         .await
         .or_page(&c)?;
     let base_depth = orgs.iter().map(|o| o.depth()).min().unwrap_or(0);
+    let totals = store::member_totals(&s.db, &c.scope(Right::Read))
+        .await
+        .or_page(&c)?;
     Ok(render_with(
         StatusCode::OK,
         &TreePage {
             nav: Some(Nav::new(&c, "orgs")),
             orgs,
             base_depth,
+            totals,
         },
     ))
 }

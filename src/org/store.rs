@@ -120,6 +120,37 @@ pub async fn tree(db: &Db, scope: &Scope) -> AppResult<Vec<Org>> {
     Ok(rows.iter().map(Org::from_row).collect::<Result<_, _>>()?)
 }
 
+/// Members on the roll (在册) of each organisation in the scope and below
+/// it, by organisation id: one grouped count, summed up the tree here.
+pub async fn member_totals(
+    db: &Db,
+    scope: &Scope,
+) -> AppResult<std::collections::HashMap<i64, i64>> {
+    let mut sql = Sql::new("");
+    let pred = scope.org_predicate(&mut sql, "o.path");
+    sql.push(&format!(
+        "SELECT o.id, o.path, (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.status = '在册') \
+         FROM orgs o WHERE {pred}"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
+    let mut by_path: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    let mut own = vec![];
+    for r in &rows {
+        let (id, path, n): (i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        by_path.insert(path.clone(), (id, 0));
+        own.push((path, n));
+    }
+    // Each organisation's own members count for it and every ancestor shown.
+    for (path, n) in own {
+        for (i, _) in path.match_indices('/').skip(1) {
+            if let Some(t) = by_path.get_mut(&path[..=i]) {
+                t.1 += n;
+            }
+        }
+    }
+    Ok(by_path.into_values().collect())
+}
+
 /// The direct children of an organisation, those in the scope.
 pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> AppResult<Vec<Org>> {
     let mut sql = Sql::new("");

@@ -226,6 +226,40 @@ impl FormErrors {
     }
 }
 
+/// The pager under a list (`templates/pager.html`): previous, next, and a
+/// box to jump to a page, each keeping the list's filters.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub path: &'static str,
+    pub page: i64,
+    pub pages: i64,
+    /// The filters as a query string ending in `&` ("" without filters).
+    pub query: String,
+    /// The filters, for the jump form's hidden fields.
+    pub params: Vec<(String, String)>,
+}
+
+impl Pager {
+    pub fn new(path: &'static str, page: i64, pages: i64, params: &[(&str, String)]) -> Pager {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut query = serde_urlencoded::to_string(&params).unwrap_or_default();
+        if !query.is_empty() {
+            query.push('&');
+        }
+        Pager {
+            path,
+            page,
+            pages,
+            query,
+            params,
+        }
+    }
+}
+
 /// What was typed into one of a page's forms (`form` names which, when a page
 /// has several), to show it again beside the errors after a mistake.
 #[derive(Debug, Default, Clone)]

@@ -933,3 +933,131 @@ async fn a_worker_activates_on_the_phone_and_enrols() {
     p.check("enrolled").await;
     p.c.close().await.ok();
 }
+
+/// The tree's rows the phone shows (their names and codes).
+async fn shown_rows(p: &Phone) -> Vec<String> {
+    p.c.execute(
+        "return Array.from(document.querySelectorAll('#org-tree li')).filter(li => !li.hidden).map(li => li.dataset.find);",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|v| v.as_str().unwrap().to_string())
+    .collect()
+}
+
+/// Staff on a phone: the bar folds behind 菜单, the tree folds and finds a
+/// union, tables scroll in their box (the page itself never sideways), a
+/// union picker narrows as one types, and a member field offers names.
+#[tokio::test]
+async fn staff_use_the_console_on_a_phone() {
+    let Some(bin) = chromedriver_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let driver = Chromedriver::start(&bin).await;
+    let mut p = Phone::open(&app, &driver).await;
+    p.prefix.push_str("-console");
+    p.goto("/login").await;
+    p.wait_css("#username")
+        .await
+        .send_keys("admin")
+        .await
+        .unwrap();
+    p.wait_css("#password")
+        .await
+        .send_keys("gongjiang")
+        .await
+        .unwrap();
+    let login = p.wait_xpath("//button[normalize-space()='登录']").await;
+    p.tap(&login).await;
+    let menu = p.wait_css("label.menu-button").await;
+    assert!(menu.is_displayed().await.unwrap(), "菜单 shows on a phone");
+    let first_link = p.wait_css("header nav a").await;
+    assert!(
+        !first_link.is_displayed().await.unwrap(),
+        "the bar is folded"
+    );
+    p.tap(&menu).await;
+    assert!(
+        first_link.is_displayed().await.unwrap(),
+        "菜单 opens the bar"
+    );
+    p.check("console-menu").await;
+
+    // The tree: the province and its cities at first (deeper branches
+    // folded); the province's ▾ folds its branch, the search finds a union
+    // by name with the way down to it.
+    p.goto("/orgs").await;
+    let find = p.wait_css("#tree-find").await;
+    let first = shown_rows(&p).await;
+    assert!(first.len() > 1 && first[0].ends_with(" ZJ"), "{first:?}");
+    p.check("console-tree").await;
+    let fold = p.wait_css("#org-tree li button.fold").await;
+    p.tap(&fold).await;
+    let folded = shown_rows(&p).await;
+    assert!(
+        folded[0].ends_with(" ZJ") && !folded.iter().any(|f| f.contains("ZJ-HZ")),
+        "the province folded: {folded:?}"
+    );
+    p.tap(&fold).await;
+    assert_eq!(shown_rows(&p).await, first, "opened again");
+    find.send_keys("一舟").await.unwrap();
+    let found = shown_rows(&p).await;
+    // The union and the way down to it.
+    assert!(found.len() > 2 && found[0].ends_with(" ZJ"), "{found:?}");
+    assert!(found.last().unwrap().contains("JS-YIZHOU"), "{found:?}");
+
+    // A wide table scrolls inside its box.
+    p.goto("/members").await;
+    p.wait_css("table").await;
+    p.check("console-members").await;
+
+    // The union picker narrows as one types; the member field offers names.
+    p.goto("/points").await;
+    let filter = p.wait_css("input.org-filter").await;
+    filter.send_keys("一舟").await.unwrap();
+    let picked =
+        p.c.execute(
+            "var s = document.querySelector('#i-org'); return s.options[s.selectedIndex].text;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(picked.as_str().unwrap().contains("一舟"), "{picked}");
+    let member = p.wait_css("#g-member").await;
+    let name: String = sqlx::query_scalar("SELECT m.name FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.code = 'JS-YIZHOU' ORDER BY m.id LIMIT 1")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    member.send_keys(&name).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let offered = p
+            .c
+            .execute("var l = document.getElementById(document.querySelector('#g-member').getAttribute('list')); return Array.from(l.options).map(o => o.value);", vec![])
+            .await
+            .unwrap();
+        let offered: Vec<String> = offered
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        if offered
+            .iter()
+            .any(|v| v.starts_with(&format!("{name}（编号 ")))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no offer for {name}: {offered:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    p.check("console-picker").await;
+}

@@ -926,3 +926,144 @@ async fn the_course_rating_keeps_its_comment_after_a_mistake() {
         "the comment is kept"
     );
 }
+
+/// At city scale the console stays usable: the tree counts its members, a
+/// member is picked by typing (never by an internal number), paging jumps,
+/// and the bar folds on a phone.
+#[tokio::test]
+async fn the_tree_counts_members_members_are_picked_by_typing_and_paging_jumps() {
+    let app = TestApp::spawn().await;
+    let token = app.login("jiangshan").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
+
+    // The tree: each node with its members on the roll, its branch included.
+    let tree = b.page("/orgs").await;
+    for org in [town, yizhou] {
+        let (_, l) = app
+            .get(
+                &token,
+                &format!("/api/v1/members?org_id={org}&status=%E5%9C%A8%E5%86%8C&per_page=1"),
+            )
+            .await;
+        let want = format!(
+            r#"<a href="/members?org_id={org}" class="muted">会员 {} 人</a>"#,
+            l["total"]
+        );
+        assert!(tree.html.contains(&want), "{want}\n{}", tree.html);
+    }
+    assert!(tree.html.contains("查找组织（名称或代码）") && tree.html.contains("/static/tree.js"));
+
+    // The type-ahead offers members by name, as the forms take them.
+    let (s, made) = app
+        .post(
+            &token,
+            "/api/v1/members",
+            json!({"name": "挑选测试", "id_number": crate::support::id_number(61), "org_id": yizhou, "card_no": "PK-0001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    for typed in ["挑选测试", "PK-0001"] {
+        let offers = b
+            .get(&format!("/members/pick?q={}", urlencoding(typed)))
+            .await;
+        assert_eq!(offers.status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&offers.html).unwrap();
+        assert_eq!(
+            v[0]["value"],
+            format!("挑选测试（编号 {id}）"),
+            "{typed}: {v}"
+        );
+        assert!(
+            v[0]["label"].as_str().unwrap().contains("卡号 PK-0001"),
+            "{v}"
+        );
+    }
+    // What the type-ahead wrote names the member in a form; a card number alone does too.
+    let page = b.page("/points").await;
+    let csrf = csrf_of(&page.html);
+    assert!(
+        page.html
+            .contains(r#"name="member_id" data-pick="member" value="""#),
+        "{}",
+        page.html
+    );
+    for (typed, amount) in [
+        (format!("挑选测试（编号 {id}）"), "3"),
+        ("PK-0001".to_string(), "4"),
+    ] {
+        let done = b
+            .post(
+                "/points/grant",
+                &[
+                    ("csrf", &csrf),
+                    ("member_id", &typed),
+                    ("amount", amount),
+                    ("reason", "挑选"),
+                ],
+            )
+            .await;
+        assert!(
+            done.html.contains(&format!("已为 挑选测试 记 {amount} 分")),
+            "{}",
+            done.html
+        );
+    }
+    // A picked name that is not that member's is refused, and kept in the field.
+    let wrong = format!("别人（编号 {id}）");
+    let refused = b
+        .post(
+            "/points/grant",
+            &[
+                ("csrf", &csrf),
+                ("member_id", &wrong),
+                ("amount", "1"),
+                ("reason", "挑选"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("请重新输入姓名并从列表中选择"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains(&format!(r#"value="{wrong}""#)));
+
+    // Paging keeps the filters and can jump.
+    let list = b.page(&format!("/members?org_id={town}")).await;
+    assert!(
+        list.html.contains("跳到第")
+            && list.html.contains(&format!(
+                r#"<input type="hidden" name="org_id" value="{town}">"#
+            )),
+        "{}",
+        list.html
+    );
+    let third = b.page(&format!("/members?org_id={town}&page=3")).await;
+    assert!(third.html.contains("第 3 / "), "{}", third.html);
+
+    // On a phone the bar folds behind 菜单; no English in the title.
+    assert!(list
+        .html
+        .contains(r#"<label for="menu-toggle" class="menu-button">菜单</label>"#));
+    assert!(!list.html.contains("Gongjiang"));
+    let css = b.get("/static/app.css").await;
+    assert!(
+        css.html.contains(".menu-toggle:checked ~ nav") && css.html.contains("overflow-x: auto")
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -6,3 +6,7 @@ ALTER TABLE members ADD COLUMN id_tail4 TEXT NOT NULL DEFAULT '';
 ALTER TABLE members ADD COLUMN id_tail6 TEXT NOT NULL DEFAULT '';
 CREATE INDEX members_id_tail4 ON members(id_tail4, org_id);
 CREATE INDEX members_id_tail6 ON members(id_tail6, org_id);
+
+-- Members on the roll per union (the tree's counts, and the dashboard's),
+-- counted from the index alone.
+CREATE INDEX members_org_status ON members(org_id, status);
