@@ -35,12 +35,19 @@ pub struct Program {
     pub home_cards: &'static [HomeCard],
 }
 
-/// Renders a home card for a member: its HTML, or None to leave it out.
+/// Renders a home card for a worker: its HTML, or None to leave it out.
 pub type CardRenderer =
     for<'a> fn(
         &'a AppState,
-        &'a crate::member::store::Member,
+        &'a Worker,
     ) -> BoxFuture<'a, Result<Option<String>, crate::web::error::AppError>>;
+
+/// The worker a phone home page is for (what the cards need of them).
+pub struct Worker {
+    pub member_id: i64,
+    pub org_path: String,
+    pub org_name: String,
+}
 
 /// A card on the worker's phone home page: its program renders it for the
 /// member (HTML from its own template, escaped there), or leaves it out.

@@ -10,3 +10,7 @@ CREATE INDEX members_id_tail6 ON members(id_tail6, org_id);
 -- Members on the roll per union (the tree's counts, and the dashboard's),
 -- counted from the index alone.
 CREATE INDEX members_org_status ON members(org_id, status);
+
+-- A member's account (bulk accounts skip members who have one; activation
+-- and the roster look it up).
+CREATE INDEX accounts_member ON accounts(member_id);

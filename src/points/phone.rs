@@ -42,12 +42,12 @@ struct HomeCard {
 
 pub async fn home_card(
     s: &AppState,
-    member: &crate::member::store::Member,
+    member: &crate::program::Worker,
 ) -> Result<Option<String>, crate::web::error::AppError> {
-    let (balance, lifetime) = store::balance(&s.db, member.id).await?;
+    let (balance, lifetime) = store::balance(&s.db, member.member_id).await?;
     let (expiring, next_expiry) = store::expiring(
         &s.db,
-        member.id,
+        member.member_id,
         crate::db::now_ms(),
         super::ops::EXPIRING_SOON_MS,
     )
@@ -58,7 +58,7 @@ pub async fn home_card(
     let items = store::items(&s.db, &crate::auth::Scope::offered_to(&member.org_path))
         .await?
         .len();
-    let open_orders = store::orders(&s.db, &crate::auth::Scope::member(member.id))
+    let open_orders = store::orders(&s.db, &crate::auth::Scope::member(member.member_id))
         .await?
         .iter()
         .filter(|o| o.state == "placed")

@@ -52,9 +52,14 @@ pub async fn home(
 ) -> crate::web::pages::PageResult {
     use crate::web::pages::OrPage;
     let (m, member) = nav(&s, &c, "home").await.or_page(&c)?;
+    let worker = crate::program::Worker {
+        member_id: member.id,
+        org_path: member.org_path,
+        org_name: member.org_name,
+    };
     let mut cards = vec![];
     for card in &crate::program::registry().home_cards {
-        if let Some(html) = (card.render)(&s, &member).await.or_page(&c)? {
+        if let Some(html) = (card.render)(&s, &worker).await.or_page(&c)? {
             cards.push(html);
         }
     }

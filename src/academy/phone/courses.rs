@@ -450,13 +450,13 @@ impl TodayCard {
 
 pub async fn today_card(
     s: &AppState,
-    member: &crate::member::store::Member,
+    member: &crate::program::Worker,
 ) -> Result<Option<String>, AppError> {
     let now = crate::db::now_ms();
     let day = &format_ms(now)[..10];
     let from = crate::db::date_start_ms(day, false).map_err(|m| anyhow::anyhow!(m))?;
     let to = crate::db::date_start_ms(day, true).map_err(|m| anyhow::anyhow!(m))?;
-    let today = store::member_sessions_between(&s.db, member.id, from, to).await?;
+    let today = store::member_sessions_between(&s.db, member.member_id, from, to).await?;
     if today.is_empty() {
         return Ok(None);
     }

@@ -85,7 +85,7 @@ pub async fn issue(
     let expires_at = now_ms() + VALID_DAYS * 86_400_000;
     let (mut created, mut skipped) = (vec![], vec![]);
     let mut used: HashSet<String> = HashSet::new();
-    let mut tx = db.begin().await?;
+    let mut pending = vec![];
     for Candidate {
         member_id,
         name,
@@ -94,9 +94,10 @@ pub async fn issue(
         phone,
     } in candidates
     {
+        let key = phone.as_deref().map(login).unwrap_or_default();
         let reason = match &phone {
             None => Some("名册中没有手机号：请先补充手机号（手机号就是登录名）"),
-            Some(p) if taken.contains(&login(p)) || used.contains(&login(p)) => {
+            Some(_) if taken.contains(&key) || used.contains(&key) => {
                 Some("手机号已被其他账号使用：请核对名册中的手机号")
             }
             Some(p)
@@ -118,21 +119,19 @@ pub async fn issue(
             continue;
         }
         let phone = phone.unwrap_or_default();
-        let (username, shown) = (login(&phone), crate::pii::phone::mask_phone(&phone));
+        let shown = crate::pii::phone::mask_phone(&phone);
         let mut random = [0u8; rules::LENGTH];
         rand::rngs::OsRng.fill_bytes(&mut random);
         let code = rules::code_from(&random);
-        let hash = keys.lookup_hash(CODE_HASH, &code);
-        store::create_pending(
-            &mut tx,
-            (&username, &shown),
+        let code_hash = keys.lookup_hash(CODE_HASH, &code);
+        used.insert(key.clone());
+        pending.push(store::Pending {
+            username: key,
+            shown: shown.clone(),
             member_id,
             org_id,
-            Some(&hash),
-            expires_at,
-        )
-        .await?;
-        used.insert(username.clone());
+            code_hash,
+        });
         created.push(Issued {
             member_id,
             name,
@@ -141,6 +140,8 @@ pub async fn issue(
             code: rules::grouped(&code),
         });
     }
+    let mut tx = db.begin().await?;
+    store::create_pending_many(&mut tx, &pending, expires_at).await?;
     let ev = Event::new("account.bulk", "org", org.id)
         .org(org.id)
         .detail(json!({ "created": created.len(), "skipped": skipped.len(), "selected": member_ids.map(|m| m.len()) }));

@@ -114,6 +114,57 @@ pub async fn create_pending(
     Ok(id)
 }
 
+/// An account to open for a member, waiting for its worker.
+pub struct Pending {
+    /// The login as stored (the phone's keyed hash) and as shown (masked).
+    pub username: String,
+    pub shown: String,
+    pub member_id: i64,
+    pub org_id: i64,
+    pub code_hash: String,
+}
+
+/// Opens many pending accounts, a few hundred rows a statement: a town's
+/// 40,000 take a few hundred statements, not 80,000, so the write lock is
+/// held briefly. Each gets the member role at its member's union.
+pub async fn create_pending_many(
+    tx: &mut Tx,
+    rows: &[Pending],
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in rows.chunks(400) {
+        let mut sql = Sql::new("");
+        let mut values = vec![];
+        for p in chunk {
+            values.push(format!(
+                "({}, '!', {}, 0, {}, {}, {}, {}, {})",
+                sql.text(p.username.clone()),
+                sql.int(p.member_id),
+                sql.int(now),
+                sql.int(now),
+                sql.text(p.code_hash.clone()),
+                sql.int(expires_at),
+                sql.text(p.shown.clone()),
+            ));
+        }
+        sql.push(&format!(
+            "INSERT INTO accounts (username, password_hash, member_id, disabled, created_at, updated_at, activation_hash, activation_expires_at, login_shown) VALUES {}",
+            values.join(", ")
+        ));
+        sql.query().execute(&mut **tx).await?;
+        let mut grant = Sql::new("");
+        let ids: Vec<String> = chunk.iter().map(|p| grant.int(p.member_id)).collect();
+        grant.push(&format!(
+            "INSERT INTO assignments (account_id, role, org_id) SELECT a.id, 'member', m.org_id \
+             FROM accounts a JOIN members m ON m.id = a.member_id WHERE a.member_id IN ({})",
+            ids.join(", ")
+        ));
+        grant.query().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// A member account by its login: id, member, code hash, code expiry, and
 /// whether it still waits for activation.
 pub struct MemberAccount {
