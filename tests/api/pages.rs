@@ -453,6 +453,14 @@ async fn a_town_admin_browses_the_console() {
     assert!(accounts.html.contains(">jiangshan</a>"));
     assert!(accounts.html.contains(">worker</a>"));
     assert!(!accounts.html.contains(">admin</a>"));
+    // Roles read as staff say them, never as codes.
+    assert!(accounts.html.contains("·管理员") && accounts.html.contains("·会员"));
+    for code in ["·admin", "·officer", "·viewer", "·member", ">officer<"] {
+        assert!(!accounts.html.contains(code), "{code}");
+    }
+    assert!(
+        accounts.html.contains(">工作人员</option>") && accounts.html.contains(">只读</option>")
+    );
 
     let password = b.page("/password").await;
     assert!(password.html.contains("修改密码"));
