@@ -1,7 +1,7 @@
 //! The worker's phone pages for the academy: courses and sessions with enrol
 //! and cancel, the check-in page a session's QR code opens, and feedback.
 
-use crate::academy::{ops, store, SESSION};
+use crate::academy::{ops, store};
 use crate::auth::{Caller, PageCaller};
 use crate::db::format_ms;
 use crate::state::AppState;
@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sqlx::Row;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,33 +53,21 @@ impl CoursesPage {
     }
 }
 
-async fn my_state(s: &AppState, session: i64, member: i64) -> Result<String, AppError> {
-    let row = sqlx::query(
-        "SELECT state FROM enrolments WHERE kind = $1 AND target_id = $2 AND member_id = $3",
-    )
-    .bind(SESSION)
-    .bind(session)
-    .bind(member)
-    .fetch_optional(&s.db.pool)
-    .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()?
-        .unwrap_or_default())
-}
-
-/// A course's sessions with the member's state in each.
+/// A course's sessions with the member's state in each (`states`: the
+/// member's, from `store::member_states`).
 async fn session_lines(
     s: &AppState,
     course: i64,
-    member: i64,
+    states: &std::collections::HashMap<i64, String>,
 ) -> Result<Vec<SessionLine>, AppError> {
-    let mut lines = vec![];
-    for session in store::sessions(&s.db, course).await? {
-        let mine = my_state(s, session.id, member).await?;
-        lines.push(SessionLine { session, mine });
-    }
-    Ok(lines)
+    Ok(store::sessions(&s.db, course)
+        .await?
+        .into_iter()
+        .map(|session| SessionLine {
+            mine: states.get(&session.id).cloned().unwrap_or_default(),
+            session,
+        })
+        .collect())
 }
 
 async fn courses_view(
@@ -91,12 +78,13 @@ async fn courses_view(
     status: StatusCode,
 ) -> PageResult {
     let (m, member) = nav(s, c, "courses").await.or_page(c)?;
+    let states = store::member_states(&s.db, member.id).await.or_page(c)?;
     let mut lines = vec![];
     for course in store::courses_on_path(&s.db, &member.org_path)
         .await
         .or_page(c)?
     {
-        let sessions = session_lines(s, course.id, member.id).await.or_page(c)?;
+        let sessions = session_lines(s, course.id, &states).await.or_page(c)?;
         lines.push(CourseLine { course, sessions });
     }
     Ok(render_with(
@@ -372,7 +360,10 @@ async fn course_view(
         status,
         &CoursePage {
             m,
-            sessions: session_lines(s, course.id, member.id).await.or_page(c)?,
+            sessions: {
+                let states = store::member_states(&s.db, member.id).await.or_page(c)?;
+                session_lines(s, course.id, &states).await.or_page(c)?
+            },
             back: "course",
             course,
             lessons,

@@ -226,6 +226,25 @@ pub async fn sessions(db: &Db, course_id: i64) -> AppResult<Vec<Session>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// The member's state in each session they have a place or a wish for
+/// (enrolled, waiting, attended, cancelled), by session id: one query for a page.
+pub async fn member_states(
+    db: &Db,
+    member_id: i64,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let rows = sqlx::query(
+        "SELECT target_id, state FROM enrolments WHERE kind = 'course_session' AND member_id = $1",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = std::collections::HashMap::new();
+    for r in &rows {
+        out.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    Ok(out)
+}
+
 /// A member's sessions starting in [from, to): each with its course's title
 /// and the member's state there (enrolled, waiting, attended), by start.
 pub async fn member_sessions_between(
