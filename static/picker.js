@@ -50,6 +50,10 @@
     box.className = "org-filter";
     box.setAttribute("aria-label", "筛选组织");
     select.before(box);
+    // Enter in the box picks, it does not send the form.
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") e.preventDefault();
+    });
     box.addEventListener("input", function () {
       var q = box.value.trim();
       var first = null;

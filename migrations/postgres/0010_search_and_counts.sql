@@ -1,3 +1,8 @@
+-- A worker's login is their phone, kept only as its keyed hash ("tel:…" in
+-- username) so the accounts table holds no phone in clear; what the pages
+-- show of it (139****1000) is kept beside it.
+ALTER TABLE accounts ADD COLUMN login_shown TEXT;
+
 -- 身份证后4位 / 后6位 search: keyed hashes of the last 4 and last 6 digits
 -- (never the digits: with the birth date kept beside them they would
 -- rebuild the whole number), each indexed with the union after it. Filled

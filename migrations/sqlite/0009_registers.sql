@@ -19,8 +19,3 @@ ALTER TABLE enterprises ADD COLUMN credit_code_pending BIGINT NOT NULL DEFAULT 0
 -- lapses. Until activated the password hash is unusable ("!").
 ALTER TABLE accounts ADD COLUMN activation_hash TEXT;
 ALTER TABLE accounts ADD COLUMN activation_expires_at BIGINT NOT NULL DEFAULT 0;
-
--- A worker's login is their phone, kept only as its keyed hash ("tel:…" in
--- username) so the accounts table holds no phone in clear; what the pages
--- show of it (139****1000) is kept beside it.
-ALTER TABLE accounts ADD COLUMN login_shown TEXT;

@@ -29,6 +29,8 @@ struct Shown {
     id: i64,
     at: i64,
     actor: String,
+    /// The acting account, to list its entries (many workers share a masked login).
+    account_id: Option<i64>,
     action: &'static str,
     /// What it is about: 会员 胡志强, 组织 瞻岐镇总工会, 课程 …
     what: String,
@@ -73,7 +75,8 @@ async fn shown(s: &AppState, items: &[Entry]) -> Result<Vec<Shown>, sqlx::Error>
             Shown {
                 id: e.id,
                 at: e.at,
-                actor: e.actor.clone(),
+                actor: readable::login_shown(&e.actor),
+                account_id: e.account_id,
                 action: action_label(&e.action),
                 what: match own {
                     Some(n) => format!("{label} {n}"),

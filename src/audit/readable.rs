@@ -31,6 +31,8 @@ enum Shape {
     Time,
     /// Left out: an internal detail nobody reads (a salt, a seed).
     Hidden,
+    /// A login: a phone (as older entries kept it) shown masked.
+    Login,
 }
 
 use Shape::*;
@@ -107,7 +109,7 @@ pub const FIELDS: &[(&str, &str, ShapeOf)] = &[
     ("title", "标题", ShapeOf(Plain)),
     ("to_org_id", "转入组织", ShapeOf(Names(Ref::Org))),
     ("updated", "更新", ShapeOf(Plain)),
-    ("username", "登录名", ShapeOf(Plain)),
+    ("username", "登录名", ShapeOf(Login)),
     ("valid_days", "有效天数", ShapeOf(Plain)),
     ("valid_until", "兑换截止", ShapeOf(Time)),
     ("watch_percent", "完成比例（%）", ShapeOf(Plain)),
@@ -192,6 +194,15 @@ const ENTITIES: &[(&str, &str)] = &[
     ("import", "导入"),
 ];
 
+/// A login as the log shows it: a phone (older entries kept phone logins,
+/// and actors, in clear) masked as the roster shows it, anything else as it is.
+pub fn login_shown(login: &str) -> String {
+    match crate::pii::Phone::parse(login) {
+        Ok(p) if p.as_str().len() == 11 && p.as_str().starts_with('1') => p.masked(),
+        _ => login.to_string(),
+    }
+}
+
 /// What kind of record `entity` is, in words.
 pub fn entity_label(entity: &str) -> &'static str {
     ENTITIES
@@ -243,6 +254,7 @@ pub fn describe(detail: &Value, name: &dyn Fn(Ref, i64) -> Option<String>) -> St
             .unwrap_or(("其他", Plain));
         let text = match shape {
             Hidden => continue,
+            Login => login_shown(&plain(v, name)),
             Plain => plain(v, name),
             Word => match v {
                 Value::String(s) => word(s),
@@ -335,6 +347,12 @@ mod tests {
         );
         assert_eq!(found, vec![(Ref::Org, 2), (Ref::Member, 5)]);
         assert_eq!(entity_label("catalog_item"), "兑换物品");
+        // An older entry's phone login is shown masked.
+        assert_eq!(
+            describe(&json!({"username": "13905741000"}), &names),
+            "登录名：139****1000"
+        );
+        assert_eq!(login_shown("jiangshan"), "jiangshan");
     }
 
     /// Every key written into an audit detail in the sources has its Chinese

@@ -63,6 +63,13 @@ impl Caller {
         self.assignments.iter().any(|a| a.role.grants(right))
     }
 
+    /// Where this caller's member search also matches the last 4 or 6 of an
+    /// ID number: where they may see whole numbers anyway. Elsewhere a page's
+    /// area code and birth date plus a guessed tail would rebuild a number.
+    pub fn id_tail_scope(&self) -> Option<Scope> {
+        self.can(Right::Reveal).then(|| self.scope(Right::Reveal))
+    }
+
     pub fn roles_label(&self) -> String {
         self.assignments
             .iter()

@@ -77,6 +77,7 @@ async fn list_page(
         .or_page(&c)?;
     let filter = store::Filter {
         q: q.q.clone(),
+        id_tails: c.id_tail_scope(),
         skill_level: non_empty(&q.skill_level).map(str::to_string),
         status: non_empty(&q.status).map(str::to_string),
         enterprise_id,
@@ -536,6 +537,7 @@ async fn pick(
     }
     let filter = store::Filter {
         q: Some(q.to_string()),
+        id_tails: c.id_tail_scope(),
         ..Default::default()
     };
     let found = store::list(

@@ -245,6 +245,7 @@ pub async fn list(s: &AppState, c: &Caller, q: &ListQuery) -> AppResult<Page<Mem
     };
     let filter = store::Filter {
         q: q.q.clone(),
+        id_tails: c.id_tail_scope(),
         skill_level: level,
         status: match q.status.as_deref().map(rules::parse_status).transpose() {
             Ok(status) => status.filter(|s| !s.is_empty()),

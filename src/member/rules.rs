@@ -379,10 +379,15 @@ pub fn member_ref(input: &str) -> Option<MemberRef> {
     if v.is_empty() {
         return None;
     }
-    if v.len() <= 12 && v.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(n) = v.parse() {
-            return Some(MemberRef::Number(n));
-        }
+    // A member number only when written as one (编号 12, #12): digits alone
+    // are a card number or the tail of a phone or ID number, and reading them
+    // as a number would credit whoever happens to have it.
+    let number = v
+        .strip_prefix("编号")
+        .or_else(|| v.strip_prefix('#'))
+        .map(str::trim);
+    if let Some(n) = number.and_then(|n| n.parse().ok()) {
+        return Some(MemberRef::Number(n));
     }
     if let Some((name, rest)) = v.strip_suffix('）').and_then(|r| r.rsplit_once("（编号 ")) {
         if let Ok(n) = rest.trim().parse() {
@@ -404,13 +409,15 @@ pub fn pick_by_name<'a, M>(
     let exact: Vec<&M> = matches.iter().filter(|m| name_of(m) == name).collect();
     match exact.as_slice() {
         [one] => Ok(one),
-        [] if matches.is_empty() => Err(format!("没有找到会员“{name}”，请核对姓名或填写会员编号")),
+        [] if matches.is_empty() => Err(format!(
+            "没有找到会员“{name}”，请核对姓名、会员卡号，或输入后从列表中选择"
+        )),
         [] => Err(format!(
-            "没有姓名正是“{name}”的会员；相近的有：{}。请填写会员编号",
+            "没有姓名正是“{name}”的会员；相近的有：{}。请输入后从列表中选择",
             matches.iter().map(&describe).collect::<Vec<_>>().join("、")
         )),
         many => Err(format!(
-            "“{name}”有 {} 位：{}。请填写会员编号",
+            "“{name}”有 {} 位：{}。请输入后从列表中选择",
             many.len(),
             many.iter()
                 .map(|m| describe(m))
@@ -509,6 +516,10 @@ mod tests {
             Some(MemberRef::Picked("胡志强".into(), 12))
         );
         assert_eq!(member_ref("胡志强"), Some(MemberRef::Name("胡志强".into())));
+        assert_eq!(member_ref("编号 12"), Some(MemberRef::Number(12)));
+        assert_eq!(member_ref("#12"), Some(MemberRef::Number(12)));
+        // Digits alone are a card number or a tail, never a member number.
+        assert_eq!(member_ref("1234"), Some(MemberRef::Name("1234".into())));
     }
 
     #[test]

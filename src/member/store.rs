@@ -171,6 +171,9 @@ pub async fn resolve(
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub q: Option<String>,
+    /// Where `q` may match the last 4 or 6 of an ID number (see
+    /// `Caller::id_tail_scope`); `None`: it does not.
+    pub id_tails: Option<Scope>,
     pub skill_level: Option<String>,
     pub status: Option<String>,
     pub enterprise_id: Option<i64>,
@@ -328,7 +331,10 @@ fn tier_from(
     tiers: &[SearchKey],
     i: usize,
 ) -> (String, &'static str) {
-    let pred = scope.member_predicate(sql, "o.path", "m.id");
+    let mut pred = scope.member_predicate(sql, "o.path", "m.id");
+    if let (SearchKey::IdTail(_), Some(within)) = (&tiers[i], &f.id_tails) {
+        pred = format!("{pred} AND {}", within.org_predicate(sql, "o.path"));
+    }
     let (cond, order) = tier_sql(sql, keys, &tiers[i]);
     let mut w =
         format!(" FROM members m CROSS JOIN orgs o WHERE o.id = m.org_id AND {pred} AND {cond}");
@@ -354,7 +360,10 @@ async fn search(
     q: &str,
     paging: Paging,
 ) -> AppResult<Listing> {
-    let tiers = super::rules::search_keys_for(q);
+    let tiers: Vec<SearchKey> = super::rules::search_keys_for(q)
+        .into_iter()
+        .filter(|k| !matches!(k, SearchKey::IdTail(_)) || f.id_tails.is_some())
+        .collect();
     // A whole ID number or phone is a lookup of personal data: limited and audited.
     let whole_number = match tiers.first() {
         Some(SearchKey::IdNumber(_)) => Some(super::lookups::Kind::IdNumber),
@@ -373,13 +382,19 @@ async fn search(
         let (from, _) = tier_from(&mut count, keys, scope, f, &tiers, i);
         let cap = count.int(SEARCH_COUNT_CAP);
         count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
-        let n = count.fetch_count(&db.pool).await?;
+        let mut n = count.fetch_count(&db.pool).await?;
         found_whole |= i == 0 && n > 0;
-        // With the birth date a page shows, an ID tail that finds someone
-        // is most of a whole number: limited and audited like one.
+        // An ID tail that finds someone is a personal-data lookup: audited
+        // and limited; past the day's allowance the tail part is left out
+        // (the phone-tail and card matches still answer).
         if n > 0 && matches!(tiers[i], SearchKey::IdTail(_)) {
-            super::lookups::admit(db, actor, super::lookups::Kind::IdTail).await?;
-            super::lookups::record(db, actor, super::lookups::Kind::IdTail, true).await?;
+            match super::lookups::admit(db, actor, super::lookups::Kind::IdTail).await {
+                Ok(()) => {
+                    super::lookups::record(db, actor, super::lookups::Kind::IdTail, true).await?
+                }
+                Err(AppError::Limited { .. }) => n = 0,
+                Err(e) => return Err(e),
+            }
         }
         total += n;
         exact &= n < SEARCH_COUNT_CAP;
@@ -970,7 +985,7 @@ pub async fn transfers(
 ) -> AppResult<Vec<Transfer>> {
     get(db, keys, scope, member_id).await?;
     let rows = sqlx::query(
-        "SELECT t.id, t.from_org_id, f.name, t.to_org_id, d.name, t.reason, a.username, t.at \
+        "SELECT t.id, t.from_org_id, f.name, t.to_org_id, d.name, t.reason, COALESCE(a.login_shown, a.username), t.at \
          FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs d ON d.id = t.to_org_id \
          LEFT JOIN accounts a ON a.id = t.account_id WHERE t.member_id = $1 ORDER BY t.at, t.id",
     )

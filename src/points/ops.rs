@@ -379,8 +379,10 @@ pub async fn set_rule(s: &AppState, c: &Caller, b: &RuleInput) -> AppResult<Rule
     let typed_code = b.code.as_deref().map(str::trim).unwrap_or("");
     let mut label = b.label.as_deref().unwrap_or("").trim().to_string();
     if label.is_empty() {
-        // An event of a program is named already.
-        if let Some((_, name)) = events.iter().find(|(c, _)| *c == typed_code) {
+        // A rule in force, or an event of a program, is named already.
+        if let Some(r) = in_force.iter().find(|r| r.code == typed_code) {
+            label = r.label.clone();
+        } else if let Some((_, name)) = events.iter().find(|(c, _)| *c == typed_code) {
             label = name.to_string();
         }
     }
@@ -391,7 +393,9 @@ pub async fn set_rule(s: &AppState, c: &Caller, b: &RuleInput) -> AppResult<Rule
                 .map(|r| (r.code.as_str(), r.label.as_str()))
                 .chain(events.iter().copied())
                 .collect();
-            rules::code_for_label(&label, &named)
+            let taken = store::custom_codes(&s.db).await?;
+            let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+            rules::code_for_label(&label, &named, &taken)
         }
         c => c.to_string(),
     };

@@ -28,15 +28,17 @@ pub fn parse_rule(code: &str, label: &str, points: i64) -> Result<(String, Strin
 
 /// The code of a rule staff name in Chinese without one: the code of a rule
 /// in force that already has that name (saving it again changes it), else
-/// `custom-N`, the first N no rule in force has taken.
-pub fn code_for_label(label: &str, in_force: &[(&str, &str)]) -> String {
+/// `custom-N`, the first N no rule anywhere has taken (`taken`: every union's
+/// codes — a union below may hold one that is not in force here, and the
+/// nearest rule of a code wins).
+pub fn code_for_label(label: &str, in_force: &[(&str, &str)], taken: &[&str]) -> String {
     let label = label.trim();
     if let Some((code, _)) = in_force.iter().find(|(_, l)| l.trim() == label) {
         return code.to_string();
     }
     (1..)
         .map(|n| format!("custom-{n}"))
-        .find(|c| !in_force.iter().any(|(code, _)| code == c))
+        .find(|c| !in_force.iter().any(|(code, _)| code == c) && !taken.contains(&c.as_str()))
         .expect("an unused number")
 }
 
@@ -134,9 +136,14 @@ mod code_tests {
             ("custom-1", "志愿服务"),
             ("custom-3", "技能比武"),
         ];
-        assert_eq!(code_for_label(" 志愿服务 ", &in_force), "custom-1");
-        assert_eq!(code_for_label("完成课程", &in_force), "course_completed");
-        assert_eq!(code_for_label("献血", &in_force), "custom-2");
-        assert_eq!(code_for_label("献血", &[]), "custom-1");
+        assert_eq!(code_for_label(" 志愿服务 ", &in_force, &[]), "custom-1");
+        assert_eq!(
+            code_for_label("完成课程", &in_force, &[]),
+            "course_completed"
+        );
+        assert_eq!(code_for_label("献血", &in_force, &[]), "custom-2");
+        assert_eq!(code_for_label("献血", &[], &[]), "custom-1");
+        // A union below already holds custom-2: the city's new rule takes another.
+        assert_eq!(code_for_label("献血", &in_force, &["custom-2"]), "custom-4");
     }
 }

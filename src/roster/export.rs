@@ -198,9 +198,10 @@ pub async fn export(
     }
     wb.save(out)?;
     let f = x.filter;
-    // A whole ID number or phone searched for is not written into the log.
+    // A number searched for (whole, or the tail of an ID number or phone)
+    // is not written into the log: with the birth date a tail is most of one.
     let q = f.q.as_deref().map(|q| {
-        if q.chars().filter(char::is_ascii_digit).count() >= 6 {
+        if q.chars().filter(char::is_ascii_digit).count() >= 3 {
             "（号码，已隐去）".to_string()
         } else {
             q.to_string()

@@ -183,6 +183,7 @@ pub async fn export(s: &AppState, c: &Caller, q: &ExportQuery) -> AppResult<(Vec
     }
     let filter = crate::member::store::Filter {
         q: q.q.clone().filter(|v| !v.trim().is_empty()),
+        id_tails: c.id_tail_scope(),
         skill_level: q.skill_level.clone(),
         status: q.status.clone(),
         enterprise_id: q.enterprise_id,

@@ -854,7 +854,7 @@ async fn staff_run_the_catalogue_from_the_console() {
             "/points/grant",
             &[
                 ("csrf", &csrf),
-                ("member_id", &own.to_string()),
+                ("member_id", &format!("编号 {own}")),
                 ("amount", "40"),
                 ("reason", "优秀学员"),
             ],
@@ -899,7 +899,7 @@ async fn staff_run_the_catalogue_from_the_console() {
             "/points/grant",
             &[
                 ("csrf", "nope"),
-                ("member_id", &own.to_string()),
+                ("member_id", &format!("编号 {own}")),
                 ("amount", "99"),
                 ("reason", "x"),
             ],
@@ -1278,7 +1278,8 @@ async fn staff_grant_points_by_name_or_number() {
             "/points/grant",
             &[
                 ("csrf", &csrf),
-                ("member_id", &ids[1].to_string()),
+                // As the refusal above lists it: 编号 N (digits alone are a card number).
+                ("member_id", &format!("编号 {}", ids[1])),
                 ("amount", "7"),
                 ("reason", "技能比武"),
             ],

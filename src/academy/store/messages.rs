@@ -33,7 +33,7 @@ pub struct Message {
 }
 
 const COLS: &str = "g.id, g.org_id, o.name AS org_name, g.member_id, m.name AS member_name, g.body, g.answer, \
-     g.answered_by, a.username AS answered_by_name, g.answered_at, g.created_at, o.path AS org_path";
+     g.answered_by, COALESCE(a.login_shown, a.username) AS answered_by_name, g.answered_at, g.created_at, o.path AS org_path";
 const FROM: &str =
     "academy_messages g JOIN orgs o ON o.id = g.org_id JOIN members m ON m.id = g.member_id \
      LEFT JOIN accounts a ON a.id = g.answered_by";

@@ -104,6 +104,17 @@ pub async fn rules_for(db: &Db, path: &str) -> AppResult<Vec<Rule>> {
     Ok(out)
 }
 
+/// Every union's generated rule codes (`custom-N`), for a new one to take a free N.
+pub async fn custom_codes(db: &Db) -> AppResult<Vec<String>> {
+    let rows = sqlx::query("SELECT DISTINCT code FROM point_rules WHERE code LIKE 'custom-%'")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
+}
+
 /// The rule of `code` in force for a member of the union at `path`, if it is active.
 async fn rule_in_force(tx: &mut Tx, path: &str, code: &str) -> AppResult<Option<Rule>> {
     let mut sql = Sql::new("");
