@@ -1,7 +1,8 @@
 // Type-ahead for the console's forms, on top of fields that work without it.
 // - A member field (data-pick="member") offers the members matching what is
-//   typed — a name, a card number, the last 4 or 6 of an ID number — from
-//   /members/pick; choosing one writes "姓名（编号 N）", which the form reads.
+//   typed — a name, a card number, a phone tail (an ID tail where the caller
+//   may see whole numbers) — from /members/pick; choosing one writes
+//   "姓名（编号 N）", which the form reads.
 // - A picker of unions (a select named …org_id with many options) gets a box
 //   above it that narrows the options to those whose name holds what is typed.
 (function () {

@@ -433,7 +433,9 @@ mod tests {
 
     #[test]
     fn staff_name_a_member_by_number_or_name() {
-        assert_eq!(member_ref(" 42 "), Some(MemberRef::Number(42)));
+        assert_eq!(member_ref(" 编号 42 "), Some(MemberRef::Number(42)));
+        // Digits alone are a card number or a tail (see below), not a member number.
+        assert_eq!(member_ref(" 42 "), Some(MemberRef::Name("42".into())));
         assert_eq!(member_ref("张伟"), Some(MemberRef::Name("张伟".into())));
         // An ID number is not a member number.
         assert!(matches!(
