@@ -537,7 +537,11 @@ async fn campuses_are_set_up_on_the_console() {
     let refused = b
         .post(
             &format!("/academy/campuses/{branch}/staff"),
-            &[("csrf", &csrf), ("member_id", &outsider), ("role", "教务")],
+            &[
+                ("csrf", &csrf),
+                ("member_id", &format!("编号 {outsider}")),
+                ("role", "教务"),
+            ],
         )
         .await;
     assert_eq!(
