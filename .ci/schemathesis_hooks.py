@@ -232,10 +232,16 @@ def _coherent(method, path, body):
         body["rule"] = _rng.choice(live.member_rules[member])
     if path == "/api/v1/points/entries" and isinstance(body.get("amount"), int) and body["amount"] < 0:
         # A deduction may not take a balance below zero, which no schema can
-        # state: it goes out as one point (the demo's members hold some), and
-        # without an expiry (a deduction has none).
-        body["amount"] = -1
-        body.pop("valid_days", None)
+        # state: it goes out as one point from a member who holds some now
+        # (the fuzzer's own deductions drain balances), without an expiry (a
+        # deduction has none); with nobody holding points, as a grant.
+        holder = _member_with_points()
+        if holder is None:
+            body["amount"] = 1
+        else:
+            body["member_id"] = holder
+            body["amount"] = -1
+            body.pop("valid_days", None)
     kind = body.get("kind")
     if method == "POST" and path == "/api/v1/academies" and isinstance(kind, str) and live.campus_orgs.get(kind):
         body["org_id"] = _rng.choice(live.campus_orgs[kind])
@@ -243,6 +249,10 @@ def _coherent(method, path, body):
         cadre = _rng.choice(list(live.cadre_items))
         body["cadre_id"] = cadre
         body["item_id"] = _rng.choice(live.cadre_items[cadre])
+    if method == "POST" and path == "/api/v1/academy/categories" and isinstance(body.get("name"), str):
+        # A name is taken once along a branch (409); a new one is what a
+        # union adds. Kept within the 20 characters.
+        body["name"] = body["name"][:14] + "".join(_rng.choice("甲乙丙丁戊己庚辛") for _ in range(6))
     if method == "PATCH" and path.startswith("/api/v1/catalog/items/"):
         body.pop("org_id", None)
     if method == "POST" and path == "/api/v1/cadres" and live.org_members:
@@ -250,6 +260,59 @@ def _coherent(method, path, body):
         body["org_id"] = org
         if "member_id" in body:
             body["member_id"] = _rng.choice(live.org_members[org])
+    return body
+
+
+def _member_with_points():
+    """A member whose balance is at least one point right now."""
+    for member in _rng.sample(IDS["members"], min(8, len(IDS["members"]))):
+        try:
+            if _get(f"/api/v1/points/balance?member_id={member}")["balance"] >= 1:
+                return member
+        except Exception:
+            continue
+    return None
+
+
+def _post(path, body):
+    req = urllib.request.Request(
+        BASE + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华"
+
+
+def _worker_on_the_roll():
+    """A new member on the roll with no account: (name, ID number, phone), as
+    a worker would type them to activate; None if the roster refused."""
+    name = _rng.choice(SURNAMES) + "".join(_rng.choice(GIVEN) for _ in range(2))
+    phone = "13" + "".join(_rng.choice("0123456789") for _ in range(9))
+    id_number = _id_number()
+    orgs = list(LIVE.now().org_members) or IDS["orgs"]
+    try:
+        _post("/api/v1/members", {"name": name, "id_number": id_number, "phone": phone, "org_id": _rng.choice(orgs)})
+    except Exception:
+        return None
+    return name, id_number, phone
+
+
+def _activation(body):
+    """An activation a worker on the roll would send: their phone, name and ID
+    number (a code is shown once, to the union, so the fuzzer has none)."""
+    worker = _worker_on_the_roll()
+    if worker is None or not isinstance(body, dict):
+        return body
+    body["name"], body["id_number"], body["phone"] = worker
+    body.pop("code", None)
+    if not isinstance(body.get("password"), str) or len(body["password"]) < 8:
+        body["password"] = "Gongjiang-" + "".join(_rng.choice("abcdefgh") for _ in range(6))
     return body
 
 
@@ -283,4 +346,6 @@ def map_case(context, case):
         case.query.setdefault(wanted, 0)
     case.query = _real(case.query)
     case.body = _coherent(case.method.upper(), case.operation.path, _real(case.body))
+    if case.operation.path == "/api/v1/activation" and _positive(case):
+        case.body = _activation(case.body)
     return case

@@ -592,7 +592,8 @@ struct CategoryBody {
         nullable = false,
         min_length = 1,
         max_length = 20,
-        pattern = r"\S"
+        // One line with something besides spaces (as the rules take it).
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     )]
     name: Option<String>,
 }
