@@ -11,6 +11,8 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<Keyring>,
     pub limiter: Arc<LoginLimiter>,
+    /// Signed-in callers served from memory (exactly invalidated).
+    pub sessions: Arc<crate::auth::session::Sessions>,
     /// Roster imports running in this process, for live progress.
     pub imports: Arc<crate::roster::running::Running>,
     /// Where uploads go; `None` refuses uploads (a state built without one).
@@ -28,6 +30,7 @@ impl AppState {
             db,
             keys: Arc::new(keys),
             limiter: Arc::new(LoginLimiter::default()),
+            sessions: Arc::default(),
             imports: Arc::new(crate::roster::running::Running::default()),
             files: None,
             parser: Arc::new(crate::roster::isolate::Parser::current_exe()),

@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             })
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
-        match session::load(&state.db, token, session::API).await? {
+        match state.sessions.load(&state.db, token, session::API).await? {
             Some(c) => Ok(ApiCaller(c)),
             None => Err(AppError::Unauthorized),
         }
@@ -129,7 +129,7 @@ impl FromRequestParts<AppState> for PageCaller {
         let Some(token) = cookie_value(parts, SESSION_COOKIE) else {
             return Err(LoginRedirect(encoded).into_response());
         };
-        match session::load(&state.db, &token, session::WEB).await {
+        match state.sessions.load(&state.db, &token, session::WEB).await {
             Ok(Some(c)) => {
                 parts.extensions.insert(c.clone());
                 Ok(PageCaller(c))

@@ -212,8 +212,8 @@ pub fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
 }
 
 /// Members in the scope. Without a search: by organisation (tree order) then
-/// member id — with the unique path index that order comes straight from the
-/// indexes, so the first page of a million-member subtree needs no sort. With
+/// member id — the order of the `(org_path, id)` index, so the first page of a
+/// million-member subtree needs no sort. With
 /// one (`q`), see `search`.
 pub async fn list(
     db: &Db,
@@ -227,17 +227,15 @@ pub async fn list(
         return search(db, keys, actor, scope, f, q, paging).await;
     }
     let mut sql = Sql::new("");
-    let pred = scope.member_predicate(&mut sql, "o.path", "m.id");
+    let pred = scope.member_predicate(&mut sql, "m.org_path", "m.id");
     let filter = format!(" WHERE {pred}{}", extra_filters(&mut sql, f));
     let mut count = sql.clone();
-    count.push(&format!(
-        "SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id{filter}"
-    ));
+    count.push(&format!("SELECT COUNT(*) FROM members m{filter}"));
     let total = count.fetch_count(&db.pool).await?;
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
-        "SELECT {COLS} {FROM}{filter} ORDER BY o.path, m.id LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS} {FROM}{filter} ORDER BY m.org_path, m.id LIMIT {lim} OFFSET {off}"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows
@@ -252,8 +250,9 @@ pub async fn list(
 }
 
 /// One kind of match as SQL, and the order its index keeps (so a page needs no
-/// sort). The search indexes end in `org_id`, so the subtree check reads the
-/// index, not the member's row.
+/// sort). Every search index is `(key, org_path, id)`: for an exact key a
+/// subtree is one range of it, for a prefix the subtree check reads the index,
+/// not the member's row.
 fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static str) {
     match key {
         SearchKey::IdNumber(idn) => (
@@ -272,7 +271,7 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
         ),
         SearchKey::PhoneTail(t) => (
             format!("m.phone_tail = {}", sql.text(t.clone())),
-            "m.org_id, m.id",
+            "m.org_path, m.id",
         ),
         SearchKey::IdTail(t) => {
             // The tail's keyed hash, as `id_tails` keeps it.
@@ -282,47 +281,46 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
                 ("m.id_tail6", "id_tail6")
             };
             let hash = keys.lookup_hash(domain, t)[..16].to_string();
-            (format!("{col} = {}", sql.text(hash)), "m.org_id, m.id")
+            (format!("{col} = {}", sql.text(hash)), "m.org_path, m.id")
         }
         SearchKey::CardNo(c) => (
             format!("m.card_no = {}", sql.text(c.clone())),
-            "m.org_id, m.id",
+            "m.org_path, m.id",
         ),
         SearchKey::NameExact(n) => (
             format!("m.name = {}", sql.text(n.clone())),
-            "m.org_id, m.id",
+            "m.org_path, m.id",
         ),
-        SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.org_id, m.id"),
+        SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.org_path, m.id"),
         SearchKey::NameFrom2(n) => (
             prefix_range(sql, "substr(m.name, 2)", n),
-            "substr(m.name, 2), m.org_id, m.id",
+            "substr(m.name, 2), m.org_path, m.id",
         ),
         SearchKey::NameFrom3(n) => (
             prefix_range(sql, "substr(m.name, 3)", n),
-            "substr(m.name, 3), m.org_id, m.id",
+            "substr(m.name, 3), m.org_path, m.id",
         ),
         SearchKey::PinyinExact(p) => (
             format!("m.name_pinyin = {}", sql.text(p.clone())),
-            "m.org_id, m.id",
+            "m.org_path, m.id",
         ),
         SearchKey::InitialsExact(p) => (
             format!("m.name_initials = {}", sql.text(p.clone())),
-            "m.org_id, m.id",
+            "m.org_path, m.id",
         ),
         SearchKey::PinyinPrefix(p) => (
             prefix_range(sql, "m.name_pinyin", p),
-            "m.name_pinyin, m.org_id, m.id",
+            "m.name_pinyin, m.org_path, m.id",
         ),
         SearchKey::InitialsPrefix(p) => (
             prefix_range(sql, "m.name_initials", p),
-            "m.name_initials, m.org_id, m.id",
+            "m.name_initials, m.org_path, m.id",
         ),
     }
 }
 
-/// `FROM … WHERE` for tier `i`: in scope, matching it and none of the tiers
-/// before it (so nobody appears twice). Members lead the join — a search is
-/// selective — and SQLite keeps CROSS JOIN's order.
+/// `FROM … WHERE` for tier `i`: in scope (the member's own `org_path`, no
+/// join), matching it and none of the tiers before it (so nobody appears twice).
 fn tier_from(
     sql: &mut Sql,
     keys: &Keyring,
@@ -331,13 +329,12 @@ fn tier_from(
     tiers: &[SearchKey],
     i: usize,
 ) -> (String, &'static str) {
-    let mut pred = scope.member_predicate(sql, "o.path", "m.id");
+    let mut pred = scope.member_predicate(sql, "m.org_path", "m.id");
     if let (SearchKey::IdTail(_), Some(within)) = (&tiers[i], &f.id_tails) {
-        pred = format!("{pred} AND {}", within.org_predicate(sql, "o.path"));
+        pred = format!("{pred} AND {}", within.org_predicate(sql, "m.org_path"));
     }
     let (cond, order) = tier_sql(sql, keys, &tiers[i]);
-    let mut w =
-        format!(" FROM members m CROSS JOIN orgs o WHERE o.id = m.org_id AND {pred} AND {cond}");
+    let mut w = format!(" FROM members m WHERE {pred} AND {cond}");
     for earlier in &tiers[..i] {
         let (c, _) = tier_sql(sql, keys, earlier);
         // COALESCE: a NULL (say, no phone) is "did not match", not "unknown".
@@ -532,8 +529,9 @@ pub async fn create(
         "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
          phone_enc, phone_hash, ethnicity, education, political_status, occupation, skill_level, card_no, \
          join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, name_pinyin, name_initials, phone_tail, \
-         id_tail4, id_tail6) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23, $24, $25) \
+         id_tail4, id_tail6, org_path) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23, $24, $25, \
+         (SELECT path FROM orgs WHERE id = $1)) \
          RETURNING id",
     )
     .bind(org_id)
@@ -934,7 +932,8 @@ pub async fn transfer(
     let now = now_ms();
     let mut tx = db.begin().await?;
     sqlx::query(
-        "UPDATE members SET org_id = $1, enterprise_id = $2, updated_at = $3 WHERE id = $4",
+        "UPDATE members SET org_id = $1, org_path = (SELECT path FROM orgs WHERE id = $1), enterprise_id = $2, \
+         updated_at = $3 WHERE id = $4",
     )
     .bind(to_org_id)
     .bind(enterprise_id)

@@ -305,6 +305,17 @@ pub async fn update(
         .bind(path_upper(&org.path))
         .execute(&mut *tx)
         .await?;
+        // The members of the subtree carry its path (search reads it there).
+        sqlx::query(
+            "UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) \
+             WHERE org_path >= $3 AND org_path < $4",
+        )
+        .bind(np.clone())
+        .bind(org.path.len() as i64 + 1)
+        .bind(org.path.clone())
+        .bind(path_upper(&org.path))
+        .execute(&mut *tx)
+        .await?;
     }
     let detail = json!({
         "code": patch.code, "name": patch.name, "kind": patch.kind, "leader": patch.leader, "phone": patch.phone,

@@ -279,8 +279,9 @@ struct ReadResult {
 
 const INSERT: &str = "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
      phone_enc, phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, \
-     skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25) \
+     skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6, org_path) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, \
+     (SELECT path FROM orgs WHERE id = $1)) \
      ON CONFLICT (id_number_hash) DO NOTHING RETURNING id";
 
 /// A person already on the roll in the same organisation: the file's values

@@ -281,8 +281,9 @@ async fn write_members(
             sqlx::query(
                 "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, phone_enc, \
                  phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, skill_level, \
-                 card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, '在册', $21, $21, $22, $23)",
+                 card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6, org_path) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0, '在册', $21, $21, $22, $23, \
+                 (SELECT path FROM orgs WHERE id = $1))",
             )
             .bind(union.id)
             .bind(*ent)

@@ -192,3 +192,87 @@ async fn password_reset_and_disabling_end_sessions() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(own["id"], inside);
 }
+
+/// Callers are served from memory (issue 11); every change a caller is made
+/// of, written by another process straight into the database as the CLI
+/// does, takes effect on the very next request.
+#[tokio::test]
+async fn a_caller_kept_in_memory_follows_every_change_on_the_next_request() {
+    let app = TestApp::spawn().await;
+    let t = app.login("jiangshan").await;
+    let other = gongjiang::db::Db::connect(&app.db_url).await.unwrap();
+    let (s, me) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["assignments"][0]["role"], "admin");
+    let org_id = me["assignments"][0]["org_id"].as_i64().unwrap();
+    // Kept now: the same answer again.
+    assert_eq!(app.get(&t, "/api/v1/me").await.1, me);
+
+    // A role changed.
+    sqlx::query("UPDATE assignments SET role = 'viewer' WHERE account_id = $1")
+        .bind(me["account_id"].as_i64().unwrap())
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let (_, now) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(now["assignments"][0]["role"], "viewer", "the role changed");
+    let (s, _) = app
+        .post(
+            &t,
+            "/api/v1/orgs",
+            json!({"code": "X-NEW", "name": "新工会", "kind": "企业工会", "parent_id": org_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a viewer may not write any more");
+
+    // The union renamed (the roles name it).
+    sqlx::query("UPDATE orgs SET name = '姜山镇总工会（新）' WHERE id = $1")
+        .bind(org_id)
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let (_, now) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(now["assignments"][0]["org_name"], "姜山镇总工会（新）");
+
+    // A role taken away.
+    sqlx::query("DELETE FROM assignments WHERE account_id = $1")
+        .bind(me["account_id"].as_i64().unwrap())
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let (_, now) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(now["assignments"].as_array().unwrap().len(), 0);
+
+    // The account disabled.
+    sqlx::query("UPDATE accounts SET disabled = 1 WHERE id = $1")
+        .bind(me["account_id"].as_i64().unwrap())
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let (s, _) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "a disabled account is out at once"
+    );
+    sqlx::query("UPDATE accounts SET disabled = 0 WHERE id = $1")
+        .bind(me["account_id"].as_i64().unwrap())
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.get(&t, "/api/v1/me").await.0, StatusCode::OK);
+
+    // The session ended elsewhere (another server's logout).
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(me["account_id"].as_i64().unwrap())
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let (s, _) = app.get(&t, "/api/v1/me").await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "an ended session is out at once"
+    );
+    other.pool.close().await;
+}

@@ -380,6 +380,8 @@ async fn user_passwd_changes_the_password_and_ends_sessions() {
     let api = s.serve().await;
     let (_, token) = api.login("officer1", "first-pass-1").await;
     let token = token.expect("login with the first password");
+    // Served once, so the server keeps the caller in memory.
+    assert_eq!(api.me(&token).await.0, StatusCode::OK);
 
     let o = s
         .run(

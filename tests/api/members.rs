@@ -254,6 +254,11 @@ async fn transfer_moves_and_keeps_history() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        app.members_with_a_stale_path().await,
+        0,
+        "the path moves with the member"
+    );
 
     let before = app.fingerprint().await;
     // Same organisation, missing target, and a target outside the town are refused.

@@ -156,6 +156,35 @@ async fn moving_a_subtree_needs_rights_at_both_ends() {
         q["total"].as_i64().unwrap(),
         20 + list_h["total"].as_i64().unwrap()
     );
+    // Search reads the path each member carries: it moved with the subtree.
+    assert_eq!(app.members_with_a_stale_path().await, 0);
+    let (_, m) = app.get(&root, &format!("/api/v1/members/{member}")).await;
+    let name = m["name"].as_str().unwrap().to_string();
+    let ids = |page: &serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, found) = app
+        .get(&town, &format!("/api/v1/members?q={name}&per_page=100"))
+        .await;
+    assert!(
+        !ids(&found).contains(&member),
+        "the town's search no longer finds a member moved out"
+    );
+    let (_, found) = app
+        .get(
+            &root,
+            &format!("/api/v1/members?org_id={qiuai}&q={name}&per_page=100"),
+        )
+        .await;
+    assert!(
+        ids(&found).contains(&member),
+        "邱隘's search finds it: {found}"
+    );
     // A root cannot move.
     let zj = app.org_id("ZJ").await;
     let (s, _) = app

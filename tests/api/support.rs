@@ -179,6 +179,17 @@ impl TestApp {
             .get(0)
     }
 
+    /// Members whose kept union path is not their union's (issue 11: always none).
+    pub async fn members_with_a_stale_path(&self) -> i64 {
+        sqlx::query(
+            "SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path <> o.path",
+        )
+        .fetch_one(&self.state.db.pool)
+        .await
+        .unwrap()
+        .get(0)
+    }
+
     pub async fn enterprise_of(&self, code: &str) -> i64 {
         let org = self.org_id(code).await;
         sqlx::query("SELECT MIN(id) FROM enterprises WHERE org_id = $1")
@@ -194,7 +205,7 @@ impl TestApp {
         let queries = [
             "SELECT id, code, name, kind, COALESCE(parent_id, 0), path, updated_at FROM orgs ORDER BY id",
             "SELECT id, credit_code, name, industry, size, org_id, updated_at FROM enterprises ORDER BY id",
-            "SELECT id, org_id, COALESCE(enterprise_id, 0), name, id_number_hash, COALESCE(phone_hash, ''), occupation, skill_level, status, updated_at FROM members ORDER BY id",
+            "SELECT id, org_id, org_path, COALESCE(enterprise_id, 0), name, id_number_hash, COALESCE(phone_hash, ''), occupation, skill_level, status, updated_at FROM members ORDER BY id",
             "SELECT id, member_id, from_org_id, to_org_id FROM member_transfers ORDER BY id",
             "SELECT id, username, password_hash, disabled, updated_at FROM accounts ORDER BY id",
             "SELECT id, account_id, role, org_id FROM assignments ORDER BY id",
