@@ -344,6 +344,36 @@ fn tier_from(
     (w, order)
 }
 
+/// The queries a search runs for `q`, one count and one first page per kind
+/// of match (`SearchKey` as debug text), exactly as `search` builds them: the
+/// roster benchmark prints their plans.
+pub fn search_queries(
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    q: &str,
+) -> Vec<(String, Sql, Sql)> {
+    let tiers: Vec<SearchKey> = super::rules::search_keys_for(q)
+        .into_iter()
+        .filter(|k| !matches!(k, SearchKey::IdTail(_)) || f.id_tails.is_some())
+        .collect();
+    (0..tiers.len())
+        .map(|i| {
+            let mut count = Sql::new("");
+            let (from, _) = tier_from(&mut count, keys, scope, f, &tiers, i);
+            let cap = count.int(SEARCH_COUNT_CAP);
+            count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
+            let mut page = Sql::new("");
+            let (from, order) = tier_from(&mut page, keys, scope, f, &tiers, i);
+            let lim = page.int(20);
+            page.text = format!("SELECT m.id{from} ORDER BY {order} LIMIT {lim}");
+            let kind = format!("{:?}", tiers[i]);
+            let kind = kind.split('(').next().unwrap_or_default().to_string();
+            (kind, count, page)
+        })
+        .collect()
+}
+
 /// A search, ranked by kind of match (exact ID, phone, card, exact name, name
 /// prefix, name substring, pinyin, initials …). Each kind is its own query that
 /// walks its index in order, so a page costs about its own size and a count stops
