@@ -352,45 +352,9 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
     };
     pool_db.pool.close().await;
 
-    let port = portpicker();
-    let started = Instant::now();
-    let mut server = gj(db, &["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    loop {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .map(|r| r.status().is_success())
-            .unwrap_or(false)
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let startup = started.elapsed().as_secs_f64();
+    let (mut server, base, token, startup) = start_server(BIN, db, &client).await;
     let rss_idle = vm_kib(server.id(), "VmRSS:") / 1024.0;
-    let token: String = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"username": "benchadmin", "password": "bench-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
 
     // Every kind of key, in the whole city and in one town.
     let mut plan: Vec<(String, String)> = vec![];
@@ -424,6 +388,17 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
         })
         .collect();
     let reads = std::sync::Arc::new(reads);
+    // The plain list at the city's root, with its total: pages 1 to 50.
+    let lists: Plan = std::sync::Arc::new(
+        (0..a.requests)
+            .map(|i| {
+                (
+                    "root list".to_string(),
+                    format!("{base}/api/v1/members?per_page=20&page={}", 1 + i % 50),
+                )
+            })
+            .collect(),
+    );
     let _ = load(&reads, &client, &token, 1).await;
     let mut md = String::new();
     for &concurrency in &a.concurrency {
@@ -444,17 +419,153 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
             percentile(&r, 0.5),
             percentile(&r, 0.99)
         ));
+        let (list, list_s) = load(&lists, &client, &token, concurrency).await;
+        let mut l: Vec<f64> = list.iter().map(|(_, ms)| *ms).collect();
+        l.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        md.push_str(&format!(
+            "Member list at the root of {members} (`GET /api/v1/members?page=1…50`, with its total): {:.0}/s, p50 {:.1} ms, p99 {:.1} ms.\n\n",
+            list.len() as f64 / list_s,
+            percentile(&l, 0.5),
+            percentile(&l, 0.99)
+        ));
     }
-    md.push_str(&plans);
     let rss_loaded = vm_kib(server.id(), "VmRSS:") / 1024.0;
     let rss_peak = vm_kib(server.id(), "VmHWM:") / 1024.0;
     let _ = server.kill();
     let _ = server.wait();
+    // What a change bought: the same load on the same database served by
+    // this build and by an earlier one (GONGJIANG_BENCH_BEFORE), alternately.
+    if let Ok(before) = std::env::var("GONGJIANG_BENCH_BEFORE") {
+        md.push_str(
+            &compare_builds(
+                &before,
+                db,
+                &client,
+                [&plan, &reads, &lists],
+                &a.concurrency,
+            )
+            .await,
+        );
+    }
+    md.push_str(&plans);
 
     md.push_str(&format!(
         "**Serving**: start-up to first answer {:.2} s; RSS {:.0} MiB idle after start, {:.0} MiB after the search load (peak {:.0} MiB).\n\n",
         startup, rss_idle, rss_loaded, rss_peak
     ));
+    md
+}
+
+/// Starts `bin` serving `db` and signs the bench admin in: (server, base URL,
+/// token, seconds to the first answer).
+async fn start_server(
+    bin: &str,
+    db: &Db,
+    client: &reqwest::Client,
+) -> (std::process::Child, String, String, f64) {
+    let port = portpicker();
+    let started = Instant::now();
+    let mut cmd = gj(db, &["serve", "--listen", &format!("127.0.0.1:{port}")]);
+    let cmd = cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    // Same arguments, maybe another build.
+    let server = Command::new(bin)
+        .args(cmd.get_args())
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env_remove("GONGJIANG_DB")
+        .env_remove("GONGJIANG_KEY_FILE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    loop {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let startup = started.elapsed().as_secs_f64();
+    let token: String = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": "benchadmin", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (server, base, token, startup)
+}
+
+type Plan = std::sync::Arc<Vec<(String, String)>>;
+
+/// This build against `before` on the same database and load, in alternating
+/// rounds (before, this, before, this): searches/s and p99 per client count,
+/// and the one-row read of the same server beside each.
+async fn compare_builds(
+    before: &str,
+    db: &Db,
+    client: &reqwest::Client,
+    [plan, reads, lists]: [&Plan; 3],
+    concurrency: &[usize],
+) -> String {
+    let mut md = format!(
+        "**This build against the one before** (`{before}`), same database and load, alternating rounds:\n\n| round | build | clients | searches/s | search p50 | search p99 | one-row reads/s | search ÷ read | root list p50 | root list p99 |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    );
+    for round in 1..=2 {
+        for (label, bin) in [("before", before), ("this", BIN)] {
+            let (mut server, base, token, _) = start_server(bin, db, client).await;
+            // The URLs name the first server's port: point them at this one.
+            let port_of = |p: &Plan| -> Plan {
+                std::sync::Arc::new(
+                    p.iter()
+                        .map(|(k, u)| {
+                            let path = u.splitn(4, '/').nth(3).unwrap_or_default();
+                            (k.clone(), format!("{base}/{path}"))
+                        })
+                        .collect(),
+                )
+            };
+            let (plan, reads, lists) = (port_of(plan), port_of(reads), port_of(lists));
+            for (_, url) in plan.iter().take(64) {
+                let _ = client.get(url).bearer_auth(&token).send().await;
+            }
+            for &c in concurrency {
+                let (read, read_s) = load(&reads, client, &token, c).await;
+                let (all, s) = load(&plan, client, &token, c).await;
+                let mut v: Vec<f64> = all.iter().map(|(_, ms)| *ms).collect();
+                v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+                let (list, _) = load(&lists, client, &token, c).await;
+                let mut l: Vec<f64> = list.iter().map(|(_, ms)| *ms).collect();
+                l.sort_by(|x, y| x.partial_cmp(y).unwrap());
+                let (rate, read_rate) = (all.len() as f64 / s, read.len() as f64 / read_s);
+                md.push_str(&format!(
+                    "| {round} | {label} | {c} | {rate:.0} | {:.1} ms | {:.1} ms | {read_rate:.0} | {:.0} % | {:.1} ms | {:.1} ms |\n",
+                    percentile(&v, 0.5),
+                    percentile(&v, 0.99),
+                    100.0 * rate / read_rate,
+                    percentile(&l, 0.5),
+                    percentile(&l, 0.99)
+                ));
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+    md.push('\n');
     md
 }
 

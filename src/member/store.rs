@@ -229,9 +229,23 @@ pub async fn list(
     let mut sql = Sql::new("");
     let pred = scope.member_predicate(&mut sql, "m.org_path", "m.id");
     let filter = format!(" WHERE {pred}{}", extra_filters(&mut sql, f));
-    let mut count = sql.clone();
-    count.push(&format!("SELECT COUNT(*) FROM members m{filter}"));
-    let total = count.fetch_count(&db.pool).await?;
+    let total = if extra_filters(&mut Sql::new(""), f).is_empty()
+        && scope.own_member.is_none()
+        && scope.offered_to.is_none()
+    {
+        // Every member of some subtrees: the sum of the organisations' own
+        // counts, which the database keeps (migration 0012).
+        let mut count = Sql::new("");
+        let pred = scope.org_predicate(&mut count, "o.path");
+        count.push(&format!(
+            "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_member_counts c JOIN orgs o ON o.id = c.org_id WHERE {pred}"
+        ));
+        count.fetch_count(&db.pool).await?
+    } else {
+        let mut count = sql.clone();
+        count.push(&format!("SELECT COUNT(*) FROM members m{filter}"));
+        count.fetch_count(&db.pool).await?
+    };
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
@@ -321,6 +335,8 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
 
 /// `FROM … WHERE` for tier `i`: in scope (the member's own `org_path`, no
 /// join), matching it and none of the tiers before it (so nobody appears twice).
+/// `from` is the table part: the members alone for a count, with the joins a
+/// row needs for a page.
 fn tier_from(
     sql: &mut Sql,
     keys: &Keyring,
@@ -328,13 +344,14 @@ fn tier_from(
     f: &Filter,
     tiers: &[SearchKey],
     i: usize,
+    from: &str,
 ) -> (String, &'static str) {
     let mut pred = scope.member_predicate(sql, "m.org_path", "m.id");
     if let (SearchKey::IdTail(_), Some(within)) = (&tiers[i], &f.id_tails) {
         pred = format!("{pred} AND {}", within.org_predicate(sql, "m.org_path"));
     }
     let (cond, order) = tier_sql(sql, keys, &tiers[i]);
-    let mut w = format!(" FROM members m WHERE {pred} AND {cond}");
+    let mut w = format!(" {from} WHERE {pred} AND {cond}");
     for earlier in &tiers[..i] {
         let (c, _) = tier_sql(sql, keys, earlier);
         // COALESCE: a NULL (say, no phone) is "did not match", not "unknown".
@@ -342,6 +359,46 @@ fn tier_from(
     }
     w.push_str(&extra_filters(sql, f));
     (w, order)
+}
+
+/// Tier `i`'s count, stopped at `SEARCH_COUNT_CAP`, as a scalar subquery.
+fn tier_count(
+    sql: &mut Sql,
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    tiers: &[SearchKey],
+    i: usize,
+) -> String {
+    let (from, _) = tier_from(sql, keys, scope, f, tiers, i, "FROM members m");
+    let cap = sql.int(SEARCH_COUNT_CAP);
+    format!("(SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t{i})")
+}
+
+/// Tier `i`'s rows `offset..offset + limit` in full, in the order its index keeps.
+#[allow(clippy::too_many_arguments)]
+fn tier_page(
+    keys: &Keyring,
+    scope: &Scope,
+    f: &Filter,
+    tiers: &[SearchKey],
+    i: usize,
+    limit: i64,
+    offset: i64,
+) -> Sql {
+    let mut page = Sql::new("");
+    let (from, order) = tier_from(&mut page, keys, scope, f, tiers, i, FROM);
+    let (lim, off) = (page.int(limit), page.int(offset));
+    page.text = format!("SELECT {COLS}{from} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+    page
+}
+
+/// The kinds of match a search for `q` runs, in rank order.
+fn search_tiers(f: &Filter, q: &str) -> Vec<SearchKey> {
+    super::rules::search_keys_for(q)
+        .into_iter()
+        .filter(|k| !matches!(k, SearchKey::IdTail(_)) || f.id_tails.is_some())
+        .collect()
 }
 
 /// The queries a search runs for `q`, one count and one first page per kind
@@ -353,20 +410,15 @@ pub fn search_queries(
     f: &Filter,
     q: &str,
 ) -> Vec<(String, Sql, Sql)> {
-    let tiers: Vec<SearchKey> = super::rules::search_keys_for(q)
-        .into_iter()
-        .filter(|k| !matches!(k, SearchKey::IdTail(_)) || f.id_tails.is_some())
-        .collect();
+    let tiers = search_tiers(f, q);
     (0..tiers.len())
         .map(|i| {
             let mut count = Sql::new("");
-            let (from, _) = tier_from(&mut count, keys, scope, f, &tiers, i);
-            let cap = count.int(SEARCH_COUNT_CAP);
-            count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
-            let mut page = Sql::new("");
-            let (from, order) = tier_from(&mut page, keys, scope, f, &tiers, i);
-            let lim = page.int(20);
-            page.text = format!("SELECT m.id{from} ORDER BY {order} LIMIT {lim}");
+            count.text = format!(
+                "SELECT {}",
+                tier_count(&mut count, keys, scope, f, &tiers, i)
+            );
+            let page = tier_page(keys, scope, f, &tiers, i, 20, 0);
             let kind = format!("{:?}", tiers[i]);
             let kind = kind.split('(').next().unwrap_or_default().to_string();
             (kind, count, page)
@@ -377,7 +429,9 @@ pub fn search_queries(
 /// A search, ranked by kind of match (exact ID, phone, card, exact name, name
 /// prefix, name substring, pinyin, initials …). Each kind is its own query that
 /// walks its index in order, so a page costs about its own size and a count stops
-/// at `SEARCH_COUNT_CAP`, even for 张 among a million members.
+/// at `SEARCH_COUNT_CAP`, even for 张 among a million members. All the counts go
+/// in one statement (one round trip), then one page query per kind the page
+/// reaches (usually one).
 async fn search(
     db: &Db,
     keys: &Keyring,
@@ -387,10 +441,7 @@ async fn search(
     q: &str,
     paging: Paging,
 ) -> AppResult<Listing> {
-    let tiers: Vec<SearchKey> = super::rules::search_keys_for(q)
-        .into_iter()
-        .filter(|k| !matches!(k, SearchKey::IdTail(_)) || f.id_tails.is_some())
-        .collect();
+    let tiers = search_tiers(f, q);
     // A whole ID number or phone is a lookup of personal data: limited and audited.
     let whole_number = match tiers.first() {
         Some(SearchKey::IdNumber(_)) => Some(super::lookups::Kind::IdNumber),
@@ -400,16 +451,18 @@ async fn search(
     if let Some(kind) = whole_number {
         super::lookups::admit(db, actor, kind).await?;
     }
+    let mut counts = Sql::new("");
+    let each: Vec<String> = (0..tiers.len())
+        .map(|i| tier_count(&mut counts, keys, scope, f, &tiers, i))
+        .collect();
+    counts.text = format!("SELECT {}", each.join(", "));
+    let row = counts.query().fetch_one(&db.pool).await?;
     let mut found_whole = false;
     let (mut total, mut exact) = (0i64, true);
     let (mut skip, mut need) = (paging.offset(), paging.per_page);
-    let mut ids: Vec<i64> = vec![];
+    let mut items = vec![];
     for i in 0..tiers.len() {
-        let mut count = Sql::new("");
-        let (from, _) = tier_from(&mut count, keys, scope, f, &tiers, i);
-        let cap = count.int(SEARCH_COUNT_CAP);
-        count.text = format!("SELECT COUNT(*) FROM (SELECT 1{from} LIMIT {cap}) t");
-        let mut n = count.fetch_count(&db.pool).await?;
+        let mut n: i64 = row.try_get(i)?;
         found_whole |= i == 0 && n > 0;
         // An ID tail that finds someone is a personal-data lookup: audited
         // and limited; past the day's allowance the tail part is left out
@@ -432,32 +485,16 @@ async fn search(
             skip -= n;
             continue;
         }
-        let mut page = Sql::new("");
-        let (from, order) = tier_from(&mut page, keys, scope, f, &tiers, i);
-        let (lim, off) = (page.int(need), page.int(skip));
-        page.text = format!("SELECT m.id{from} ORDER BY {order} LIMIT {lim} OFFSET {off}");
-        let found: Vec<i64> = page
+        let page = tier_page(keys, scope, f, &tiers, i, need, skip);
+        let found = page
             .fetch_all(&db.pool)
             .await?
             .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+            .map(|r| from_row(r, keys))
+            .collect::<Result<Vec<_>, _>>()?;
         need -= found.len() as i64;
         skip = 0;
-        ids.extend(found);
-    }
-    // The page's rows in full, in rank order.
-    let mut items = vec![];
-    if !ids.is_empty() {
-        let mut rows = Sql::new("");
-        let list: Vec<String> = ids.iter().map(|id| rows.int(*id)).collect();
-        rows.text = format!("SELECT {COLS} {FROM} WHERE m.id IN ({})", list.join(", "));
-        let mut by_id: std::collections::HashMap<i64, Member> = std::collections::HashMap::new();
-        for r in rows.fetch_all(&db.pool).await? {
-            let m = from_row(&r, keys)?;
-            by_id.insert(m.id, m);
-        }
-        items = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        items.extend(found);
     }
     if let Some(kind) = whole_number {
         super::lookups::record(db, actor, kind, found_whole).await?;

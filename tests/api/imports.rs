@@ -254,6 +254,11 @@ async fn all_or_nothing_then_valid_rows_then_the_same_file_again() {
         count["total"].as_i64().unwrap(),
         count0["total"].as_i64().unwrap() + 3
     );
+    assert_eq!(
+        app.member_counts_off().await,
+        0,
+        "the kept counts follow a rolled-back and a committed import"
+    );
     let (_, log) = app.get(&t, "/api/v1/audit?action=member.import").await;
     assert_eq!(log["total"], 2, "each committed import is one audit entry");
     assert_eq!(log["items"][0]["detail"]["updated"], 3);

@@ -413,3 +413,81 @@ async fn enterprises_validate_credit_codes() {
         .await;
     assert_eq!(found["total"], 1);
 }
+
+/// A subtree's total is read from counts the database keeps per organisation
+/// (issue 11): after a create, transfers and a deletion they equal a recount,
+/// and a filtered list (counted row by row) agrees with them.
+#[tokio::test]
+async fn totals_from_the_kept_counts_equal_a_recount_after_every_write() {
+    use sqlx::Row;
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town_id = app.org_id("ZJ-NB-YZ-JS").await;
+    let huarui = app.org_id("JS-HUARUI").await;
+    let huzhou = app.org_id("ZJ-HZ").await;
+    let recount = |sql: &'static str| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    let total = |q: String| {
+        let (app, root) = (&app, &root);
+        async move { app.get(root, &q).await.1["total"].as_i64().unwrap() }
+    };
+    let everyone = recount("SELECT COUNT(*) FROM members").await;
+    assert_eq!(total("/api/v1/members?per_page=1".into()).await, everyone);
+    let in_town = total(format!("/api/v1/members?org_id={town_id}&per_page=1")).await;
+
+    let (s, m) = app
+        .post(
+            &root,
+            "/api/v1/members",
+            json!({"name": "计数者", "id_number": id_number(9077), "org_id": huarui}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let new_id = m["id"].as_i64().unwrap();
+    assert_eq!(
+        total(format!("/api/v1/members?org_id={town_id}&per_page=1")).await,
+        in_town + 1
+    );
+    let (s, _) = app
+        .post(
+            &root,
+            &format!("/api/v1/members/{new_id}/transfer"),
+            json!({"to_org_id": huzhou}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        total(format!("/api/v1/members?org_id={town_id}&per_page=1")).await,
+        in_town
+    );
+    assert_eq!(app.member_counts_off().await, 0);
+    // Whatever removes a row, the database's own trigger counts it.
+    sqlx::query("DELETE FROM member_transfers WHERE member_id = $1")
+        .bind(new_id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(new_id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.member_counts_off().await, 0);
+    assert_eq!(total("/api/v1/members?per_page=1".into()).await, everyone);
+    // A filter counts the rows themselves: the two ways agree.
+    let (_, levels) = app
+        .get(&root, "/api/v1/members?skill_level=高级工&per_page=1")
+        .await;
+    assert_eq!(
+        levels["total"].as_i64().unwrap(),
+        recount("SELECT COUNT(*) FROM members WHERE skill_level = '高级工'").await
+    );
+}

@@ -158,6 +158,7 @@ async fn moving_a_subtree_needs_rights_at_both_ends() {
     );
     // Search reads the path each member carries: it moved with the subtree.
     assert_eq!(app.members_with_a_stale_path().await, 0);
+    assert_eq!(app.member_counts_off().await, 0);
     let (_, m) = app.get(&root, &format!("/api/v1/members/{member}")).await;
     let name = m["name"].as_str().unwrap().to_string();
     let ids = |page: &serde_json::Value| -> Vec<i64> {

@@ -190,6 +190,19 @@ impl TestApp {
         .get(0)
     }
 
+    /// Organisations whose kept member count (migration 0012) is not a
+    /// recount of their members (issue 11: always none).
+    pub async fn member_counts_off(&self) -> i64 {
+        sqlx::query(
+            "SELECT COUNT(*) FROM orgs o LEFT JOIN org_member_counts c ON c.org_id = o.id \
+             WHERE COALESCE(c.n, 0) <> (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id)",
+        )
+        .fetch_one(&self.state.db.pool)
+        .await
+        .unwrap()
+        .get(0)
+    }
+
     pub async fn enterprise_of(&self, code: &str) -> i64 {
         let org = self.org_id(code).await;
         sqlx::query("SELECT MIN(id) FROM enterprises WHERE org_id = $1")
@@ -205,6 +218,7 @@ impl TestApp {
         let queries = [
             "SELECT id, code, name, kind, COALESCE(parent_id, 0), path, updated_at FROM orgs ORDER BY id",
             "SELECT id, credit_code, name, industry, size, org_id, updated_at FROM enterprises ORDER BY id",
+            "SELECT org_id, n FROM org_member_counts WHERE n <> 0 ORDER BY org_id",
             "SELECT id, org_id, org_path, COALESCE(enterprise_id, 0), name, id_number_hash, COALESCE(phone_hash, ''), occupation, skill_level, status, updated_at FROM members ORDER BY id",
             "SELECT id, member_id, from_org_id, to_org_id FROM member_transfers ORDER BY id",
             "SELECT id, username, password_hash, disabled, updated_at FROM accounts ORDER BY id",
