@@ -305,6 +305,11 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
             format!("m.name = {}", sql.text(n.clone())),
             "m.org_path, m.id",
         ),
+        // A surname alone: its own index key (migration 0013), the path after it.
+        SearchKey::NamePrefix(n) if n.chars().count() == 1 => (
+            format!("substr(m.name, 1, 1) = {}", sql.text(n.clone())),
+            "m.org_path, m.id",
+        ),
         SearchKey::NamePrefix(n) => (prefix_range(sql, "m.name", n), "m.name, m.org_path, m.id"),
         SearchKey::NameFrom2(n) => (
             prefix_range(sql, "substr(m.name, 2)", n),
@@ -325,6 +330,11 @@ fn tier_sql(sql: &mut Sql, keys: &Keyring, key: &SearchKey) -> (String, &'static
         SearchKey::PinyinPrefix(p) => (
             prefix_range(sql, "m.name_pinyin", p),
             "m.name_pinyin, m.org_path, m.id",
+        ),
+        // Two initials, the broadest people type: their own key, as a surname.
+        SearchKey::InitialsPrefix(p) if p.len() == 2 => (
+            format!("substr(m.name_initials, 1, 2) = {}", sql.text(p.clone())),
+            "m.org_path, m.id",
         ),
         SearchKey::InitialsPrefix(p) => (
             prefix_range(sql, "m.name_initials", p),

@@ -126,6 +126,24 @@ async fn search_by_every_key_ranked_and_scoped() {
         "司欧阳",
         "a substring match ranks after prefix matches"
     );
+    // A surname alone and two initials: keys of their own (migration 0013),
+    // the town's matches only, each once, prefixes before substrings.
+    let (_, list) = names(&app, &town, "欧", None).await;
+    let at = |n: &str| list.iter().position(|x| x == n);
+    assert!(at("欧阳靖").unwrap() < at("司欧阳").unwrap(), "{list:?}");
+    assert!(at("欧阳靖宇").unwrap() < at("司欧阳").unwrap(), "{list:?}");
+    assert_eq!(
+        list.iter().filter(|n| *n == "欧阳靖").count(),
+        1,
+        "{list:?}"
+    );
+    let (_, list) = names(&app, &town, "oy", None).await;
+    assert!(list.contains(&"欧阳靖宇".to_string()), "{list:?}");
+    assert_eq!(
+        list.iter().filter(|n| *n == "欧阳靖").count(),
+        1,
+        "{list:?}"
+    );
     // Full pinyin, initials, and a pinyin prefix.
     let (_, list) = names(&app, &town, "ouyangjing", None).await;
     assert_eq!(list.first().map(String::as_str), Some("欧阳靖"), "{list:?}");
