@@ -154,6 +154,33 @@ async fn fresh_db(a: &Args, dir: &Path, tag: &str) -> Db {
     }
 }
 
+/// A copy of `db` as it stands (its organisation tree), with its key.
+async fn copy_db(a: &Args, db: &Db, dir: &Path, tag: &str) -> Db {
+    let copy = fresh_db(a, dir, tag).await;
+    std::fs::copy(&db.key, &copy.key).unwrap();
+    if a.backend == "sqlite" {
+        let from = db.url.trim_start_matches("sqlite://");
+        let to = copy.url.trim_start_matches("sqlite://");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::copy(format!("{from}{suffix}"), format!("{to}{suffix}"));
+        }
+        return copy;
+    }
+    let pool = sqlx::AnyPool::connect(&a.pg_url).await.unwrap();
+    let name = copy.pg_name.clone().unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&pool)
+        .await;
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE {}",
+        db.pg_name.as_deref().unwrap()
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    copy
+}
+
 async fn drop_db(a: &Args, db: &Db) {
     if let Some(name) = &db.pg_name {
         if let Ok(pool) = sqlx::AnyPool::connect(&a.pg_url).await {
@@ -177,6 +204,7 @@ fn gj(db: &Db, args: &[&str]) -> Command {
 }
 
 struct ImportFigure {
+    raw_s: f64,
     rows: u64,
     write_xlsx_s: f64,
     xlsx_mb: f64,
@@ -239,6 +267,12 @@ async fn main() {
         let xlsx_mb = std::fs::metadata(&xlsx)
             .map(|m| m.len() as f64 / 1e6)
             .unwrap_or(0.0);
+        // The raw limit first, on a copy of the same database (the tree only).
+        let raw_db = copy_db(&a, &db, dir.path(), &format!("raw{n}")).await;
+        eprintln!("[{}] raw baseline on {n} rows …", a.backend);
+        let (raw_s, raw_rows) = raw_import(&a, &raw_db, &xlsx).await;
+        assert_eq!(raw_rows, n, "the raw baseline read every row");
+        drop_db(&a, &raw_db).await;
         eprintln!("[{}] importing {n} rows …", a.backend);
         let (import_s, rss, out) = run_measured(&mut gj(
             &db,
@@ -253,6 +287,7 @@ async fn main() {
             a.backend
         );
         imports.push(ImportFigure {
+            raw_s,
             rows: n,
             write_xlsx_s: write_s,
             xlsx_mb,
@@ -265,15 +300,17 @@ async fn main() {
         }
     }
     md.push_str("**Import** (`gongjiang import members FILE --org SYN`, all-or-nothing, one transaction; the roster is a synthetic city written to .xlsx by `seed synthetic --xlsx`):\n\n");
-    md.push_str("| rows | .xlsx size | import wall time | rows/s | peak RSS of the importer |\n| ---: | ---: | ---: | ---: | ---: |\n");
+    md.push_str("| rows | .xlsx size | import wall time | rows/s | peak RSS of the importer | raw baseline (same file, same schema; C API / COPY) | import ÷ raw |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for f in &imports {
         md.push_str(&format!(
-            "| {} | {:.0} MB | {:.1} s | {:.0} | {:.0} MiB |\n",
+            "| {} | {:.0} MB | {:.1} s | {:.0} | {:.0} MiB | {:.1} s | {:.2}× |\n",
             f.rows,
             f.xlsx_mb,
             f.import_s,
             f.rows as f64 / f.import_s,
-            f.import_rss_mb
+            f.import_rss_mb,
+            f.raw_s,
+            f.import_s / f.raw_s
         ));
     }
     md.push_str(&format!(
@@ -759,4 +796,335 @@ async fn explain_tiers(
     }
     md.push_str("```\n\n");
     md
+}
+
+/// One row as the raw baseline writes it: the product's columns, in its order.
+struct RawRow {
+    org_id: i64,
+    enterprise_id: Option<i64>,
+    text: [String; 17],
+    id_enc: Vec<u8>,
+    phone_enc: Option<Vec<u8>>,
+    phone_hash: Option<String>,
+    migrant: i64,
+}
+
+/// The columns the raw baseline writes: `INSERT` of `roster/import.rs`, the
+/// same schema, indexes and triggers. `text` holds, in order: name, gender,
+/// birth date, ID hash, phone tail, pinyin, initials, ethnicity, education,
+/// political status, occupation, skill level, card, join date, ID tail 4,
+/// ID tail 6, org path.
+const RAW_COLUMNS: &str = "org_id, enterprise_id, name, gender, birth_date, id_number_hash, phone_tail, \
+    name_pinyin, name_initials, ethnicity, education, political_status, occupation, skill_level, card_no, \
+    join_date, id_tail4, id_tail6, org_path, id_number_enc, phone_enc, phone_hash, is_migrant_worker, \
+    is_hardship, status, created_at, updated_at";
+
+/// Reads `xlsx` on a thread of its own, as the product does: calamine's
+/// streaming cell reader, the ID number's checksum, AES-GCM of the ID number
+/// and phone with their keyed hashes (and the ID tails'), the name's pinyin;
+/// batches of rows go to the writer.
+fn raw_reader(
+    xlsx: PathBuf,
+    keys: gongjiang::pii::Keyring,
+    unions: std::collections::HashMap<String, (i64, String, Option<i64>)>,
+) -> (
+    std::thread::JoinHandle<u64>,
+    std::sync::mpsc::Receiver<Vec<RawRow>>,
+) {
+    use calamine::Reader;
+    use gongjiang::roster::columns::Column;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRow>>(4);
+    let reader = std::thread::spawn(move || {
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+        let name = wb.sheet_names()[0].clone();
+        let mut cells = wb.worksheet_cells_reader(&name).unwrap();
+        let mut row: Vec<String> = vec![];
+        let mut header: Vec<String> = vec![];
+        let (mut current, mut n) = (0u32, 0u64);
+        let mut batch = vec![];
+        let finish_row =
+            |row: &mut Vec<String>, header: &mut Vec<String>, batch: &mut Vec<RawRow>| {
+                if header.is_empty() {
+                    *header = std::mem::take(row);
+                    return;
+                }
+                let col = |c: Column| {
+                    header
+                        .iter()
+                        .position(|h| h == c.title())
+                        .and_then(|i| row.get(i))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let idn = gongjiang::pii::IdNumber::parse(&col(Column::IdNumber)).unwrap();
+                let phone = gongjiang::pii::Phone::parse(&col(Column::Phone)).ok();
+                let (org_id, path, enterprise_id) = unions[&col(Column::Org)].clone();
+                let name = col(Column::Name);
+                let (pinyin, initials) = gongjiang::member::store::search_keys(&name);
+                let (t4, t6) = gongjiang::member::store::id_tails(&keys, idn.as_str());
+                let tail = phone
+                    .as_ref()
+                    .map(|p| gongjiang::member::store::phone_tail(p.as_str()))
+                    .unwrap_or_default();
+                batch.push(RawRow {
+                    org_id,
+                    enterprise_id,
+                    text: [
+                        name,
+                        idn.gender().label().to_string(),
+                        idn.birth_date(),
+                        keys.lookup_hash(gongjiang::member::store::ID_HASH, idn.as_str()),
+                        tail,
+                        pinyin,
+                        initials,
+                        col(Column::Ethnicity),
+                        col(Column::Education),
+                        col(Column::PoliticalStatus),
+                        col(Column::Occupation),
+                        col(Column::SkillLevel),
+                        col(Column::CardNo),
+                        col(Column::JoinDate),
+                        t4,
+                        t6,
+                        path,
+                    ],
+                    id_enc: keys.encrypt(idn.as_str()),
+                    phone_enc: phone.as_ref().map(|p| keys.encrypt(p.as_str())),
+                    phone_hash: phone.as_ref().map(|p| {
+                        keys.lookup_hash(gongjiang::member::store::PHONE_HASH, p.as_str())
+                    }),
+                    migrant: (col(Column::MigrantWorker) == "是") as i64,
+                });
+            };
+        while let Some(cell) = cells.next_cell().unwrap() {
+            let (r, c) = cell.get_position();
+            if r != current {
+                finish_row(&mut row, &mut header, &mut batch);
+                if batch.len() >= 1000 {
+                    n += batch.len() as u64;
+                    tx.send(std::mem::take(&mut batch)).unwrap();
+                }
+                row.clear();
+                current = r;
+            }
+            let c = c as usize;
+            if row.len() <= c {
+                row.resize(c + 1, String::new());
+            }
+            // The synthetic roster is text throughout (`write_string`).
+            row[c] = match cell.get_value() {
+                calamine::DataRef::String(s) => s.clone(),
+                calamine::DataRef::SharedString(s) => s.to_string(),
+                other => panic!("a synthetic roster holds text only: {other:?}"),
+            };
+        }
+        finish_row(&mut row, &mut header, &mut batch);
+        n += batch.len() as u64;
+        tx.send(batch).unwrap();
+        n
+    });
+    (reader, rx)
+}
+
+/// The import's raw limit on the same file into a copy of the same database
+/// (issue 11): `raw_reader`, and each row written through the database's
+/// fastest path — SQLite's C API, one prepared statement in one transaction;
+/// PostgreSQL's `COPY … FROM STDIN`. Seconds, and rows written.
+async fn raw_import(a: &Args, db: &Db, xlsx: &Path) -> (f64, u64) {
+    use sqlx::Row;
+    let started = Instant::now();
+    let (pool_db, keys) = gongjiang::config::open(&db.url, Some(&db.key))
+        .await
+        .unwrap();
+    let unions = sqlx::query(
+        "SELECT o.name, o.id, o.path, (SELECT MIN(e.id) FROM enterprises e WHERE e.org_id = o.id) FROM orgs o",
+    )
+    .fetch_all(&pool_db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<String, _>(0), (r.get(1), r.get(2), r.get(3))))
+    .collect();
+    pool_db.pool.close().await;
+    let (reader, rx) = raw_reader(xlsx.to_path_buf(), keys, unions);
+    let now = gongjiang::db::now_ms();
+    if a.backend == "sqlite" {
+        let file = db.url.trim_start_matches("sqlite://").to_string();
+        tokio::task::spawn_blocking(move || raw_sqlite(&file, rx, now))
+            .await
+            .unwrap();
+    } else {
+        raw_postgres(&db.url, rx, now).await;
+    }
+    let n = reader.join().unwrap();
+    (started.elapsed().as_secs_f64(), n)
+}
+
+fn raw_sqlite(file: &str, rx: std::sync::mpsc::Receiver<Vec<RawRow>>, now: i64) {
+    use libsqlite3_sys as ffi;
+    use std::ffi::CString;
+    let exec = |db: *mut ffi::sqlite3, sql: &str| {
+        let sql = CString::new(sql).unwrap();
+        let rc = unsafe {
+            ffi::sqlite3_exec(
+                db,
+                sql.as_ptr(),
+                None,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(rc, ffi::SQLITE_OK, "{sql:?}");
+    };
+    let path = CString::new(file).unwrap();
+    let mut db = std::ptr::null_mut();
+    // The product's own settings (db/mod.rs): WAL, synchronous NORMAL, foreign keys, 2 MiB cache.
+    unsafe {
+        assert_eq!(ffi::sqlite3_open(path.as_ptr(), &mut db), ffi::SQLITE_OK);
+    }
+    exec(
+        db,
+        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -2048; BEGIN IMMEDIATE",
+    );
+    let places: Vec<String> = (1..=27).map(|i| format!("?{i}")).collect();
+    let sql = CString::new(format!(
+        "INSERT INTO members ({RAW_COLUMNS}) VALUES ({})",
+        places.join(", ")
+    ))
+    .unwrap();
+    let mut stmt = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(
+            ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()),
+            ffi::SQLITE_OK
+        );
+    }
+    let bind_text = |stmt: *mut ffi::sqlite3_stmt, i: i32, s: &str| unsafe {
+        ffi::sqlite3_bind_text(
+            stmt,
+            i,
+            s.as_ptr() as *const _,
+            s.len() as i32,
+            ffi::SQLITE_TRANSIENT(),
+        );
+    };
+    let bind_blob = |stmt: *mut ffi::sqlite3_stmt, i: i32, b: &[u8]| unsafe {
+        ffi::sqlite3_bind_blob(
+            stmt,
+            i,
+            b.as_ptr() as *const _,
+            b.len() as i32,
+            ffi::SQLITE_TRANSIENT(),
+        );
+    };
+    for batch in rx {
+        for r in batch {
+            unsafe {
+                ffi::sqlite3_bind_int64(stmt, 1, r.org_id);
+                match r.enterprise_id {
+                    Some(e) => ffi::sqlite3_bind_int64(stmt, 2, e),
+                    None => ffi::sqlite3_bind_null(stmt, 2),
+                };
+            }
+            for (k, t) in r.text.iter().enumerate() {
+                bind_text(stmt, 3 + k as i32, t);
+            }
+            bind_blob(stmt, 20, &r.id_enc);
+            match (&r.phone_enc, &r.phone_hash) {
+                (Some(p), Some(h)) => {
+                    bind_blob(stmt, 21, p);
+                    bind_text(stmt, 22, h);
+                }
+                _ => unsafe {
+                    ffi::sqlite3_bind_null(stmt, 21);
+                    ffi::sqlite3_bind_null(stmt, 22);
+                },
+            }
+            unsafe {
+                ffi::sqlite3_bind_int64(stmt, 23, r.migrant);
+                ffi::sqlite3_bind_int64(stmt, 24, 0);
+            }
+            bind_text(stmt, 25, "在册");
+            unsafe {
+                ffi::sqlite3_bind_int64(stmt, 26, now);
+                ffi::sqlite3_bind_int64(stmt, 27, now);
+                assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE);
+                ffi::sqlite3_reset(stmt);
+            }
+        }
+    }
+    unsafe {
+        ffi::sqlite3_finalize(stmt);
+    }
+    exec(db, "COMMIT");
+    unsafe {
+        ffi::sqlite3_close(db);
+    }
+}
+
+async fn raw_postgres(url: &str, rx: std::sync::mpsc::Receiver<Vec<RawRow>>, now: i64) {
+    use sqlx::Connection;
+    let mut conn = sqlx::postgres::PgConnection::connect(url).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let mut copy = tx
+        .copy_in_raw(&format!("COPY members ({RAW_COLUMNS}) FROM STDIN"))
+        .await
+        .unwrap();
+    // COPY's text format: tab-separated, \N for NULL, bytea as \\x hex.
+    let text = |s: &str, out: &mut String| {
+        for ch in s.chars() {
+            match ch {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    };
+    let hex = |b: &[u8], out: &mut String| {
+        out.push_str("\\\\x");
+        for x in b {
+            out.push_str(&format!("{x:02x}"));
+        }
+    };
+    let (rx_async, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
+    std::thread::spawn(move || {
+        for b in rx {
+            if rx_async.blocking_send(b).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(batch) = rx_rows.recv().await {
+        let mut out = String::with_capacity(batch.len() * 400);
+        for r in batch {
+            out.push_str(&r.org_id.to_string());
+            out.push('\t');
+            match r.enterprise_id {
+                Some(e) => out.push_str(&e.to_string()),
+                None => out.push_str("\\N"),
+            }
+            for t in &r.text {
+                out.push('\t');
+                text(t, &mut out);
+            }
+            out.push('\t');
+            hex(&r.id_enc, &mut out);
+            match (&r.phone_enc, &r.phone_hash) {
+                (Some(p), Some(h)) => {
+                    out.push('\t');
+                    hex(p, &mut out);
+                    out.push('\t');
+                    text(h, &mut out);
+                }
+                _ => out.push_str("\t\\N\t\\N"),
+            }
+            out.push_str(&format!("\t{}\t0\t在册\t{now}\t{now}\n", r.migrant));
+        }
+        copy.send(out.into_bytes()).await.unwrap();
+    }
+    copy.finish().await.unwrap();
+    tx.commit().await.unwrap();
 }

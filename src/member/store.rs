@@ -248,8 +248,11 @@ pub async fn list(
     };
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
+    // The page's ids from the `(org_path, id)` index alone, then only their
+    // rows joined: a deep page skips index entries, not joined rows.
     sql.push(&format!(
-        "SELECT {COLS} {FROM}{filter} ORDER BY m.org_path, m.id LIMIT {lim} OFFSET {off}"
+        "SELECT {COLS} {FROM} WHERE m.id IN (SELECT m.id FROM members m{filter} \
+         ORDER BY m.org_path, m.id LIMIT {lim} OFFSET {off}) ORDER BY m.org_path, m.id"
     ));
     let rows = sql.fetch_all(&db.pool).await?;
     let items = rows
