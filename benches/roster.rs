@@ -978,14 +978,18 @@ fn raw_sqlite(file: &str, rx: std::sync::mpsc::Receiver<Vec<RawRow>>, now: i64) 
     };
     let path = CString::new(file).unwrap();
     let mut db = std::ptr::null_mut();
-    // The product's own settings (db/mod.rs): WAL, synchronous NORMAL, foreign keys, 2 MiB cache.
+    // The product's own settings (db/mod.rs): WAL, synchronous NORMAL,
+    // foreign keys, and the page cache its import takes.
     unsafe {
         assert_eq!(ffi::sqlite3_open(path.as_ptr(), &mut db), ffi::SQLITE_OK);
     }
     exec(
         db,
-        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON; PRAGMA cache_size = -2048; BEGIN IMMEDIATE",
+        &format!(
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; BEGIN IMMEDIATE",
+            gongjiang::roster::import::IMPORT_CACHE_MIB * 1024
+        ),
     );
     let places: Vec<String> = (1..=27).map(|i| format!("?{i}")).collect();
     let sql = CString::new(format!(

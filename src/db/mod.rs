@@ -96,16 +96,21 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
 /// noise) while costing 2.5× the memory; a memory map halved the time but is
 /// counted in RSS once per connection (1.9 GB). See BENCHMARKS.md.
 fn sqlite_pragmas() -> String {
-    let cache_mib: i64 = std::env::var("GONGJIANG_SQLITE_CACHE_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|v| (1..=4096).contains(v))
-        .unwrap_or(2);
+    let cache_mib = sqlite_cache_mib();
     format!(
         "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
          PRAGMA foreign_keys = ON; PRAGMA cache_size = -{};",
         cache_mib * 1024
     )
+}
+
+/// The page cache of each SQLite connection, in MiB.
+pub fn sqlite_cache_mib() -> i64 {
+    std::env::var("GONGJIANG_SQLITE_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| (1..=4096).contains(v))
+        .unwrap_or(2)
 }
 
 impl Db {
