@@ -279,7 +279,7 @@ struct ReadResult {
 
 /// The SQLite page cache of an import's connection while it runs, in MiB
 /// (within the import's memory budget of 300 MB at a million rows).
-pub const IMPORT_CACHE_MIB: i64 = 192;
+pub const IMPORT_CACHE_MIB: i64 = 64;
 
 /// Rows an insert statement carries (26 arguments each). Not more: sqlx
 /// binds each SQLite argument by looking its name up in a list, so a
