@@ -455,6 +455,15 @@ async fn search(
     paging: Paging,
 ) -> AppResult<Listing> {
     let tiers = search_tiers(f, q);
+    if tiers.is_empty() {
+        // Nothing to match on (the keys always give one today; an empty
+        // SELECT would be a syntax error, not "no one").
+        return Ok(Listing {
+            items: vec![],
+            total: 0,
+            total_is_exact: true,
+        });
+    }
     // A whole ID number or phone is a lookup of personal data: limited and audited.
     let whole_number = match tiers.first() {
         Some(SearchKey::IdNumber(_)) => Some(super::lookups::Kind::IdNumber),
