@@ -1,7 +1,9 @@
 //! Redemptions under 200 concurrent buyers, through the release server:
 //!
-//!   cargo bench --bench points -- --backend sqlite
-//!   cargo bench --bench points -- --backend postgres
+//!   cargo bench --bench points                      (SQLite and PostgreSQL in one run)
+//!   cargo bench --bench points -- --backend sqlite   (or postgres: one of them)
+//!   GONGJIANG_BENCH_BEFORE=<older gongjiang binary> cargo bench --bench points
+//!     (that build and this one serve the same load in alternating rounds)
 //!
 //! A synthetic town of members with points and member accounts; one item with
 //! ample stock; 200 clients redeem at once until N redemptions are done. Then
@@ -18,17 +20,72 @@ const REDEMPTIONS: usize = 6000;
 #[tokio::main]
 async fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    let backend = argv
+    let backends: Vec<String> = match argv
         .iter()
         .position(|a| a == "--backend")
         .and_then(|i| argv.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| "sqlite".into());
+    {
+        Some(b) => vec![b.clone()],
+        // Both in one run, so that their ratio is measured on one machine at one time.
+        None => vec!["sqlite".into(), "postgres".into()],
+    };
+    sqlx::any::install_default_drivers();
+    // An older build of the server (GONGJIANG_BENCH_BEFORE=<its gongjiang binary>)
+    // serves the same load in alternating rounds: before, this, before, this.
+    let before = std::env::var("GONGJIANG_BENCH_BEFORE").ok();
+    let builds: Vec<(&str, &str)> = match &before {
+        Some(b) => vec![("before", b.as_str()), ("this", BIN)],
+        None => vec![("this", BIN)],
+    };
+    let rounds = if before.is_some() { 2 } else { 1 };
+    let mut md = format!(
+        "Redemptions under {BUYERS} concurrent buyers, {REDEMPTIONS} per run; after every run stock = 1,000,000 − orders and the points balances = granted − 10 × orders (checked).\n\n| round | build | backend | redemptions/s | p50 | p99 |\n| ---: | --- | --- | ---: | ---: | ---: |\n"
+    );
+    let mut rates: Vec<(&str, String, f64)> = vec![];
+    for round in 1..=rounds {
+        for &(label, bin) in &builds {
+            for backend in &backends {
+                eprintln!("[points] round {round}, {label}, {backend} …");
+                let (rate, p50, p99) = run(backend, bin).await;
+                md.push_str(&format!(
+                    "| {round} | {label} | {backend} | {rate:.0} | {p50:.1} ms | {p99:.1} ms |\n"
+                ));
+                rates.push((label, backend.clone(), rate));
+            }
+        }
+    }
+    let mean = |label: &str, backend: &str| {
+        let v: Vec<f64> = rates
+            .iter()
+            .filter(|(l, b, _)| *l == label && b == backend)
+            .map(|(_, _, r)| *r)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    md.push('\n');
+    if let (Some(s), Some(p)) = (mean("this", "sqlite"), mean("this", "postgres")) {
+        md.push_str(&format!(
+            "PostgreSQL ÷ SQLite (this build): **{:.0} %**.\n",
+            100.0 * p / s
+        ));
+    }
+    for backend in &backends {
+        if let (Some(b), Some(t)) = (mean("before", backend), mean("this", backend)) {
+            md.push_str(&format!(
+                "{backend}, this build ÷ the one before: **{:.2}×**.\n",
+                t / b
+            ));
+        }
+    }
+    println!("{md}");
+}
+
+/// One run on a fresh database served by `bin`: (redemptions/s, p50 ms, p99 ms).
+async fn run(backend: &str, bin: &str) -> (f64, f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k.key");
     let pg_admin = std::env::var("GONGJIANG_BENCH_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    sqlx::any::install_default_drivers();
     let url = if backend == "postgres" {
         let pool = sqlx::AnyPool::connect(&pg_admin).await.unwrap();
         let _ = sqlx::query("DROP DATABASE IF EXISTS gj_bench_points WITH (FORCE)")
@@ -125,7 +182,7 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new(BIN)
+    let mut server = Command::new(bin)
         .args([
             "serve",
             "--listen",
@@ -190,7 +247,7 @@ async fn main() {
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
 
-    let (db, _) = gongjiang::config::open(&url_of(&backend, &pg_admin, dir.path()), Some(&key))
+    let (db, _) = gongjiang::config::open(&url_of(backend, &pg_admin, dir.path()), Some(&key))
         .await
         .unwrap();
     let stock: i64 = sqlx::query("SELECT stock FROM catalog_items WHERE id = $1")
@@ -215,14 +272,6 @@ async fn main() {
         members.len() as i64 * 100_000 - orders * 10,
         "points and orders add up"
     );
-    println!(
-        "### {backend} — redemptions under {BUYERS} concurrent buyers\n\n{} redemptions in {secs:.1} s: **{:.0} redemptions/s**; latency p50 {:.1} ms, p99 {:.1} ms. \
-         Afterwards stock = 1,000,000 − orders and the points balances = granted − 10 × orders (checked).\n",
-        lat.len(),
-        lat.len() as f64 / secs,
-        pct(0.5),
-        pct(0.99)
-    );
     if backend == "postgres" {
         if let Ok(pool) = sqlx::AnyPool::connect(&pg_admin).await {
             db.pool.close().await;
@@ -231,6 +280,7 @@ async fn main() {
                 .await;
         }
     }
+    (lat.len() as f64 / secs, pct(0.5), pct(0.99))
 }
 
 fn url_of(backend: &str, pg_admin: &str, dir: &std::path::Path) -> String {
