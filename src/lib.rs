@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cadre;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod enrolment;
 pub mod enterprise;

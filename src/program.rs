@@ -33,6 +33,123 @@ pub struct Program {
     pub point_events: &'static [(&'static str, &'static str)],
     /// Its cards on the worker's phone home page (/m).
     pub home_cards: &'static [HomeCard],
+    /// Its figures on the dashboard (issue 12).
+    pub figures: &'static [FigureSource],
+}
+
+/// A program's part of the dashboard: its figures for each of the subtrees
+/// asked for (the organisation shown, then each child), in the same order.
+pub struct FigureSource {
+    /// Place on the dashboard, across programs (lower first).
+    pub order: u16,
+    /// The heading its figures stand under (会员, 组织, 学院 …).
+    pub group: &'static str,
+    pub compute: FiguresFn,
+}
+
+/// Figures for each subtree: one `Vec<Figure>` per `Subtree`, in order.
+pub type FiguresFn =
+    for<'a> fn(
+        &'a AppState,
+        &'a [Subtree],
+        &'a Period,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Figure>>, crate::web::error::AppError>>;
+
+/// One organisation's subtree on the dashboard: the caller's scope narrowed
+/// to it, so a program's store answers within it and nowhere else.
+pub struct Subtree {
+    pub org_id: i64,
+    pub scope: crate::auth::Scope,
+}
+
+/// The scopes of `subtrees`, in order, for a store function that counts in each.
+pub fn scopes_of(subtrees: &[Subtree]) -> Vec<crate::auth::Scope> {
+    subtrees.iter().map(|t| t.scope.clone()).collect()
+}
+
+/// One figure per subtree from one count per subtree (`figure(org_id, count)`).
+pub fn one_each(
+    subtrees: &[Subtree],
+    counts: Vec<i64>,
+    figure: impl Fn(i64, i64) -> Figure,
+) -> Vec<Vec<Figure>> {
+    subtrees
+        .iter()
+        .zip(counts)
+        .map(|(t, n)| vec![figure(t.org_id, n)])
+        .collect()
+}
+
+/// The dates "this month" and "this year" mean, in Beijing (`YYYY-MM-DD`).
+pub struct Period {
+    pub today: String,
+    pub month_start: String,
+    pub year_start: String,
+}
+
+impl Period {
+    pub fn of(today: &str) -> Period {
+        Period {
+            today: today.to_string(),
+            month_start: format!("{}-01", today.get(..7).unwrap_or("1970-01")),
+            year_start: format!("{}-01-01", today.get(..4).unwrap_or("1970")),
+        }
+    }
+}
+
+/// A figure on the dashboard: a count and the list it counts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Figure {
+    /// Its name for clients, the same for every organisation (`members.on_roll`).
+    pub key: String,
+    pub label: String,
+    pub value: i64,
+    /// 人, 个, 家 …
+    pub unit: String,
+    /// The API list it counts: that list's `total` equals `value`.
+    pub list: String,
+    /// The console page of that list, for the dashboard's links.
+    #[serde(skip)]
+    pub page: String,
+    /// A share of another figure of the same organisation (its key), shown as a percentage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_of: Option<String>,
+    /// Figures with the same name here are the parts of one whole, drawn as
+    /// one bar chart (技能等级构成); they stay out of the table of children.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
+}
+
+impl Figure {
+    /// A figure whose list is `path` (`/members?…`) both in the API and on the console.
+    pub fn counting(key: &str, label: &str, unit: &str, value: i64, path: &str) -> Figure {
+        Figure {
+            key: key.to_string(),
+            label: label.to_string(),
+            value,
+            unit: unit.to_string(),
+            list: format!("/api/v1{path}"),
+            page: path.to_string(),
+            share_of: None,
+            distribution: None,
+        }
+    }
+
+    /// Its console page, where that differs from the API list's path.
+    pub fn with_page(mut self, page: String) -> Figure {
+        self.page = page;
+        self
+    }
+
+    pub fn in_distribution(mut self, name: &str) -> Figure {
+        self.distribution = Some(name.to_string());
+        self
+    }
+
+    pub fn share_of(mut self, key: &str) -> Figure {
+        self.share_of = Some(key.to_string());
+        self
+    }
 }
 
 /// Renders a home card for a worker: its HTML, or None to leave it out.
@@ -123,6 +240,7 @@ pub struct Registry {
     pub audit_labels: Vec<(&'static str, &'static str)>,
     pub point_events: Vec<(&'static str, &'static str)>,
     pub home_cards: Vec<&'static HomeCard>,
+    pub figures: Vec<&'static FigureSource>,
 }
 
 static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();

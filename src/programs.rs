@@ -14,6 +14,7 @@ pub static PROGRAMS: &[&Program] = &[
     &crate::academy::PROGRAM,
     &crate::points::PROGRAM,
     &crate::cadre::PROGRAM,
+    &crate::dashboard::PROGRAM,
 ];
 
 /// The registry the parts below the assembly read (bars, audit labels).
@@ -29,6 +30,11 @@ pub fn registry() -> crate::program::Registry {
             .iter()
             .flat_map(|p| p.point_events.iter().copied())
             .collect(),
+        figures: {
+            let mut sources: Vec<_> = PROGRAMS.iter().flat_map(|p| p.figures.iter()).collect();
+            sources.sort_by_key(|f| f.order);
+            sources
+        },
         home_cards: {
             let mut cards: Vec<_> = PROGRAMS.iter().flat_map(|p| p.home_cards.iter()).collect();
             cards.sort_by_key(|c| c.order);

@@ -23,6 +23,7 @@ pub const PROGRAM: Program = Program {
         (ops::COURSE_COMPLETED, "完成课程"),
         (ops::FEEDBACK, "课程评价"),
     ],
+    figures: &[],
     home_cards: &[HomeCard {
         order: 20,
         render: |s, m| Box::pin(phone::courses::today_card(s, m)),

@@ -27,6 +27,7 @@ use crate::program::{Job, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "audit",
     point_events: &[],
+    figures: &[],
     home_cards: &[],
     api: api::router,
     pages: console::router,

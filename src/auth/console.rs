@@ -37,7 +37,7 @@ async fn home(PageCaller(c): PageCaller) -> Redirect {
     match (c.can(Right::Read), c.member_id) {
         // A worker's home is the phone pages.
         (false, Some(_)) => Redirect::to("/m"),
-        _ => Redirect::to("/orgs"),
+        _ => Redirect::to("/dashboard"),
     }
 }
 

@@ -26,6 +26,7 @@ use crate::program::{NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "auth",
     point_events: &[],
+    figures: &[],
     home_cards: &[],
     api: api::router,
     pages: console::router,

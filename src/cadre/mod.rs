@@ -15,6 +15,7 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "cadre",
     point_events: &[],
+    figures: &[],
     home_cards: &[],
     api: api::router,
     pages: console::router,

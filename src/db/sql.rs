@@ -76,4 +76,28 @@ impl Sql {
         let row = self.query().fetch_one(exec).await?;
         row.try_get::<i64, _>(0)
     }
+
+    /// Several counts in one statement: each of `parts` is a `SELECT COUNT(*) …`
+    /// whose arguments were pushed into `self`; their values in that order.
+    pub async fn fetch_counts<'e, E>(
+        mut self,
+        parts: &[String],
+        exec: E,
+    ) -> Result<Vec<i64>, sqlx::Error>
+    where
+        E: sqlx::Executor<'e, Database = Any>,
+    {
+        use sqlx::Row;
+        if parts.is_empty() {
+            return Ok(vec![]);
+        }
+        let selects: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("SELECT CAST({i} AS BIGINT) AS k, CAST(({p}) AS BIGINT) AS n"))
+            .collect();
+        self.push(&format!("{} ORDER BY k", selects.join(" UNION ALL ")));
+        let rows = self.query().fetch_all(exec).await?;
+        rows.iter().map(|r| r.try_get::<i64, _>(1)).collect()
+    }
 }

@@ -11,6 +11,11 @@ use crate::program::{NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "enterprise",
     point_events: &[],
+    figures: &[crate::program::FigureSource {
+        order: 21,
+        group: "组织",
+        compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+    }],
     home_cards: &[],
     api: api::router,
     pages: console::router,

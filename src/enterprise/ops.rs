@@ -6,6 +6,7 @@ use super::store::{self, Enterprise};
 use crate::audit::Actor;
 use crate::auth::{Caller, Right};
 use crate::db::Paging;
+use crate::program::{one_each, scopes_of, Figure, Subtree};
 use crate::state::AppState;
 use crate::web::api::Page;
 use crate::web::error::{AppError, AppResult};
@@ -148,4 +149,22 @@ pub async fn update(
     let fields = rules::parse(&raw, false)?;
     store::update(&s.db, &Actor::of(c), &access, id, &fields, input.org_id).await?;
     store::get(&s.db, &access.see, id).await
+}
+
+/// The enterprises on the dashboard: how many each subtree holds.
+pub async fn figures(
+    s: &AppState,
+    subtrees: &[Subtree],
+    _: &crate::program::Period,
+) -> AppResult<Vec<Vec<Figure>>> {
+    let counts = store::count_in(&s.db, &scopes_of(subtrees)).await?;
+    Ok(one_each(subtrees, counts, |org, n| {
+        Figure::counting(
+            "enterprises.total",
+            "企业",
+            "家",
+            n,
+            &format!("/enterprises?org_id={org}"),
+        )
+    }))
 }

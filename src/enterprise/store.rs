@@ -47,6 +47,20 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Enterprise> {
     }
 }
 
+/// How many enterprises each scope holds, in one statement (the dashboard).
+pub async fn count_in(db: &Db, scopes: &[Scope]) -> AppResult<Vec<i64>> {
+    let mut sql = Sql::new("");
+    let parts: Vec<String> = scopes
+        .iter()
+        .map(|scope| {
+            let pred = scope.org_predicate(&mut sql, "o.path");
+            format!(
+                "SELECT COUNT(*) FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE {pred}"
+            )
+        })
+        .collect();
+    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+}
 pub async fn list(
     db: &Db,
     scope: &Scope,

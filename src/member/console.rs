@@ -1,7 +1,7 @@
 //! Console pages for the roster.
 
 use super::rules::{self, RawMember};
-use super::store;
+use super::{ops, store};
 use crate::auth::{Caller, PageCaller, Right};
 use crate::db::{format_ms, Paging};
 use crate::state::AppState;
@@ -34,6 +34,11 @@ struct ListQuery {
     skill_level: Option<String>,
     status: Option<String>,
     enterprise_id: Option<String>,
+    min_skill_level: Option<String>,
+    is_migrant_worker: Option<String>,
+    is_hardship: Option<String>,
+    joined_from: Option<String>,
+    joined_to: Option<String>,
     page: Option<i64>,
 }
 
@@ -49,6 +54,10 @@ struct ListPage {
     skill_level: String,
     status: String,
     enterprise_id: String,
+    /// Filters the form does not show (from the dashboard's links), kept as they are.
+    kept: Vec<(&'static str, String)>,
+    /// Those filters in words.
+    said: String,
     orgs: Vec<OrgOption>,
     levels: Vec<&'static str>,
     statuses: Vec<&'static str>,
@@ -81,6 +90,13 @@ async fn list_page(
         skill_level: non_empty(&q.skill_level).map(str::to_string),
         status: non_empty(&q.status).map(str::to_string),
         enterprise_id,
+        min_skill_level: ops::level_named("min_skill_level", q.min_skill_level.as_deref())
+            .or_page(&c)?,
+        migrant: ops::flag_named("is_migrant_worker", q.is_migrant_worker.as_deref())
+            .or_page(&c)?,
+        hardship: ops::flag_named("is_hardship", q.is_hardship.as_deref()).or_page(&c)?,
+        joined_from: ops::date_named("joined_from", q.joined_from.as_deref()).or_page(&c)?,
+        joined_to: ops::date_named("joined_to", q.joined_to.as_deref()).or_page(&c)?,
     };
     let listing = store::list(
         &s.db,
@@ -94,21 +110,48 @@ async fn list_page(
     .or_page(&c)?;
     let (items, total, total_is_exact) = (listing.items, listing.total, listing.total_is_exact);
     let orgs = org_options(&s, &c.scope(Right::Read)).await.or_page(&c)?;
-    let pager = crate::web::Pager::new(
-        "/members",
-        paging.page,
-        paging.pages(total),
-        &[
-            ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
-            ("q", q.q.clone().unwrap_or_default()),
-            ("skill_level", q.skill_level.clone().unwrap_or_default()),
-            ("status", q.status.clone().unwrap_or_default()),
-            (
-                "enterprise_id",
-                enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
-            ),
-        ],
-    );
+    // The dashboard's filters (its figures link here): kept through the
+    // search form and the pager, and said in words above the list.
+    let (mut kept, mut said) = (vec![], vec![]);
+    if let Some(l) = &filter.min_skill_level {
+        kept.push(("min_skill_level", l.clone()));
+        said.push(format!("{l}及以上"));
+    }
+    for (name, flag, yes, no) in [
+        ("is_migrant_worker", filter.migrant, "农民工", "非农民工"),
+        ("is_hardship", filter.hardship, "困难职工", "非困难职工"),
+    ] {
+        if let Some(f) = flag {
+            kept.push((name, f.to_string()));
+            said.push(if f { yes } else { no }.to_string());
+        }
+    }
+    match (&filter.joined_from, &filter.joined_to) {
+        (Some(a), Some(b)) => said.push(format!("{a} 至 {b} 入会")),
+        (Some(a), None) => said.push(format!("{a} 起入会")),
+        (None, Some(b)) => said.push(format!("{b} 前入会")),
+        (None, None) => {}
+    }
+    for (name, v) in [
+        ("joined_from", &filter.joined_from),
+        ("joined_to", &filter.joined_to),
+    ] {
+        if let Some(v) = v {
+            kept.push((name, v.clone()));
+        }
+    }
+    let mut pager_args = vec![
+        ("org_id", org_id.map(|v| v.to_string()).unwrap_or_default()),
+        ("q", q.q.clone().unwrap_or_default()),
+        ("skill_level", q.skill_level.clone().unwrap_or_default()),
+        ("status", q.status.clone().unwrap_or_default()),
+        (
+            "enterprise_id",
+            enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+    ];
+    pager_args.extend(kept.iter().cloned());
+    let pager = crate::web::Pager::new("/members", paging.page, paging.pages(total), &pager_args);
     let page = ListPage {
         nav: Some(Nav::new(&c, "members")),
         items,
@@ -119,6 +162,8 @@ async fn list_page(
         skill_level: q.skill_level.unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         enterprise_id: enterprise_id.map(|v| v.to_string()).unwrap_or_default(),
+        kept,
+        said: said.join("，"),
         orgs,
         levels: rules::SKILL_LEVELS.to_vec(),
         statuses: rules::STATUSES.to_vec(),

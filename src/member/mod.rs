@@ -2,16 +2,22 @@
 
 pub mod api;
 pub mod console;
+pub mod figures;
 pub mod lookups;
 pub mod ops;
 pub mod rules;
 pub mod store;
 
-use crate::program::{NavItem, Program, Show};
+use crate::program::{FigureSource, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "member",
     point_events: &[],
+    figures: &[FigureSource {
+        order: 10,
+        group: "会员",
+        compute: |s, t, p| Box::pin(figures::compute(s, t, p)),
+    }],
     home_cards: &[],
     api: api::router,
     pages: console::router,

@@ -24,6 +24,16 @@ pub struct ListQuery {
     #[param(value_type = Option<MemberStatus>)]
     pub status: Option<String>,
     pub enterprise_id: Option<i64>,
+    /// That level or above: 高级工 lists 高技能人才 (高级工, 技师, 高级技师); 初级工 everyone with a level.
+    pub min_skill_level: Option<String>,
+    /// 农民工 (true) or not (false).
+    pub is_migrant_worker: Option<bool>,
+    /// 困难职工 (true) or not (false).
+    pub is_hardship: Option<bool>,
+    /// Joined on or after this date (YYYY-MM-DD).
+    pub joined_from: Option<String>,
+    /// Joined on or before this date (YYYY-MM-DD).
+    pub joined_to: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
@@ -252,11 +262,41 @@ pub async fn list(s: &AppState, c: &Caller, q: &ListQuery) -> AppResult<Page<Mem
             Err(m) => return Err(AppError::invalid("status", m)),
         },
         enterprise_id: q.enterprise_id,
+        min_skill_level: level_named("min_skill_level", q.min_skill_level.as_deref())?,
+        migrant: q.is_migrant_worker,
+        hardship: q.is_hardship,
+        joined_from: date_named("joined_from", q.joined_from.as_deref())?,
+        joined_to: date_named("joined_to", q.joined_to.as_deref())?,
     };
     let l = store::list(&s.db, &s.keys, &Actor::of(c), &scope, &filter, paging).await?;
     let mut page = Page::of(l.items, l.total, paging);
     page.total_is_exact = Some(l.total_is_exact);
     Ok(page)
+}
+
+/// A skill level a list is filtered by, read as rosters write it; empty is no filter.
+pub fn level_named(field: &str, v: Option<&str>) -> AppResult<Option<String>> {
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(l) => rules::parse_skill_level(l)
+            .map(|l| Some(l).filter(|l| !l.is_empty()))
+            .map_err(|m| AppError::invalid(field, m)),
+        None => Ok(None),
+    }
+}
+
+/// A date a list is filtered by (`YYYY-MM-DD` and the ways rosters write it); empty is no filter.
+pub fn date_named(field: &str, v: Option<&str>) -> AppResult<Option<String>> {
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(d) => crate::pii::parse_date(d)
+            .map(Some)
+            .map_err(|m| AppError::invalid(field, m)),
+        None => Ok(None),
+    }
+}
+
+/// A yes/no a list is filtered by; empty is no filter.
+pub fn flag_named(field: &str, v: Option<&str>) -> AppResult<Option<bool>> {
+    rules::parse_flag(v.unwrap_or_default()).map_err(|m| AppError::invalid(field, m))
 }
 
 pub async fn get(s: &AppState, c: &Caller, id: i64) -> AppResult<Member> {

@@ -37,6 +37,24 @@ pub fn parse_skill_level(input: &str) -> Result<String, String> {
     ))
 }
 
+/// A level and every level above it (高级工: 高级工, 技师, 高级技师); none for an unknown level.
+pub fn levels_from(level: &str) -> &'static [&'static str] {
+    match SKILL_LEVELS.iter().position(|l| *l == level) {
+        Some(i) => &SKILL_LEVELS[i..],
+        None => &[],
+    }
+}
+
+/// A yes/no filter as a list's query string writes it (`true`, `1`, `是`); empty is no filter.
+pub fn parse_flag(input: &str) -> Result<Option<bool>, String> {
+    match input.trim() {
+        "" => Ok(None),
+        "true" | "1" | "是" => Ok(Some(true)),
+        "false" | "0" | "否" => Ok(Some(false)),
+        other => Err(format!("“{other}”应为 是 或 否")),
+    }
+}
+
 /// 高技能人才: 高级工 and above.
 pub fn is_high_skilled(level: &str) -> bool {
     matches!(level, "高级工" | "技师" | "高级技师")
@@ -430,6 +448,16 @@ pub fn pick_by_name<'a, M>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_level_and_those_above_it() {
+        assert_eq!(levels_from("高级工"), ["高级工", "技师", "高级技师"]);
+        assert_eq!(levels_from("初级工").len(), 5);
+        assert!(levels_from("三级").is_empty());
+        assert_eq!(parse_flag("是"), Ok(Some(true)));
+        assert_eq!(parse_flag(""), Ok(None));
+        assert!(parse_flag("也许").is_err());
+    }
 
     #[test]
     fn staff_name_a_member_by_number_or_name() {

@@ -175,8 +175,15 @@ pub struct Filter {
     /// `Caller::id_tail_scope`); `None`: it does not.
     pub id_tails: Option<Scope>,
     pub skill_level: Option<String>,
+    /// That level or above (高级工: 高级工, 技师, 高级技师).
+    pub min_skill_level: Option<String>,
     pub status: Option<String>,
     pub enterprise_id: Option<i64>,
+    pub migrant: Option<bool>,
+    pub hardship: Option<bool>,
+    /// Joined on or after, on or before (`YYYY-MM-DD`).
+    pub joined_from: Option<String>,
+    pub joined_to: Option<String>,
 }
 
 /// A page of members and how many there are in all.
@@ -208,7 +215,112 @@ pub fn extra_filters(sql: &mut Sql, f: &Filter) -> String {
     if let Some(eid) = f.enterprise_id {
         out.push_str(&format!(" AND m.enterprise_id = {}", sql.int(eid)));
     }
+    if let Some(level) = f.min_skill_level.as_deref().filter(|s| !s.is_empty()) {
+        let levels: Vec<String> = super::rules::levels_from(level)
+            .iter()
+            .map(|l| sql.text(*l))
+            .collect();
+        out.push_str(&match levels.is_empty() {
+            true => " AND 1 = 0".to_string(),
+            false => format!(" AND m.skill_level IN ({})", levels.join(", ")),
+        });
+    }
+    for (col, flag) in [
+        ("m.is_migrant_worker", f.migrant),
+        ("m.is_hardship", f.hardship),
+    ] {
+        match flag {
+            Some(true) => out.push_str(&format!(" AND {col} <> 0")),
+            Some(false) => out.push_str(&format!(" AND {col} = 0")),
+            None => {}
+        }
+    }
+    if let Some(from) = f.joined_from.as_deref().filter(|s| !s.is_empty()) {
+        out.push_str(&format!(
+            " AND m.join_date >= {}",
+            sql.text(from.to_string())
+        ));
+    }
+    if let Some(to) = f.joined_to.as_deref().filter(|s| !s.is_empty()) {
+        // A date with no join date is '', which sorts first: say so.
+        out.push_str(&format!(
+            " AND m.join_date <> '' AND m.join_date <= {}",
+            sql.text(to.to_string())
+        ));
+    }
     out
+}
+
+/// A subtree's member figures for the dashboard: the counts the database
+/// keeps per organisation (migration 0014, members on the roll), and joins in
+/// two periods.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub on_roll: i64,
+    /// By level, lowest first (`rules::SKILL_LEVELS`).
+    pub levels: [i64; 5],
+    pub migrant: i64,
+    pub hardship: i64,
+    pub joined_month: i64,
+    pub joined_year: i64,
+}
+
+/// `Figures` for each scope, in one statement; joins are counted between
+/// each period's start and `today` (the member list's `joined_from` and
+/// `joined_to` filters, so the two counts agree).
+pub async fn figures(
+    db: &Db,
+    scopes: &[Scope],
+    month_start: &str,
+    year_start: &str,
+    today: &str,
+) -> AppResult<Vec<Figures>> {
+    if scopes.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new("");
+    let (month, year, to) = (sql.text(month_start), sql.text(year_start), sql.text(today));
+    let parts: Vec<String> = scopes
+        .iter()
+        .enumerate()
+        .map(|(i, scope)| {
+            let orgs = scope.org_predicate(&mut sql, "o.path");
+            let members = scope.member_predicate(&mut sql, "m.org_path", "m.id");
+            let joined = |from: &str| {
+                format!(
+                    "(SELECT COUNT(*) FROM members m WHERE {members} AND m.join_date >= {from} \
+                     AND m.join_date <> '' AND m.join_date <= {to})"
+                )
+            };
+            format!(
+                "SELECT CAST({i} AS BIGINT) AS k, \
+                 CAST(COALESCE(SUM(c.on_roll), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_5), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(c.skill_4), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_3), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(c.skill_2), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_1), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(c.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(c.hardship), 0) AS BIGINT), \
+                 CAST({} AS BIGINT), CAST({} AS BIGINT) \
+                 FROM org_member_counts c JOIN orgs o ON o.id = c.org_id WHERE {orgs}",
+                joined(&month),
+                joined(&year)
+            )
+        })
+        .collect();
+    sql.push(&format!("{} ORDER BY k", parts.join(" UNION ALL ")));
+    let rows = sql.fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            let n = |i: usize| r.try_get::<i64, _>(i);
+            Ok(Figures {
+                on_roll: n(1)?,
+                levels: [n(2)?, n(3)?, n(4)?, n(5)?, n(6)?],
+                migrant: n(7)?,
+                hardship: n(8)?,
+                joined_month: n(9)?,
+                joined_year: n(10)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 /// Members in the scope. Without a search: by organisation (tree order) then

@@ -13,6 +13,11 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "org",
     point_events: &[],
+    figures: &[crate::program::FigureSource {
+        order: 20,
+        group: "组织",
+        compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+    }],
     home_cards: &[],
     api: api::router,
     pages: console::router,

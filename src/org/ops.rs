@@ -6,6 +6,7 @@ use crate::audit::Actor;
 use crate::auth::{Caller, Right};
 use crate::db::Paging;
 use crate::fields::Errors;
+use crate::program::{one_each, scopes_of, Figure, Subtree};
 use crate::state::AppState;
 use crate::web::api::Page;
 use crate::web::error::{AppError, AppResult};
@@ -94,6 +95,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Only the direct children of this organisation.
     pub parent_id: Option<i64>,
+    /// Only this organisation and those below it.
+    pub org_id: Option<i64>,
     #[param(minimum = 1)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
@@ -102,14 +105,8 @@ pub struct ListQuery {
 
 pub async fn list(s: &AppState, c: &Caller, q: &ListQuery) -> AppResult<Page<Org>> {
     let paging = Paging::new(q.page, q.per_page);
-    let (items, total) = store::list(
-        &s.db,
-        &c.scope(Right::Read),
-        q.q.as_deref(),
-        q.parent_id,
-        paging,
-    )
-    .await?;
+    let scope = crate::auth::checks::list_scope(s, c, q.org_id).await?;
+    let (items, total) = store::list(&s.db, &scope, q.q.as_deref(), q.parent_id, paging).await?;
     Ok(Page::of(items, total, paging))
 }
 
@@ -175,4 +172,23 @@ pub async fn update(s: &AppState, c: &Caller, id: i64, input: &OrgPatchInput) ->
     };
     errs.finish()?;
     store::update(&s.db, &Actor::of(c), &access, id, patch).await
+}
+
+/// The organisations on the dashboard: how many unions each subtree holds.
+pub async fn figures(
+    s: &AppState,
+    subtrees: &[Subtree],
+    _: &crate::program::Period,
+) -> AppResult<Vec<Vec<Figure>>> {
+    let counts = store::count_in(&s.db, &scopes_of(subtrees)).await?;
+    Ok(one_each(subtrees, counts, |org, n| {
+        Figure::counting(
+            "orgs.total",
+            "工会组织",
+            "个",
+            n,
+            &format!("/orgs?org_id={org}"),
+        )
+        .with_page(format!("/orgs/{org}"))
+    }))
 }

@@ -109,6 +109,19 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// How many organisations each scope holds, in one statement (the dashboard).
+pub async fn count_in(db: &Db, scopes: &[Scope]) -> AppResult<Vec<i64>> {
+    let mut sql = Sql::new("");
+    let parts: Vec<String> = scopes
+        .iter()
+        .map(|scope| {
+            let pred = scope.org_predicate(&mut sql, "o.path");
+            format!("SELECT COUNT(*) FROM orgs o WHERE {pred}")
+        })
+        .collect();
+    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+}
+
 /// The whole visible tree in path order (parents before children).
 pub async fn tree(db: &Db, scope: &Scope) -> AppResult<Vec<Org>> {
     let mut sql = Sql::new("");

@@ -15,6 +15,7 @@ use crate::program::{DemoStep, HomeCard, Job, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "points",
     point_events: &[],
+    figures: &[],
     home_cards: &[HomeCard {
         order: 10,
         render: |s, m| Box::pin(phone::home_card(s, m)),

@@ -23,6 +23,7 @@ use crate::program::Program;
 pub const PROGRAM: Program = Program {
     name: "roster",
     point_events: &[],
+    figures: &[],
     home_cards: &[],
     api: api::router,
     pages: console::router,

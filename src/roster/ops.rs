@@ -148,11 +148,21 @@ pub struct ExportQuery {
     #[param(value_type = Option<crate::member::ops::MemberStatus>)]
     pub status: Option<String>,
     pub enterprise_id: Option<i64>,
+    /// That level or above (the list's `min_skill_level`).
+    pub min_skill_level: Option<String>,
+    /// 农民工: `true` or `false`.
+    pub is_migrant_worker: Option<String>,
+    /// 困难职工: `true` or `false`.
+    pub is_hardship: Option<String>,
+    /// Joined on or after / on or before (YYYY-MM-DD).
+    pub joined_from: Option<String>,
+    pub joined_to: Option<String>,
 }
 
 /// A subtree's roster as a workbook and its file name; whole numbers only
 /// with the reveal right, and audited either way.
 pub async fn export(s: &AppState, c: &Caller, q: &ExportQuery) -> AppResult<(Vec<u8>, String)> {
+    use crate::member::ops as member_ops;
     if !c.can(Right::Read) {
         return Err(AppError::forbidden());
     }
@@ -187,6 +197,11 @@ pub async fn export(s: &AppState, c: &Caller, q: &ExportQuery) -> AppResult<(Vec
         skill_level: q.skill_level.clone(),
         status: q.status.clone(),
         enterprise_id: q.enterprise_id,
+        min_skill_level: member_ops::level_named("min_skill_level", q.min_skill_level.as_deref())?,
+        migrant: member_ops::flag_named("is_migrant_worker", q.is_migrant_worker.as_deref())?,
+        hardship: member_ops::flag_named("is_hardship", q.is_hardship.as_deref())?,
+        joined_from: member_ops::date_named("joined_from", q.joined_from.as_deref())?,
+        joined_to: member_ops::date_named("joined_to", q.joined_to.as_deref())?,
     };
     let what = super::export::Export {
         org: &org,

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cadre;
 mod cli;
+mod dashboard;
 mod hostile_files;
 mod imports;
 mod layers;

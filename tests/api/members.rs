@@ -469,6 +469,19 @@ async fn totals_from_the_kept_counts_equal_a_recount_after_every_write() {
         in_town
     );
     assert_eq!(app.member_counts_off().await, 0);
+    // A level, the flags and the status are counted too (issue 12's figures).
+    for patch in [
+        json!({"skill_level": "技师", "is_hardship": true, "is_migrant_worker": true}),
+        json!({"skill_level": "高级工"}),
+        json!({"status": "退会"}),
+        json!({"status": "在册", "is_hardship": false}),
+    ] {
+        let (s, m) = app
+            .patch(&root, &format!("/api/v1/members/{new_id}"), patch)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(app.member_counts_off().await, 0, "after {m}");
+    }
     // Whatever removes a row, the database's own trigger counts it.
     sqlx::query("DELETE FROM member_transfers WHERE member_id = $1")
         .bind(new_id)

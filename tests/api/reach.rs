@@ -193,6 +193,7 @@ fn aim(method: &str, path: &str) -> Option<Aim> {
         ("get", "/api/v1/cadre-points/ranking") => q("org_id", |x| x.org),
         ("get", "/api/v1/cadres") => q("org_id", |x| x.org),
         ("get", "/api/v1/catalog/items") => q("org_id", |x| x.org),
+        ("get", "/api/v1/dashboard") => q("org_id", |x| x.org),
         ("get", "/api/v1/enterprises") => q("org_id", |x| x.org),
         ("get", "/api/v1/members") => q("org_id", |x| x.org),
         ("get", "/api/v1/members/export.xlsx") => q("org_id", |x| x.org),

@@ -1,0 +1,105 @@
+//! The roster's part of the dashboard: members on the roll, the skill mix and
+//! the 高技能人才 share, 农民工 and 困难职工, joins this month and this year.
+//! Every figure names the member list it counts (the same filters), so a
+//! click shows exactly the people behind the number.
+
+use super::rules::SKILL_LEVELS;
+use super::store;
+use crate::program::{Figure, Period, Subtree};
+use crate::state::AppState;
+use crate::web::error::AppResult;
+
+pub async fn compute(
+    s: &AppState,
+    subtrees: &[Subtree],
+    period: &Period,
+) -> AppResult<Vec<Vec<Figure>>> {
+    let found = store::figures(
+        &s.db,
+        &crate::program::scopes_of(subtrees),
+        &period.month_start,
+        &period.year_start,
+        &period.today,
+    )
+    .await?;
+    Ok(subtrees
+        .iter()
+        .zip(found)
+        .map(|(t, f)| figures_of(t.org_id, &f, period))
+        .collect())
+}
+
+fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
+    let roll = format!("/members?org_id={org}&status=在册");
+    let skilled: i64 = f.levels.iter().sum();
+    let high: i64 = f.levels[2..].iter().sum();
+    let mut out = vec![
+        Figure::counting("members.on_roll", "在册会员", "人", f.on_roll, &roll),
+        Figure::counting(
+            "members.skilled",
+            "技能劳动者",
+            "人",
+            skilled,
+            &format!("{roll}&min_skill_level=初级工"),
+        )
+        .share_of("members.on_roll"),
+        Figure::counting(
+            "members.high_skilled",
+            "高技能人才",
+            "人",
+            high,
+            &format!("{roll}&min_skill_level=高级工"),
+        )
+        .share_of("members.skilled"),
+        Figure::counting(
+            "members.migrant",
+            "农民工",
+            "人",
+            f.migrant,
+            &format!("{roll}&is_migrant_worker=true"),
+        )
+        .share_of("members.on_roll"),
+        Figure::counting(
+            "members.hardship",
+            "困难职工",
+            "人",
+            f.hardship,
+            &format!("{roll}&is_hardship=true"),
+        )
+        .share_of("members.on_roll"),
+        Figure::counting(
+            "members.joined_month",
+            "本月入会",
+            "人",
+            f.joined_month,
+            &format!(
+                "/members?org_id={org}&joined_from={}&joined_to={}",
+                period.month_start, period.today
+            ),
+        ),
+        Figure::counting(
+            "members.joined_year",
+            "本年入会",
+            "人",
+            f.joined_year,
+            &format!(
+                "/members?org_id={org}&joined_from={}&joined_to={}",
+                period.year_start, period.today
+            ),
+        ),
+    ];
+    for (i, level) in SKILL_LEVELS.iter().enumerate() {
+        out.push(
+            Figure::counting(
+                &format!("members.level.{}", 5 - i),
+                level,
+                "人",
+                f.levels[i],
+                &format!("{roll}&skill_level={level}"),
+            )
+            .share_of("members.skilled")
+            .in_distribution("技能等级构成"),
+        );
+    }
+    out
+}

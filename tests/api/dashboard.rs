@@ -1,0 +1,364 @@
+//! The dashboard (issue 12): every figure is the total of the list it names,
+//! for the root and for a town and every child row; the kept figures equal a
+//! recount after a random mix of writes; a union sees nothing above itself.
+
+use crate::pages::Browser;
+use crate::support::{id_number, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Every figure of a dashboard (the organisation's and each child's): (key, value, list).
+fn figures(d: &Value) -> Vec<(String, i64, String)> {
+    let mut out = vec![];
+    let mut take = |fs: &Value| {
+        for f in fs.as_array().unwrap() {
+            out.push((
+                f["key"].as_str().unwrap().to_string(),
+                f["value"].as_i64().unwrap(),
+                f["list"].as_str().unwrap().to_string(),
+            ));
+        }
+    };
+    for g in d["groups"].as_array().unwrap() {
+        take(&g["figures"]);
+    }
+    for c in d["children"].as_array().unwrap() {
+        take(&c["figures"]);
+    }
+    out
+}
+
+/// Opens the dashboard and follows every figure to its list: the list's
+/// total is the figure. Returns the dashboard.
+async fn every_figure_is_its_lists_total(app: &TestApp, token: &str, org: Option<i64>) -> Value {
+    let path = match org {
+        Some(id) => format!("/api/v1/dashboard?org_id={id}"),
+        None => "/api/v1/dashboard".to_string(),
+    };
+    let (s, d) = app.get(token, &path).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let all = figures(&d);
+    assert!(all.len() > 10, "{d}");
+    for (key, value, list) in all {
+        let (s, l) = app.get(token, &format!("{list}&per_page=1")).await;
+        assert_eq!(s, StatusCode::OK, "{key}: {list} → {l}");
+        assert_eq!(l["total"].as_i64(), Some(value), "{key}: {list}");
+    }
+    d
+}
+
+fn value(d: &Value, key: &str) -> i64 {
+    d["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["figures"].as_array().unwrap())
+        .find(|f| f["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {d}"))["value"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_figure_of_the_root_and_of_a_town_is_the_total_of_its_list() {
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town_id = app.org_id("ZJ-NB-YZ-JS").await;
+    // A member with a level, both flags and a join date this year, so that
+    // none of the town's figures is trivially zero.
+    let today = chrono_today();
+    let (s, m) = app
+        .post(
+            &root,
+            "/api/v1/members",
+            json!({"name": "看板者", "id_number": id_number(9101), "org_id": app.org_id("JS-HUARUI").await,
+                   "skill_level": "技师", "is_migrant_worker": true, "is_hardship": true, "join_date": today}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+
+    let d = every_figure_is_its_lists_total(&app, &root, None).await;
+    assert!(value(&d, "members.on_roll") > 0);
+    assert!(
+        !d["children"].as_array().unwrap().is_empty(),
+        "the root has children"
+    );
+    let town = every_figure_is_its_lists_total(&app, &root, Some(town_id)).await;
+    for key in [
+        "members.high_skilled",
+        "members.migrant",
+        "members.hardship",
+        "members.joined_month",
+        "members.joined_year",
+        "orgs.total",
+        "enterprises.total",
+    ] {
+        assert!(value(&town, key) > 0, "{key} in {town}");
+    }
+    // 高技能人才 is 高级工 and above; 技能劳动者 everyone with a level.
+    let levels: i64 = (1..=5)
+        .map(|n| value(&town, &format!("members.level.{n}")))
+        .sum();
+    assert_eq!(value(&town, "members.skilled"), levels);
+    let high: i64 = (1..=3)
+        .map(|n| value(&town, &format!("members.level.{n}")))
+        .sum();
+    assert_eq!(value(&town, "members.high_skilled"), high);
+
+    // The town's own admin: the same figures, and nothing above the town.
+    let js = app.login("jiangshan").await;
+    let own = every_figure_is_its_lists_total(&app, &js, None).await;
+    assert_eq!(own["org"]["id"], town_id);
+    assert_eq!(figures(&own), figures(&town));
+    assert!(own["above"].as_array().unwrap().is_empty(), "{own}");
+    assert_eq!(
+        town["above"].as_array().unwrap().len(),
+        3,
+        "the root sees the province, the city and the district above the town: {town}"
+    );
+    let root_org = d["org"]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .get(&js, &format!("/api/v1/dashboard?org_id={root_org}"))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "the province is out of the town's sight"
+    );
+    // A worker has no dashboard.
+    let worker = app.login("worker").await;
+    let (s, _) = app.get(&worker, "/api/v1/dashboard").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A number in Chinese digits, for names (a name holds no Arabic digits).
+fn chinese(n: u32) -> String {
+    n.to_string()
+        .chars()
+        .map(|d| {
+            "零一二三四五六七八九"
+                .chars()
+                .nth(d as usize - '0' as usize)
+                .unwrap()
+        })
+        .collect()
+}
+
+fn chrono_today() -> String {
+    // Beijing is UTC+8: the dashboard's "today".
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 8 * 3600;
+    let days = secs.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A seeded random mix of registrations, imports, edits of level, flags and
+/// status, transfers, subtree moves and deletions: after each step the kept
+/// figures equal a recount, and the town's dashboard still equals its lists.
+#[tokio::test]
+async fn the_kept_figures_equal_a_recount_after_a_random_mix_of_writes() {
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town_id = app.org_id("ZJ-NB-YZ-JS").await;
+    let orgs: Vec<i64> = {
+        let (_, l) = app
+            .get(
+                &root,
+                &format!("/api/v1/orgs?org_id={town_id}&per_page=200"),
+            )
+            .await;
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert!(orgs.len() >= 3);
+    let levels = ["", "初级工", "中级工", "高级工", "技师", "高级技师"];
+    let statuses = ["在册", "转出", "退会"];
+    // A small deterministic generator: the same mix on every run and backend.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut mine: Vec<i64> = vec![];
+    let mut done = [0u32; 6];
+    for step in 0..60u32 {
+        let what = if mine.is_empty() { 0 } else { next(6) };
+        let (s, body) = match (what, mine.is_empty()) {
+            (0, _) | (_, true) => {
+                let (s, m) = app
+                    .post(
+                        &root,
+                        "/api/v1/members",
+                        json!({"name": format!("混{}", chinese(step)), "id_number": id_number(9200 + step),
+                               "org_id": orgs[next(orgs.len())], "skill_level": levels[next(levels.len())],
+                               "is_migrant_worker": next(2) == 1, "is_hardship": next(3) == 0,
+                               "join_date": "2026-03-01"}),
+                    )
+                    .await;
+                if s == StatusCode::CREATED {
+                    mine.push(m["id"].as_i64().unwrap());
+                }
+                (s, m)
+            }
+            (1, false) => {
+                let id = mine[next(mine.len())];
+                app.patch(
+                    &root,
+                    &format!("/api/v1/members/{id}"),
+                    json!({"skill_level": levels[next(levels.len())], "is_migrant_worker": next(2) == 1,
+                           "is_hardship": next(2) == 1, "status": statuses[next(statuses.len())]}),
+                )
+                .await
+            }
+            (2, false) => {
+                let id = mine[next(mine.len())];
+                app.post(
+                    &root,
+                    &format!("/api/v1/members/{id}/transfer"),
+                    json!({"to_org_id": orgs[next(orgs.len())]}),
+                )
+                .await
+            }
+            (3, false) => {
+                // A subtree move: a union (not the town) under another of the town's.
+                let (a, b) = (orgs[1 + next(orgs.len() - 1)], orgs[next(orgs.len())]);
+                app.patch(&root, &format!("/api/v1/orgs/{a}"), json!({"parent_id": b}))
+                    .await
+            }
+            (4, false) => {
+                let id = mine.remove(next(mine.len()));
+                for sql in [
+                    "DELETE FROM member_transfers WHERE member_id = $1",
+                    "DELETE FROM members WHERE id = $1",
+                ] {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .execute(&app.state.db.pool)
+                        .await
+                        .unwrap();
+                }
+                (StatusCode::OK, Value::Null)
+            }
+            _ => {
+                let mut wb = rust_xlsxwriter::Workbook::new();
+                let ws = wb.add_worksheet();
+                ws.write_row(
+                    0,
+                    0,
+                    [
+                        "姓名",
+                        "身份证号",
+                        "技能等级",
+                        "是否农民工",
+                        "是否困难职工",
+                        "入会日期",
+                    ],
+                )
+                .unwrap();
+                for r in 0..3u32 {
+                    let n = 9500 + step * 10 + r;
+                    ws.write_row(
+                        1 + r,
+                        0,
+                        [
+                            format!("导{}", chinese(n)),
+                            id_number(n),
+                            levels[next(levels.len())].to_string(),
+                            ["是", "否"][next(2)].to_string(),
+                            ["是", "否"][next(2)].to_string(),
+                            "2026-05-04".to_string(),
+                        ],
+                    )
+                    .unwrap();
+                }
+                let job = crate::imports::import(
+                    &app,
+                    &root,
+                    orgs[next(orgs.len())],
+                    "all",
+                    "mix.xlsx",
+                    wb.save_to_buffer().unwrap(),
+                )
+                .await;
+                (StatusCode::OK, job)
+            }
+        };
+        // Refusals (a move under its own child, say) are part of the mix too.
+        assert!(s.as_u16() < 500, "step {step}: {s} {body}");
+        if s.is_success() && body["state"] != "rejected" {
+            done[what] += 1;
+        }
+        assert_eq!(
+            app.member_counts_off().await,
+            0,
+            "step {step} ({what}): {body}"
+        );
+    }
+    assert!(
+        done.iter().all(|n| *n > 0),
+        "every kind of write happened: {done:?}"
+    );
+    every_figure_is_its_lists_total(&app, &root, Some(town_id)).await;
+}
+
+/// The page: cards, the skill chart as SVG with words for a screen reader,
+/// the children's table with links one level down, and the hall screen.
+#[tokio::test]
+async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
+    let app = TestApp::spawn().await;
+    let town_id = app.org_id("ZJ-NB-YZ-JS").await;
+    let mut b = Browser::login(&app, "admin", "gongjiang").await;
+    // Staff land on the dashboard.
+    let home = b.get("/").await;
+    assert_eq!(home.location.as_deref(), Some("/dashboard"));
+    let html = b.page(&format!("/dashboard?org_id={town_id}")).await.html;
+    for needle in [
+        "数据看板",
+        "在册会员",
+        "高技能人才",
+        "技能等级构成",
+        "<svg",
+        "role=\"img\"",
+        "下级组织",
+        "合计",
+        "数据大屏",
+    ] {
+        assert!(html.contains(needle), "{needle} missing");
+    }
+    assert!(
+        html.contains("/dashboard?org_id="),
+        "children link one level down"
+    );
+    assert!(
+        html.contains("/members?org_id="),
+        "figures link to the member list"
+    );
+    let screen = b
+        .page(&format!("/dashboard?org_id={town_id}&screen=1"))
+        .await
+        .html;
+    assert!(
+        screen.contains("http-equiv=\"refresh\""),
+        "the hall screen refreshes itself"
+    );
+    assert!(screen.contains("退出大屏"));
+}
