@@ -82,6 +82,20 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// The report upward (.xlsx): 会员统计, 技能等级 … a row per child organisation
+    Report {
+        /// Organisation code
+        #[arg(long)]
+        org: String,
+        /// The year (default: this year)
+        #[arg(long)]
+        year: Option<i64>,
+        /// Output file (.xlsx)
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// The audit log
     Audit {
         #[command(subcommand)]
@@ -487,6 +501,28 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                     " (masked)"
                 }
             );
+            Ok(())
+        }
+        Command::Report {
+            org,
+            year,
+            output,
+            db,
+        } => {
+            let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
+            let org = crate::org::store::get_by_code(&db, &org)
+                .await?
+                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let state = crate::state::AppState::new(db, keys);
+            // The programs' figures, as the server registers them.
+            crate::program::register(crate::programs::registry());
+            let caller = crate::auth::Caller::operator(org.id, &org.path, &org.name);
+            let (bytes, _) = crate::dashboard::ops::report(&state, &caller, Some(org.id), year)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.form_message()))?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("report of {} written to {}", org.name, output.display());
             Ok(())
         }
         Command::Points {

@@ -60,8 +60,10 @@ pub const FIELDS: &[(&str, &str, ShapeOf)] = &[
     ("fields", "修改的项目", ShapeOf(Fields)),
     ("filename", "文件", ShapeOf(Plain)),
     ("filter", "筛选条件", ShapeOf(Plain)),
+    ("figure", "指标", ShapeOf(Plain)),
     ("found", "查到", ShapeOf(Plain)),
     ("from_org_id", "转出组织", ShapeOf(Names(Ref::Org))),
+    ("goal", "目标值", ShapeOf(Plain)),
     ("industry", "行业", ShapeOf(Plain)),
     ("item_id", "物品", ShapeOf(Number)),
     ("kind", "类型", ShapeOf(Word)),
@@ -114,6 +116,7 @@ pub const FIELDS: &[(&str, &str, ShapeOf)] = &[
     ("valid_until", "兑换截止", ShapeOf(Time)),
     ("watch_percent", "完成比例（%）", ShapeOf(Plain)),
     ("with", "方式", ShapeOf(Word)),
+    ("year", "年度", ShapeOf(Plain)),
 ];
 
 /// A field's shape, wrapped so the table above can be public without its enum.
@@ -123,6 +126,8 @@ pub struct ShapeOf(Shape);
 /// Codes in details and the words for them.
 const VALUES: &[(&str, &str)] = &[
     ("id_number", "身份证号"),
+    ("count", "人数"),
+    ("share", "占比（千分之）"),
     ("phone", "手机号"),
     ("code", "激活码"),
     ("id_tail", "身份证号后几位"),

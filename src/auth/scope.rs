@@ -30,6 +30,8 @@ pub enum Right {
     Reveal,
     /// Read the audit log.
     Audit,
+    /// Set the dashboard's yearly targets (an admin of the union or above).
+    Targets,
 }
 
 impl Role {

@@ -6,26 +6,47 @@
 
 use super::ops::{self, Dashboard};
 use super::rules::{self, Bar};
-use crate::auth::PageCaller;
+use crate::auth::{Caller, PageCaller};
 use crate::program::Figure;
 use crate::state::AppState;
 use crate::web::pages::{render_with, OrPage, PageResult};
 use crate::web::Nav;
+use crate::web::PageForm;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/dashboard", get(page))
+    Router::new()
+        .route("/dashboard", get(page))
+        .route("/dashboard/report.xlsx", get(report))
+        .route("/dashboard/targets", post(set_target))
+        .route("/dashboard/targets/{id}/delete", post(delete_target))
 }
 
 #[derive(Deserialize)]
 struct PageQuery {
     org_id: Option<String>,
+    year: Option<String>,
     screen: Option<String>,
+}
+
+/// The target form, and where the page was (`v_org`, `v_year`).
+#[derive(Deserialize, Default, Clone)]
+struct TargetForm {
+    #[serde(default)]
+    v_org: String,
+    #[serde(default)]
+    v_year: String,
+    #[serde(default)]
+    figure_key: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    target: String,
 }
 
 struct Card {
@@ -72,6 +93,21 @@ struct Row {
     sum: bool,
 }
 
+struct TargetRow {
+    id: i64,
+    label: String,
+    target_text: String,
+    value_text: String,
+    percent: f64,
+    /// The progress bar's filled width, of 400.
+    bar_width: u32,
+    reached: bool,
+    gap_text: String,
+    /// "下级目标合计 75,000 人，低于本级目标" or empty.
+    apportioned: String,
+    rollup: Vec<(String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/page.html")]
 struct DashboardPage {
@@ -80,6 +116,7 @@ struct DashboardPage {
     org_name: String,
     above: Vec<(i64, String)>,
     date: String,
+    year: i64,
     screen: bool,
     groups: Vec<GroupView>,
     headers: Vec<String>,
@@ -87,6 +124,14 @@ struct DashboardPage {
     children_total: i64,
     children_shown: usize,
     left: u32,
+    targets: Vec<TargetRow>,
+    can_set_targets: bool,
+    /// The figures a target may be set for: (key, label, is a share).
+    target_options: Vec<(String, String, bool)>,
+    csrf: String,
+    /// Why the last target form could not be saved.
+    error: String,
+    typed: TargetForm,
 }
 
 async fn page(
@@ -95,27 +140,164 @@ async fn page(
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let org_id = crate::web::non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
-    let d = ops::dashboard(&s, &c, org_id).await.or_page(&c)?;
+    let year = crate::web::non_empty(&q.year).and_then(|v| v.parse::<i64>().ok());
     let screen = matches!(q.screen.as_deref(), Some("1" | "true"));
+    render(&s, &c, org_id, year, screen, Outcome::default()).await
+}
+
+/// Why the target form could not be saved, and what was typed.
+async fn report(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let org_id = crate::web::non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
+    let year = crate::web::non_empty(&q.year).and_then(|v| v.parse::<i64>().ok());
+    let (bytes, name) = ops::report(&s, &c, org_id, year).await.or_page(&c)?;
+    Ok(crate::web::files::xlsx_response(bytes, &name))
+}
+
+#[derive(Default)]
+struct Outcome {
+    error: String,
+    typed: TargetForm,
+}
+
+async fn render(
+    s: &AppState,
+    c: &Caller,
+    org_id: Option<i64>,
+    year: Option<i64>,
+    screen: bool,
+    outcome: Outcome,
+) -> PageResult {
+    let d = ops::dashboard(s, c, org_id, year).await.or_page(c)?;
+    let all = all_figures(&d);
     let view = DashboardPage {
-        nav: (!screen).then(|| Nav::new(&c, "dashboard")),
+        nav: (!screen).then(|| Nav::new(c, "dashboard")),
         org_id: d.org.id,
         org_name: d.org.name.clone(),
         above: d.above.iter().map(|o| (o.id, o.name.clone())).collect(),
         date: d.date.clone(),
+        year: d.year,
         screen,
         groups: d
             .groups
             .iter()
-            .map(|g| group_view(&g.title, &g.figures, &all_figures(&d)))
+            .map(|g| group_view(&g.title, &g.figures, &all))
             .collect(),
         headers: table_figures(&d).iter().map(|f| f.label.clone()).collect(),
         rows: table_rows(&d),
         children_total: d.children_total,
         children_shown: d.children.len(),
         left: rules::LEFT,
+        targets: d
+            .targets
+            .iter()
+            .map(|t| TargetRow {
+                id: t.id,
+                label: t.label.clone(),
+                target_text: t.target_text.clone(),
+                value_text: t.value_text.clone(),
+                percent: t.progress_percent,
+                bar_width: (t.progress_percent * 4.0).round() as u32,
+                reached: t.reached,
+                gap_text: t.gap_text.clone(),
+                apportioned: match t.children_target_total {
+                    Some(sum) if sum < t.target => {
+                        format!("下级目标合计 {}，低于本级目标", rules::grouped(sum))
+                    }
+                    Some(sum) => format!("下级目标合计 {}，已覆盖本级目标", rules::grouped(sum)),
+                    None => String::new(),
+                },
+                rollup: t
+                    .rollup
+                    .iter()
+                    .map(|r| {
+                        let own = match (r.target, r.reached) {
+                            (Some(_), Some(true)) => "已达成本级目标".to_string(),
+                            (Some(x), Some(false)) => format!(
+                                "本级目标 {}，未达成",
+                                match t.kind.as_str() {
+                                    "share" => rules::per_mille_text(x),
+                                    _ => rules::grouped(x),
+                                }
+                            ),
+                            _ => "未设目标".to_string(),
+                        };
+                        (r.org.name.clone(), r.value_text.clone(), own)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        can_set_targets: d.can_set_targets && !screen,
+        target_options: table_figures(&d)
+            .iter()
+            .map(|f| (f.key.clone(), f.label.clone(), f.share_of.is_some()))
+            .collect(),
+        csrf: c.csrf.clone(),
+        error: outcome.error,
+        typed: outcome.typed,
     };
-    Ok(render_with(StatusCode::OK, &view))
+    let status = match view.error.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    Ok(render_with(status, &view))
+}
+
+async fn set_target(
+    State(s): State<AppState>,
+    PageForm { caller: c, form: f }: PageForm<TargetForm>,
+) -> PageResult {
+    let org_id = f.v_org.parse::<i64>().ok();
+    let year = f.v_year.parse::<i64>().ok();
+    let input = ops::TargetInput {
+        org_id: org_id.unwrap_or(0),
+        year: year.unwrap_or(0),
+        figure_key: f.figure_key.clone(),
+        kind: f.kind.clone(),
+        target: f.target.clone(),
+    };
+    let result = ops::set_target(&s, &c, &input).await;
+    let again = |e: crate::web::error::AppError| {
+        let outcome = Outcome {
+            error: e.form_message(),
+            typed: f.clone(),
+        };
+        render(&s, &c, org_id, year, false, outcome)
+    };
+    let back = format!(
+        "/dashboard?org_id={}{}",
+        org_id.unwrap_or_default(),
+        year.map(|y| format!("&year={y}")).unwrap_or_default()
+    );
+    let done = |_| crate::web::form::see(back);
+    crate::web::form::finish(&c, result, done, again).await
+}
+
+async fn delete_target(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    PageForm { caller: c, form: f }: PageForm<TargetForm>,
+) -> PageResult {
+    let org_id = f.v_org.parse::<i64>().ok();
+    let year = f.v_year.parse::<i64>().ok();
+    let result = ops::delete_target(&s, &c, id).await;
+    let again = |e: crate::web::error::AppError| {
+        let outcome = Outcome {
+            error: e.form_message(),
+            ..Default::default()
+        };
+        render(&s, &c, org_id, year, false, outcome)
+    };
+    let back = format!(
+        "/dashboard?org_id={}{}",
+        org_id.unwrap_or_default(),
+        year.map(|y| format!("&year={y}")).unwrap_or_default()
+    );
+    let done = |_| crate::web::form::see(back);
+    crate::web::form::finish(&c, result, done, again).await
 }
 
 /// Every figure of the organisation itself, whatever its group.

@@ -6,8 +6,11 @@
 
 pub mod api;
 pub mod console;
+pub mod model;
 pub mod ops;
+pub mod report;
 pub mod rules;
+pub mod store;
 
 use crate::program::{NavItem, Program, Show};
 
@@ -26,7 +29,10 @@ pub const PROGRAM: Program = Program {
         show: Show::Staff,
     }],
     phone_nav: &[],
-    audit_labels: &[],
+    audit_labels: &[
+        ("dashboard.target.set", "设定看板目标"),
+        ("dashboard.target.delete", "删除看板目标"),
+    ],
     jobs: &[],
     demo: &[],
 };

@@ -79,6 +79,109 @@ pub fn chart_height(rows: usize) -> u32 {
     rows as u32 * ROW + 12
 }
 
+/// What a yearly target counts: people, or a share (per mille of the figure
+/// it is a share of: 30 % → 300).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Count,
+    Share,
+}
+
+impl TargetKind {
+    pub fn parse(s: &str) -> Result<TargetKind, String> {
+        match s.trim() {
+            "count" | "人数" => Ok(TargetKind::Count),
+            "share" | "占比" => Ok(TargetKind::Share),
+            other => Err(format!(
+                "目标类型“{other}”无法识别，可选：人数（count）、占比（share）"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Count => "count",
+            TargetKind::Share => "share",
+        }
+    }
+}
+
+/// A target as typed: people ("80000", "80,000", "8万") or a percentage
+/// ("30", "30%", "30.5") kept in per mille.
+pub fn parse_target(kind: TargetKind, input: &str) -> Result<i64, String> {
+    let s = crate::pii::to_half_width(input.trim()).replace([',', ' '], "");
+    if s.is_empty() {
+        return Err("请填写目标值".into());
+    }
+    match kind {
+        TargetKind::Count => {
+            let (digits, times) = match s.strip_suffix('万') {
+                Some(d) => (d, 10_000.0),
+                None => (s.strip_suffix('人').unwrap_or(&s), 1.0),
+            };
+            match digits.parse::<f64>() {
+                Ok(v)
+                    if v.is_finite()
+                        && v > 0.0
+                        && (v * times).fract() == 0.0
+                        && v * times <= 1e12 =>
+                {
+                    Ok((v * times) as i64)
+                }
+                _ => Err(format!(
+                    "目标人数“{}”应为正整数，如 80000 或 8万",
+                    input.trim()
+                )),
+            }
+        }
+        TargetKind::Share => match s.trim_end_matches('%').parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 && v <= 100.0 && (v * 10.0).fract() == 0.0 => {
+                Ok((v * 10.0) as i64)
+            }
+            _ => Err(format!(
+                "目标占比“{}”应为 0 到 100 之间的百分数，最多一位小数，如 30 或 30.5",
+                input.trim()
+            )),
+        },
+    }
+}
+
+/// How far a figure is from its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// For the bar: 0 to 100.
+    pub percent: f64,
+    pub reached: bool,
+    /// People still missing (0 when reached): for a share, at the present whole.
+    pub gap: i64,
+}
+
+/// `value` against `target`; for a share target (per mille) `value` is the
+/// part and `whole` what it is a share of.
+pub fn progress(kind: TargetKind, value: i64, whole: i64, target: i64) -> Progress {
+    let needed = match kind {
+        TargetKind::Count => target,
+        // The least whole number of people that makes the share: ⌈target × whole ÷ 1000⌉.
+        TargetKind::Share => (target * whole + 999) / 1000,
+    };
+    let gap = (needed - value).max(0);
+    let percent = if needed <= 0 {
+        100.0
+    } else {
+        ((value as f64 * 1000.0 / needed as f64).round() / 10.0).min(100.0)
+    };
+    Progress {
+        percent,
+        reached: gap == 0,
+        gap,
+    }
+}
+
+/// A share target in words: 300 → "30.0%".
+pub fn per_mille_text(v: i64) -> String {
+    format!("{:.1}%", v as f64 / 10.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +192,41 @@ mod tests {
         assert_eq!(percent(2, 3), Some(66.7));
         assert_eq!(percent(0, 0), None);
         assert_eq!(percent(5, 5), Some(100.0));
+    }
+
+    #[test]
+    fn targets_are_read_as_staff_write_them() {
+        assert_eq!(parse_target(TargetKind::Count, "80,000"), Ok(80_000));
+        assert_eq!(parse_target(TargetKind::Count, "8万"), Ok(80_000));
+        assert_eq!(parse_target(TargetKind::Count, "１２３"), Ok(123));
+        assert!(parse_target(TargetKind::Count, "0").is_err());
+        assert!(parse_target(TargetKind::Count, "1.5").is_err());
+        assert!(parse_target(TargetKind::Count, "很多").is_err());
+        assert_eq!(parse_target(TargetKind::Share, "30"), Ok(300));
+        assert_eq!(parse_target(TargetKind::Share, "30.5%"), Ok(305));
+        assert!(parse_target(TargetKind::Share, "101").is_err());
+        assert!(parse_target(TargetKind::Share, "30.55").is_err());
+        assert_eq!(TargetKind::parse("占比"), Ok(TargetKind::Share));
+        assert!(TargetKind::parse("ratio").is_err());
+    }
+
+    #[test]
+    fn progress_counts_the_people_still_missing() {
+        // 婺城: 80,000 skilled workers by 2025.
+        let p = progress(TargetKind::Count, 78_766, 0, 80_000);
+        assert_eq!((p.gap, p.reached), (1_234, false));
+        assert_eq!(p.percent, 98.5);
+        let done = progress(TargetKind::Count, 81_000, 0, 80_000);
+        assert_eq!((done.gap, done.reached, done.percent), (0, true, 100.0));
+        // 30 % of 1,001 skilled is 300.3: 301 people are needed.
+        let share = progress(TargetKind::Share, 290, 1_001, 300);
+        assert_eq!(share.gap, 11);
+        assert!(!share.reached);
+        assert!(
+            progress(TargetKind::Share, 0, 0, 300).reached,
+            "no one to be a share of"
+        );
+        assert_eq!(per_mille_text(305), "30.5%");
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
                 &format!("{roll}&skill_level={level}"),
             )
             .share_of("members.skilled")
-            .in_distribution("技能等级构成"),
+            .in_distribution("技能等级"),
         );
     }
     out

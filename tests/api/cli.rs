@@ -648,3 +648,52 @@ async fn logs_to_a_file_have_no_colour_codes() {
     );
     assert!(line.contains("INFO"), "{line}");
 }
+
+/// `gongjiang report`: the report upward as .xlsx from the command line, its
+/// 合计 the dashboard's figures; an unknown organisation is refused clearly.
+#[tokio::test]
+async fn report_writes_the_workbook_unions_send_upward() {
+    use calamine::Reader;
+    let s = Setup::new().await.seeded().await;
+    let out = s._dir.path().join("报表.xlsx");
+    let o = s
+        .run(
+            &[
+                "report",
+                "--org",
+                "ZJ-NB-YZ-JS",
+                "--year",
+                "2026",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            None,
+        )
+        .await;
+    assert_ok(&o, "report");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("a real workbook");
+    let names = wb.sheet_names();
+    assert!(names.contains(&"会员统计".to_string()), "{names:?}");
+    assert!(names.contains(&"技能等级".to_string()), "{names:?}");
+    let sheet = wb.worksheet_range("会员统计").unwrap();
+    let rows: Vec<Vec<calamine::Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert!(
+        rows[0][0].to_string().contains("2026"),
+        "title: {:?}",
+        rows[0]
+    );
+    assert!(rows[1][0].to_string().starts_with("填报单位："));
+    let last = rows.last().unwrap();
+    assert_eq!(last[0].to_string(), "合计");
+    assert!(
+        matches!(last[1], calamine::Data::Float(_)),
+        "numbers as numbers: {last:?}"
+    );
+    let o = s
+        .run(
+            &["report", "--org", "NO-SUCH", "-o", out.to_str().unwrap()],
+            None,
+        )
+        .await;
+    assert_fails_with(&o, "NO-SUCH", "report of an unknown organisation");
+}

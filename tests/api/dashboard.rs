@@ -335,7 +335,7 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
         "数据看板",
         "在册会员",
         "高技能人才",
-        "技能等级构成",
+        "技能等级",
         "<svg",
         "role=\"img\"",
         "下级组织",
@@ -361,4 +361,209 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
         "the hall screen refreshes itself"
     );
     assert!(screen.contains("退出大屏"));
+}
+
+fn target<'a>(d: &'a Value, key: &str) -> &'a Value {
+    d["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["figure_key"] == key)
+        .unwrap_or_else(|| panic!("no target for {key} in {}", d["targets"]))
+}
+
+/// 婺城's targets, the seeds' way: 技能劳动者 so many people, 高技能人才 30 %
+/// of them; the gap in people; a child's own target rolled up; only an admin
+/// of the union or above sets them; bad input changes nothing.
+#[tokio::test]
+async fn targets_show_the_gap_in_people_and_roll_up_from_the_children() {
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let huarui = app.org_id("JS-HUARUI").await;
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}"))
+        .await;
+    let skilled = value(&d, "members.skilled");
+    let high = value(&d, "members.high_skilled");
+    let year = d["year"].as_i64().unwrap();
+
+    let set = |org: i64, key: &str, kind: &str, t: Value| {
+        let body =
+            json!({"org_id": org, "year": year, "figure_key": key, "kind": kind, "target": t});
+        let (app, root) = (&app, &root);
+        async move { app.post(root, "/api/v1/dashboard/targets", body).await }
+    };
+    let (s, t) = set(town, "members.skilled", "count", json!(skilled + 1234)).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let (s, t) = set(town, "members.high_skilled", "share", json!("30%")).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["target"], 300, "a share is kept in per mille");
+    let (s, _) = set(huarui, "members.skilled", "count", json!("1万")).await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}"))
+        .await;
+    let count = target(&d, "members.skilled");
+    assert_eq!(count["gap"], 1234);
+    assert_eq!(count["gap_text"], "还差 1,234 人");
+    assert_eq!(count["reached"], false);
+    assert_eq!(count["children_target_total"], 10_000);
+    let row = count["rollup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["org"]["id"] == huarui)
+        .unwrap();
+    assert_eq!(row["target"], 10_000);
+    assert_eq!(row["reached"], false);
+    let share = target(&d, "members.high_skilled");
+    let needed = (300 * skilled + 999) / 1000;
+    assert_eq!(share["gap"], (needed - high).max(0), "{share}");
+    assert_eq!(share["target_text"], "30.0%");
+    // Setting again replaces; another year is a target of its own.
+    let (s, _) = set(town, "members.skilled", "count", json!(1)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}"))
+        .await;
+    assert_eq!(target(&d, "members.skilled")["reached"], true);
+    assert_eq!(target(&d, "members.skilled")["gap_text"], "已达成");
+    let (_, other) = app
+        .get(
+            &root,
+            &format!("/api/v1/dashboard?org_id={town}&year={}", year + 1),
+        )
+        .await;
+    assert!(other["targets"].as_array().unwrap().is_empty());
+
+    // Bad input: a clear error on the field, and nothing changes.
+    let (s, a) = app
+        .post(
+            &root,
+            "/api/v1/accounts",
+            json!({"username": "js_officer", "password": "gongjiang", "role": "officer", "org_id": town}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let before = app.fingerprint().await;
+    for (body, field) in [
+        (
+            json!({"org_id": town, "year": year, "figure_key": "members.on_roll", "kind": "share", "target": 30}),
+            "kind",
+        ),
+        (
+            json!({"org_id": town, "year": year, "figure_key": "members.skilled", "kind": "ratio", "target": 30}),
+            "kind",
+        ),
+        (
+            json!({"org_id": town, "year": year, "figure_key": "members.skilled", "kind": "count", "target": 0}),
+            "target",
+        ),
+        (
+            json!({"org_id": town, "year": year, "figure_key": "members.skilled", "kind": "count", "target": "很多"}),
+            "target",
+        ),
+        (
+            json!({"org_id": town, "year": year, "figure_key": "members.high_skilled", "kind": "share", "target": 130}),
+            "target",
+        ),
+        (
+            json!({"org_id": town, "year": year, "figure_key": "no.such", "kind": "count", "target": 5}),
+            "figure_key",
+        ),
+        (
+            json!({"org_id": town, "year": 1999, "figure_key": "members.skilled", "kind": "count", "target": 5}),
+            "year",
+        ),
+    ] {
+        let (s, e) = app
+            .post(&root, "/api/v1/dashboard/targets", body.clone())
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {e}");
+        assert_eq!(e["errors"][0]["field"], field, "{body} → {e}");
+    }
+    // An officer may not set targets; the town's admin may not reach above the town.
+    let officer = app.login("js_officer").await;
+    let body = json!({"org_id": town, "year": year, "figure_key": "members.skilled", "kind": "count", "target": 5});
+    let (s, _) = app.post(&officer, "/api/v1/dashboard/targets", body).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let js = app.login("jiangshan").await;
+    let province = d["above"][0]["id"].as_i64().unwrap();
+    let body = json!({"org_id": province, "year": year, "figure_key": "members.skilled", "kind": "count", "target": 5});
+    let (s, _) = app.post(&js, "/api/v1/dashboard/targets", body).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(before, app.fingerprint().await, "refusals change nothing");
+
+    // The town's admin removes the town's target (its own union).
+    let id = target(&d, "members.skilled")["id"].as_i64().unwrap();
+    let resp = app
+        .client
+        .delete(app.url(&format!("/api/v1/dashboard/targets/{id}")))
+        .bearer_auth(&js)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}"))
+        .await;
+    assert_eq!(
+        d["targets"].as_array().unwrap().len(),
+        1,
+        "the share target stays"
+    );
+}
+
+/// The report as .xlsx from the API: the sheets, a row per child, 本级 and
+/// 合计, and 合计 equal to the dashboard's figures, as numbers.
+#[tokio::test]
+async fn the_report_holds_the_dashboards_figures_row_by_row() {
+    use calamine::{Data, Reader};
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}"))
+        .await;
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/dashboard/report.xlsx?org_id={town}")))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range("会员统计").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = rows[2].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[0], "组织");
+    let col = header.iter().position(|h| h == "在册会员（人）").unwrap();
+    let children = d["children"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        3 + children.len() + 2,
+        "title, unit, header, children, 本级, 合计"
+    );
+    for (i, c) in children.iter().enumerate() {
+        assert_eq!(
+            rows[3 + i][0].to_string(),
+            c["org"]["name"].as_str().unwrap()
+        );
+    }
+    let total = rows.last().unwrap();
+    assert_eq!(total[0].to_string(), "合计");
+    assert_eq!(total[col], Data::Float(value(&d, "members.on_roll") as f64));
+    let own = &rows[rows.len() - 2];
+    assert_eq!(own[0].to_string(), "本级");
+    let skills = wb.worksheet_range("技能等级").unwrap();
+    let last: Vec<Data> = skills.rows().next_back().unwrap().to_vec();
+    assert_eq!(
+        last[1],
+        Data::Float(value(&d, "members.skilled") as f64),
+        "{last:?}"
+    );
 }

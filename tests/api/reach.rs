@@ -35,6 +35,7 @@ struct Ids {
     cadre_item: i64,
     cadre_entry: i64,
     import: i64,
+    target: i64,
     /// A union and a member inside the caller's reach, for the other fields
     /// of a body (the same in both variants).
     inside_org: i64,
@@ -58,6 +59,7 @@ impl Ids {
             cadre: NOBODY,
             cadre_item: NOBODY,
             cadre_entry: NOBODY,
+            target: NOBODY,
             import: NOBODY,
             inside_org,
             inside_member,
@@ -84,6 +86,7 @@ impl Ids {
             "cadre-points/items" => self.cadre_item,
             "cadre-points/entries" => self.cadre_entry,
             "imports" => self.import,
+            "dashboard/targets" => self.target,
             _ => return None,
         })
     }
@@ -194,6 +197,7 @@ fn aim(method: &str, path: &str) -> Option<Aim> {
         ("get", "/api/v1/cadres") => q("org_id", |x| x.org),
         ("get", "/api/v1/catalog/items") => q("org_id", |x| x.org),
         ("get", "/api/v1/dashboard") => q("org_id", |x| x.org),
+        ("get", "/api/v1/dashboard/report.xlsx") => q("org_id", |x| x.org),
         ("get", "/api/v1/enterprises") => q("org_id", |x| x.org),
         ("get", "/api/v1/members") => q("org_id", |x| x.org),
         ("get", "/api/v1/members/export.xlsx") => q("org_id", |x| x.org),
@@ -236,6 +240,9 @@ fn aim(method: &str, path: &str) -> Option<Aim> {
         ),
         ("post", "/api/v1/members") => with(
             |x| json!({"name": "外部会员", "id_number": crate::support::id_number(91), "phone": "13900002222", "org_id": x.org}),
+        ),
+        ("post", "/api/v1/dashboard/targets") => with(
+            |x| json!({"org_id": x.org, "year": 2026, "figure_key": "members.skilled", "kind": "count", "target": 5}),
         ),
         ("post", "/api/v1/orgs") => with(
             |x| json!({"code": "REACH-1", "name": "外部工会", "kind": "企业工会", "parent_id": x.org}),
@@ -339,6 +346,15 @@ async fn outside_records(app: &TestApp, root: &str) -> Ids {
         )
         .await,
     );
+    let target = id_of(
+        &created(
+            app,
+            root,
+            "/api/v1/dashboard/targets",
+            json!({"org_id": org, "year": 2026, "figure_key": "members.skilled", "kind": "count", "target": 100}),
+        )
+        .await,
+    );
     let sheet = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/messy_roster.xlsx"),
     )
@@ -363,6 +379,7 @@ async fn outside_records(app: &TestApp, root: &str) -> Ids {
         cadre_item: f.cadre_item,
         cadre_entry,
         import,
+        target,
         inside_org: 0,
         inside_member: 0,
     }

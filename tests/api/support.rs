@@ -237,6 +237,7 @@ impl TestApp {
             "SELECT id, member_id, from_org_id, to_org_id FROM member_transfers ORDER BY id",
             "SELECT id, username, password_hash, disabled, updated_at FROM accounts ORDER BY id",
             "SELECT id, account_id, role, org_id FROM assignments ORDER BY id",
+            "SELECT id, org_id, year, figure_key, kind, target FROM dashboard_targets ORDER BY id",
             // Entries that record a read (a whole-number lookup) are not changes.
             "SELECT id, action, hash FROM audit_log WHERE action NOT LIKE 'member.lookup%' ORDER BY id",
         ];
