@@ -436,6 +436,18 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
             })
             .collect(),
     );
+    // The dashboard (issue 12) of the bench admin's own union, the root, and of one town.
+    let dashboards: Plan = std::sync::Arc::new(
+        (0..a.requests / 4)
+            .map(|i| match i % 2 {
+                0 => ("root".to_string(), format!("{base}/api/v1/dashboard")),
+                _ => (
+                    "town".to_string(),
+                    format!("{base}/api/v1/dashboard?org_id={}", town.0),
+                ),
+            })
+            .collect(),
+    );
     let _ = load(&reads, &client, &token, 1).await;
     let mut md = String::new();
     for &concurrency in &a.concurrency {
@@ -464,6 +476,21 @@ async fn search(a: &Args, db: &Db, members: u64) -> String {
             list.len() as f64 / list_s,
             percentile(&l, 0.5),
             percentile(&l, 0.99)
+        ));
+        let (dash, dash_s) = load(&dashboards, &client, &token, concurrency).await;
+        let of = |kind: &str| {
+            let mut v: Vec<f64> = dash
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, ms)| *ms)
+                .collect();
+            v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            (percentile(&v, 0.5), percentile(&v, 0.99))
+        };
+        let ((r50, r99), (t50, t99)) = (of("root"), of("town"));
+        md.push_str(&format!(
+            "Dashboard (`GET /api/v1/dashboard`: every figure of the subtree and of each child): {:.0}/s; the root of {members} p50 {r50:.1} ms, p99 {r99:.1} ms; a town p50 {t50:.1} ms, p99 {t99:.1} ms.\n\n",
+            dash.len() as f64 / dash_s,
         ));
     }
     let rss_loaded = vm_kib(server.id(), "VmRSS:") / 1024.0;

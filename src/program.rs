@@ -45,6 +45,28 @@ pub struct FigureSource {
     /// The heading its figures stand under (会员, 组织, 学院 …).
     pub group: &'static str,
     pub compute: FiguresFn,
+    /// Its figures month by month, for the trend charts (if it keeps them).
+    pub trends: Option<TrendsFn>,
+}
+
+/// Lines for the trend charts of one subtree: a value (or none) for each of `months`.
+pub type TrendsFn = for<'a> fn(
+    &'a AppState,
+    &'a Subtree,
+    &'a [String],
+) -> BoxFuture<'a, Result<Vec<Trend>, crate::web::error::AppError>>;
+
+/// One figure month by month.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    /// The figure's key on the dashboard (`members.on_roll`).
+    pub key: String,
+    pub label: String,
+    pub unit: String,
+    /// One per month asked for; none where nothing was kept.
+    pub values: Vec<Option<i64>>,
+    /// Whether each value was back-filled from history rather than taken in its month.
+    pub estimated: Vec<bool>,
 }
 
 /// Figures for each subtree: one `Vec<Figure>` per `Subtree`, in order.

@@ -31,7 +31,7 @@ async fn dashboard(
     ApiCaller(c): ApiCaller,
     Query(q): Query<DashboardQuery>,
 ) -> AppResult<Json<Dashboard>> {
-    Ok(Json(ops::dashboard(&s, &c, q.org_id, q.year).await?))
+    Ok(Json(ops::dashboard(&s, &c, &q).await?))
 }
 
 /// The report upward as .xlsx: 会员统计, 技能等级 and each program's sheet, a

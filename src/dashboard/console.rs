@@ -31,7 +31,30 @@ pub fn router() -> Router<AppState> {
 struct PageQuery {
     org_id: Option<String>,
     year: Option<String>,
+    months: Option<String>,
     screen: Option<String>,
+}
+
+impl PageQuery {
+    fn dashboard(&self) -> ops::DashboardQuery {
+        let number =
+            |v: &Option<String>| crate::web::non_empty(v).and_then(|v| v.parse::<i64>().ok());
+        ops::DashboardQuery {
+            org_id: number(&self.org_id),
+            year: number(&self.year),
+            months: number(&self.months),
+        }
+    }
+}
+
+struct LineView {
+    label: String,
+    /// "x,y x,y …" of the known months.
+    points: String,
+    dots: Vec<(u32, u32, String, bool)>,
+    /// Everything the chart shows, in one sentence, for a screen reader.
+    summary: String,
+    top: String,
 }
 
 /// The target form, and where the page was (`v_org`, `v_year`).
@@ -124,6 +147,13 @@ struct DashboardPage {
     children_total: i64,
     children_shown: usize,
     left: u32,
+    line_left: u32,
+    line_right: u32,
+    line_bottom: u32,
+    line_top: u32,
+    first_month: String,
+    last_month: String,
+    lines: Vec<LineView>,
     targets: Vec<TargetRow>,
     can_set_targets: bool,
     /// The figures a target may be set for: (key, label, is a share).
@@ -139,10 +169,8 @@ async fn page(
     PageCaller(c): PageCaller,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let org_id = crate::web::non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
-    let year = crate::web::non_empty(&q.year).and_then(|v| v.parse::<i64>().ok());
     let screen = matches!(q.screen.as_deref(), Some("1" | "true"));
-    render(&s, &c, org_id, year, screen, Outcome::default()).await
+    render(&s, &c, &q.dashboard(), screen, Outcome::default()).await
 }
 
 /// Why the target form could not be saved, and what was typed.
@@ -151,9 +179,8 @@ async fn report(
     PageCaller(c): PageCaller,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let org_id = crate::web::non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
-    let year = crate::web::non_empty(&q.year).and_then(|v| v.parse::<i64>().ok());
-    let (bytes, name) = ops::report(&s, &c, org_id, year).await.or_page(&c)?;
+    let d = q.dashboard();
+    let (bytes, name) = ops::report(&s, &c, d.org_id, d.year).await.or_page(&c)?;
     Ok(crate::web::files::xlsx_response(bytes, &name))
 }
 
@@ -166,12 +193,11 @@ struct Outcome {
 async fn render(
     s: &AppState,
     c: &Caller,
-    org_id: Option<i64>,
-    year: Option<i64>,
+    q: &ops::DashboardQuery,
     screen: bool,
     outcome: Outcome,
 ) -> PageResult {
-    let d = ops::dashboard(s, c, org_id, year).await.or_page(c)?;
+    let d = ops::dashboard(s, c, q).await.or_page(c)?;
     let all = all_figures(&d);
     let view = DashboardPage {
         nav: (!screen).then(|| Nav::new(c, "dashboard")),
@@ -191,6 +217,13 @@ async fn render(
         children_total: d.children_total,
         children_shown: d.children.len(),
         left: rules::LEFT,
+        line_left: rules::LINE_LEFT,
+        line_right: rules::LINE_LEFT + rules::LINE_WIDTH,
+        line_bottom: rules::LINE_TOP + rules::LINE_HEIGHT,
+        line_top: rules::LINE_TOP,
+        first_month: d.months.first().cloned().unwrap_or_default(),
+        last_month: d.months.last().cloned().unwrap_or_default(),
+        lines: d.trends.iter().map(|t| line_view(t, &d.months)).collect(),
         targets: d
             .targets
             .iter()
@@ -260,12 +293,18 @@ async fn set_target(
         target: f.target.clone(),
     };
     let result = ops::set_target(&s, &c, &input).await;
+    let (s, c) = (&s, &c);
     let again = |e: crate::web::error::AppError| {
         let outcome = Outcome {
             error: e.form_message(),
             typed: f.clone(),
         };
-        render(&s, &c, org_id, year, false, outcome)
+        let q = ops::DashboardQuery {
+            org_id,
+            year,
+            months: None,
+        };
+        async move { render(s, c, &q, false, outcome).await }
     };
     let back = format!(
         "/dashboard?org_id={}{}",
@@ -273,7 +312,7 @@ async fn set_target(
         year.map(|y| format!("&year={y}")).unwrap_or_default()
     );
     let done = |_| crate::web::form::see(back);
-    crate::web::form::finish(&c, result, done, again).await
+    crate::web::form::finish(c, result, done, again).await
 }
 
 async fn delete_target(
@@ -284,12 +323,18 @@ async fn delete_target(
     let org_id = f.v_org.parse::<i64>().ok();
     let year = f.v_year.parse::<i64>().ok();
     let result = ops::delete_target(&s, &c, id).await;
+    let (s, c) = (&s, &c);
     let again = |e: crate::web::error::AppError| {
         let outcome = Outcome {
             error: e.form_message(),
             ..Default::default()
         };
-        render(&s, &c, org_id, year, false, outcome)
+        let q = ops::DashboardQuery {
+            org_id,
+            year,
+            months: None,
+        };
+        async move { render(s, c, &q, false, outcome).await }
     };
     let back = format!(
         "/dashboard?org_id={}{}",
@@ -297,7 +342,41 @@ async fn delete_target(
         year.map(|y| format!("&year={y}")).unwrap_or_default()
     );
     let done = |_| crate::web::form::see(back);
-    crate::web::form::finish(&c, result, done, again).await
+    crate::web::form::finish(c, result, done, again).await
+}
+
+/// A trend as a line: its points, a dot per known month with its words,
+/// and a sentence for a screen reader. Lines with no value at all are left out.
+fn line_view(t: &crate::program::Trend, months: &[String]) -> LineView {
+    let (dots, max) = rules::line(&t.values);
+    let words = |i: usize| {
+        let v = t.values[i].unwrap_or(0);
+        let est = if t.estimated[i] {
+            "（按入会日期估算）"
+        } else {
+            ""
+        };
+        format!("{} {} {}{est}", months[i], rules::grouped(v), t.unit)
+    };
+    let known: Vec<usize> = dots.iter().map(|d| d.at).collect();
+    let summary = match (known.first(), known.last()) {
+        (Some(a), Some(b)) => format!("{}：{} 至 {}", t.label, words(*a), words(*b)),
+        _ => format!("{}：暂无按月数据", t.label),
+    };
+    LineView {
+        label: t.label.clone(),
+        points: dots
+            .iter()
+            .map(|d| format!("{},{}", d.x, d.y))
+            .collect::<Vec<_>>()
+            .join(" "),
+        dots: dots
+            .iter()
+            .map(|d| (d.x, d.y, words(d.at), t.estimated[d.at]))
+            .collect(),
+        summary,
+        top: format!("{} {}", rules::grouped(max), t.unit),
+    }
 }
 
 /// Every figure of the organisation itself, whatever its group.

@@ -75,6 +75,10 @@ pub struct Dashboard {
     pub children_total: i64,
     pub year: i64,
     pub targets: Vec<TargetView>,
+    /// The trends' months (`YYYY-MM`), oldest first; this month last.
+    pub months: Vec<String>,
+    /// Figures month by month, one value per month.
+    pub trends: Vec<crate::program::Trend>,
     /// Whether the caller may set this union's targets.
     #[serde(skip)]
     pub can_set_targets: bool,

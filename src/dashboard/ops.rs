@@ -22,7 +22,14 @@ pub struct DashboardQuery {
     /// The year whose targets are shown (default: this year).
     #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i64>,
+    /// How many months the trends go back, this one included (default 12, at most 36).
+    #[param(minimum = 1, maximum = 36)]
+    pub months: Option<i64>,
 }
+
+/// The trends' default and longest reach, in months.
+pub const TREND_MONTHS: i64 = 12;
+pub const MAX_TREND_MONTHS: i64 = 36;
 
 pub fn staff_only(c: &Caller) -> AppResult<()> {
     match c.can(Right::Read) {
@@ -76,15 +83,24 @@ async fn figures_for(
     Ok((groups, per_subtree))
 }
 
-pub async fn dashboard(
-    s: &AppState,
-    c: &Caller,
-    org_id: Option<i64>,
-    year: Option<i64>,
-) -> AppResult<Dashboard> {
+pub async fn dashboard(s: &AppState, c: &Caller, q: &DashboardQuery) -> AppResult<Dashboard> {
     staff_only(c)?;
     let today = today();
-    let year = checked_year(year, &today)?;
+    let year = checked_year(q.year, &today)?;
+    let n = match q.months {
+        None => TREND_MONTHS,
+        Some(n) if (1..=MAX_TREND_MONTHS).contains(&n) => n,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "months",
+                format!("趋势月数应在 1 到 {MAX_TREND_MONTHS} 之间"),
+            ))
+        }
+    };
+    let this_month = today.get(..7).unwrap_or("1970-01").to_string();
+    let mut months = crate::member::months::months_before(&this_month, n as usize - 1);
+    months.push(this_month);
+    let org_id = q.org_id;
     let org = crate::auth::checks::viewed_org(s, c, org_id).await?;
     let scope = c.scope(Right::Read);
     let (children, children_total) = crate::org::store::list(
@@ -126,6 +142,12 @@ pub async fn dashboard(
         .collect();
     let period = Period::of(&today);
     let (groups, per_subtree) = figures_for(s, &subtrees, &period).await?;
+    let mut trends = vec![];
+    for source in &crate::program::registry().figures {
+        if let Some(trend) = source.trends {
+            trends.extend(trend(s, &subtrees[0], &months).await?);
+        }
+    }
     let ids: Vec<i64> = subtrees.iter().map(|t| t.org_id).collect();
     let set = super::store::targets(&s.db, &scope, &ids, year).await?;
     let targets = set
@@ -159,6 +181,8 @@ pub async fn dashboard(
         children_total,
         year,
         targets,
+        months,
+        trends,
         can_set_targets: c.access(Right::Targets).check(&org.path, "组织").is_ok(),
     })
 }
@@ -339,7 +363,12 @@ pub async fn report(
     org_id: Option<i64>,
     year: Option<i64>,
 ) -> AppResult<(Vec<u8>, String)> {
-    let d = dashboard(s, c, org_id, year).await?;
+    let q = DashboardQuery {
+        org_id,
+        year,
+        months: None,
+    };
+    let d = dashboard(s, c, &q).await?;
     let bytes = super::report::workbook(&d).map_err(anyhow::Error::from)?;
     Ok((bytes, format!("{}-{}年统计报表.xlsx", d.org.name, d.year)))
 }

@@ -79,6 +79,45 @@ pub fn chart_height(rows: usize) -> u32 {
     rows as u32 * ROW + 12
 }
 
+/// A trend chart's drawing area, in SVG user units: values from the
+/// bottom (0) to the top (the largest value), months left to right.
+pub const LINE_LEFT: u32 = 64;
+pub const LINE_WIDTH: u32 = 520;
+pub const LINE_TOP: u32 = 12;
+pub const LINE_HEIGHT: u32 = 120;
+
+/// A point of a trend line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dot {
+    pub x: u32,
+    pub y: u32,
+    /// Which month (index into the months).
+    pub at: usize,
+}
+
+/// The points of a line through `values` (none where a month has no value),
+/// scaled so the largest value touches the top; and that largest value.
+pub fn line(values: &[Option<i64>]) -> (Vec<Dot>, i64) {
+    let max = values.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let step = match values.len() {
+        0 | 1 => 0,
+        n => LINE_WIDTH / (n as u32 - 1),
+    };
+    let dots = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let v = (*v)?.max(0);
+            Some(Dot {
+                x: LINE_LEFT + i as u32 * step,
+                y: LINE_TOP + LINE_HEIGHT - (v as u64 * LINE_HEIGHT as u64 / max as u64) as u32,
+                at: i,
+            })
+        })
+        .collect();
+    (dots, max)
+}
+
 /// What a yearly target counts: people, or a share (per mille of the figure
 /// it is a share of: 30 % → 300).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +266,18 @@ mod tests {
             "no one to be a share of"
         );
         assert_eq!(per_mille_text(305), "30.5%");
+    }
+
+    #[test]
+    fn a_trend_line_spans_the_months_and_skips_the_unknown() {
+        let (dots, max) = line(&[Some(0), None, Some(50), Some(100)]);
+        assert_eq!(max, 100);
+        assert_eq!(dots.len(), 3, "no dot for a month without a value");
+        assert_eq!(dots[0].y, LINE_TOP + LINE_HEIGHT, "zero at the bottom");
+        assert_eq!(dots[2].y, LINE_TOP, "the largest at the top");
+        assert_eq!(dots[2].x, LINE_LEFT + LINE_WIDTH / 3 * 3);
+        assert_eq!(dots[1].at, 2);
+        assert!(line(&[None, None]).0.is_empty());
     }
 
     #[test]

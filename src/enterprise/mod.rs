@@ -15,6 +15,7 @@ pub const PROGRAM: Program = Program {
         order: 21,
         group: "组织",
         compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+        trends: None,
     }],
     home_cards: &[],
     api: api::router,

@@ -103,3 +103,35 @@ fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
     }
     out
 }
+
+/// 在册会员, 技能劳动者 and 高技能人才 month by month (`months`, oldest first).
+pub async fn trends(
+    s: &AppState,
+    subtree: &Subtree,
+    months: &[String],
+) -> AppResult<Vec<crate::program::Trend>> {
+    let Some(first) = months.first() else {
+        return Ok(vec![]);
+    };
+    let kept = super::months::of(&s.db, &subtree.scope, subtree.org_id, first).await?;
+    let at = |m: &String| kept.iter().find(|k| &k.month == m);
+    let line = |key: &str, label: &str, pick: fn(&super::months::Month) -> Option<i64>| {
+        crate::program::Trend {
+            key: key.to_string(),
+            label: label.to_string(),
+            unit: "人".to_string(),
+            values: months.iter().map(|m| at(m).and_then(pick)).collect(),
+            estimated: months
+                .iter()
+                .map(|m| at(m).is_some_and(|k| k.estimated))
+                .collect(),
+        }
+    };
+    Ok(vec![
+        line("members.on_roll", "在册会员", |k| Some(k.on_roll)),
+        line("members.skilled", "技能劳动者", |k| k.skilled),
+        line("members.high_skilled", "高技能人才", |k| {
+            k.high_skilled
+        }),
+    ])
+}

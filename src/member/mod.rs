@@ -4,11 +4,12 @@ pub mod api;
 pub mod console;
 pub mod figures;
 pub mod lookups;
+pub mod months;
 pub mod ops;
 pub mod rules;
 pub mod store;
 
-use crate::program::{FigureSource, NavItem, Program, Show};
+use crate::program::{FigureSource, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
     name: "member",
@@ -17,6 +18,7 @@ pub const PROGRAM: Program = Program {
         order: 10,
         group: "会员",
         compute: |s, t, p| Box::pin(figures::compute(s, t, p)),
+        trends: Some(|s, t, m| Box::pin(figures::trends(s, t, m))),
     }],
     home_cards: &[],
     api: api::router,
@@ -46,6 +48,26 @@ pub const PROGRAM: Program = Program {
         ("member.lookup", "按完整号码查找"),
         ("member.lookup_refused", "完整号码查找被暂停"),
     ],
-    jobs: &[],
+    jobs: &[Job {
+        // This month's figures of every union, for the dashboard's trends
+        // (and, once, the months before from join dates).
+        name: "member months",
+        every: std::time::Duration::from_secs(3600),
+        run: |db| {
+            Box::pin(async move {
+                let month = crate::db::format_ms(crate::db::now_ms())
+                    .get(..7)
+                    .unwrap_or("1970-01")
+                    .to_string();
+                let back = months::backfill(&db, &month)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let n = months::snapshot(&db, &month)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok((back > 0).then(|| format!("{back} union-months back-filled from join dates, {n} unions' figures kept for {month}")))
+            })
+        },
+    }],
     demo: &[],
 };

@@ -17,6 +17,7 @@ pub const PROGRAM: Program = Program {
         order: 20,
         group: "组织",
         compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+        trends: None,
     }],
     home_cards: &[],
     api: api::router,

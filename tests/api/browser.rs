@@ -1061,3 +1061,91 @@ async fn staff_use_the_console_on_a_phone() {
     }
     p.check("console-picker").await;
 }
+
+/// The dashboard in a real browser (issue 12): staff land on it at the root,
+/// open the demo town's, follow a figure to the list it counts (the same
+/// number of people), and download the report.
+#[tokio::test]
+async fn staff_open_the_dashboard_follow_a_figure_and_download_the_report() {
+    let Some(bin) = chromedriver_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let driver = Chromedriver::start(&bin).await;
+    let mut p = Phone::open(&app, &driver).await;
+    p.prefix.push_str("-dashboard");
+    p.goto("/login").await;
+    p.wait_css("#username")
+        .await
+        .send_keys("admin")
+        .await
+        .unwrap();
+    p.wait_css("#password")
+        .await
+        .send_keys("gongjiang")
+        .await
+        .unwrap();
+    let login = p.wait_xpath("//button[normalize-space()='登录']").await;
+    p.tap(&login).await;
+    // Staff land on the dashboard of their own union: the root.
+    p.wait_path("/dashboard").await;
+    p.wait_css("figure.chart svg[role='img']").await;
+    assert!(p.body_text().await.contains("下级组织"));
+    p.check("dashboard-root").await;
+
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    p.goto(&format!("/dashboard?org_id={town}")).await;
+    let card = p
+        .wait_xpath("//a[contains(@class,'card')][.//span[@class='label' and normalize-space()='高技能人才']]")
+        .await;
+    let shown: String = card
+        .find(Locator::Css(".value"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    p.check("dashboard-town").await;
+    p.tap(&card).await;
+    // The member list, filtered as the figure counts, says the same number.
+    let said = p.wait_xpath("//p[contains(., '高级工及以上')]").await;
+    let text = said.text().await.unwrap();
+    assert!(
+        text.contains(&format!("共 {shown} 人")),
+        "{text} (the card said {shown})"
+    );
+
+    // The report, downloaded by the browser with its own session.
+    p.goto(&format!("/dashboard?org_id={town}")).await;
+    let link = p
+        .wait_xpath("//a[contains(normalize-space(), '下载统计报表')]")
+        .await;
+    let href = link.attr("href").await.unwrap().unwrap();
+    let got = p
+        .c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done({
+               status: r.status, type: r.headers.get('content-type'),
+               size: b.byteLength, zip: new Uint8Array(b)[0] === 0x50 && new Uint8Array(b)[1] === 0x4b
+             }))).catch(e => done({error: String(e)}));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(got["status"], 200, "{got}");
+    assert!(
+        got["type"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("spreadsheetml"),
+        "{got}"
+    );
+    assert!(
+        got["zip"].as_bool().unwrap_or(false) && got["size"].as_u64().unwrap_or(0) > 1000,
+        "{got}"
+    );
+}

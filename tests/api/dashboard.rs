@@ -567,3 +567,83 @@ async fn the_report_holds_the_dashboards_figures_row_by_row() {
         "{last:?}"
     );
 }
+
+/// Trends (issue 12): the first run of the job back-fills the months before
+/// from join dates (marked estimated, levels unknown), then keeps this
+/// month's figures, which equal the dashboard's; a second run adds nothing
+/// to the past and follows a change in this month.
+#[tokio::test]
+async fn trends_are_kept_month_by_month_and_back_filled_from_join_dates() {
+    use gongjiang::member::months;
+    let app = TestApp::spawn().await;
+    let root = app.login("admin").await;
+    let town = app.org_id("ZJ-NB-YZ-JS").await;
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=6"))
+        .await;
+    let this_month: String = d["date"].as_str().unwrap()[..7].to_string();
+    assert_eq!(d["months"].as_array().unwrap().len(), 6);
+    assert_eq!(d["months"][5], this_month.as_str());
+
+    // A member who joined three months ago and one with no join date.
+    let three_back = months::months_before(&this_month, 3)[0].clone();
+    let (s, m) = app
+        .post(
+            &root,
+            "/api/v1/members",
+            json!({"name": "趋势者", "id_number": id_number(9301), "org_id": app.org_id("JS-HUARUI").await,
+                   "join_date": format!("{three_back}-15")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let db = &app.state.db;
+    let back = months::backfill(db, &this_month).await.unwrap();
+    assert!(back > 0, "the months before are back-filled once");
+    assert_eq!(months::backfill(db, &this_month).await.unwrap(), 0, "and only once");
+    months::snapshot(db, &this_month).await.unwrap();
+
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=6"))
+        .await;
+    let line = |key: &str| {
+        d["trends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .unwrap_or_else(|| panic!("no trend {key}: {d}"))
+            .clone()
+    };
+    let roll = line("members.on_roll");
+    assert_eq!(roll["values"][5].as_i64(), Some(value(&d, "members.on_roll")));
+    assert_eq!(roll["estimated"][5], false);
+    assert_eq!(roll["estimated"][4], true, "last month is back-filled");
+    // The month before the newcomer joined counts one fewer than the month it joined.
+    let (before, joined) = (roll["values"][1].as_i64().unwrap(), roll["values"][2].as_i64().unwrap());
+    assert!(joined > before, "{roll}");
+    assert_eq!(line("members.skilled")["values"][4], Value::Null, "no history of levels");
+    assert_eq!(
+        line("members.high_skilled")["values"][5].as_i64(),
+        Some(value(&d, "members.high_skilled"))
+    );
+    // A change this month: the next run follows it.
+    let (s, _) = app
+        .patch(&root, &format!("/api/v1/members/{}", m["id"]), json!({"status": "退会"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    months::snapshot(db, &this_month).await.unwrap();
+    let (_, d2) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=6"))
+        .await;
+    let now = d2["trends"][0]["values"][5].as_i64().unwrap();
+    assert_eq!(now, roll["values"][5].as_i64().unwrap() - 1);
+    let (s, e) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=99"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // The page draws the lines.
+    let mut b = crate::pages::Browser::login(&app, "admin", "gongjiang").await;
+    let html = b.page(&format!("/dashboard?org_id={town}")).await.html;
+    assert!(html.contains("按月趋势") && html.contains("<polyline"), "trend lines drawn");
+    assert!(html.contains("按入会日期估算"));
+}
