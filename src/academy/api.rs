@@ -66,14 +66,21 @@ async fn create_course(
     ))
 }
 
-/// Staff: their subtrees' courses; a member: those of its union and the unions above.
-#[utoipa::path(get, path = "/api/v1/courses", operation_id = "list_courses", tag = "academy",
+#[derive(Deserialize, utoipa::IntoParams)]
+struct CoursesQuery {
+    /// Staff: only the courses of this union's subtree.
+    org_id: Option<i64>,
+}
+
+/// Staff: their subtrees' courses (or one union's); a member: those of its union and the unions above.
+#[utoipa::path(get, path = "/api/v1/courses", operation_id = "list_courses", tag = "academy", params(CoursesQuery),
     responses((status = 200, description = "the courses", body = Page<Course>), ReadErrors))]
 async fn list_courses(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    Query(q): Query<CoursesQuery>,
 ) -> AppResult<Json<Page<Course>>> {
-    Ok(Json(Page::all(ops::courses(&s, &c).await?)))
+    Ok(Json(Page::all(ops::courses(&s, &c, q.org_id).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/courses/{id}", operation_id = "get_course", tag = "academy",

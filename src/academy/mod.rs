@@ -23,7 +23,12 @@ pub const PROGRAM: Program = Program {
         (ops::COURSE_COMPLETED, "完成课程"),
         (ops::FEEDBACK, "课程评价"),
     ],
-    figures: &[],
+    figures: &[crate::program::FigureSource {
+        order: 30,
+        group: "学院",
+        compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+        trends: None,
+    }],
     home_cards: &[HomeCard {
         order: 20,
         render: |s, m| Box::pin(phone::courses::today_card(s, m)),

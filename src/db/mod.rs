@@ -430,6 +430,16 @@ pub fn datetime_local_ms(v: &str) -> Result<i64, String> {
 }
 
 /// Epoch milliseconds as Beijing time, `2024-05-01 08:30`.
+/// The first millisecond of a day in Beijing (`YYYY-MM-DD`), as stored times count.
+pub fn day_start_ms(date: &str) -> Option<i64> {
+    let part = |r: std::ops::Range<usize>| date.get(r).and_then(|v| v.parse::<i32>().ok());
+    let (y, m, d) = (part(0..4)?, part(5..7)?, part(8..10)?);
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let day = time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()?;
+    let offset = time::UtcOffset::from_hms(8, 0, 0).ok()?;
+    Some(day.midnight().assume_offset(offset).unix_timestamp() * 1000)
+}
+
 pub fn format_ms(ms: i64) -> String {
     let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
     match time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000) {

@@ -20,6 +20,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transfer))
         .routes(routes!(transfers))
         .routes(routes!(reveal))
+        .routes(routes!(transfers_crossing))
+}
+
+/// Transfers into (`in`) or out of (`out`) a union's subtree in a period, newest first.
+#[utoipa::path(get, path = "/api/v1/transfers", operation_id = "list_transfers_crossing", tag = "members",
+    params(ops::TransfersQuery),
+    responses((status = 200, description = "one page of the transfers", body = Page<super::store::Crossed>), ReadErrors))]
+async fn transfers_crossing(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ops::TransfersQuery>,
+) -> AppResult<Json<Page<super::store::Crossed>>> {
+    Ok(Json(ops::transfers_crossing(&s, &c, &q).await?.2))
 }
 
 /// Members in the caller's subtree (a member account: itself), searched and filtered.

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/transfers", get(transfers_page))
         .route("/members", get(list_page).post(create))
         .route("/members/new", get(new_page))
         .route("/members/pick", get(pick))
@@ -613,4 +614,68 @@ async fn pick(
             })
             .collect(),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "member/transfers.html")]
+struct TransfersPage {
+    nav: Option<Nav>,
+    title: String,
+    items: Vec<(i64, String, String, String, String)>,
+    total: i64,
+    pager: crate::web::Pager,
+}
+
+/// The transfers the dashboard's 转入 / 转出 count: who, from where, to where, when.
+async fn transfers_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<ops::TransfersQuery>,
+) -> PageResult {
+    let (org, way, page) = ops::transfers_crossing(&s, &c, &q).await.or_page(&c)?;
+    let span = match (&q.from, &q.to) {
+        (Some(a), Some(b)) => format!("{a} 至 {b}"),
+        (Some(a), None) => format!("{a} 起"),
+        (None, Some(b)) => format!("{b} 前"),
+        (None, None) => String::new(),
+    };
+    let title = format!(
+        "{}{span}{}的会员",
+        org.name,
+        match way {
+            store::Crossing::In => "转入",
+            store::Crossing::Out => "转出",
+        }
+    );
+    let pager = crate::web::Pager::new(
+        "/transfers",
+        page.page,
+        (page.total + page.per_page - 1) / page.per_page.max(1),
+        &[
+            ("org_id", org.id.to_string()),
+            ("direction", q.direction.clone().unwrap_or_default()),
+            ("from", q.from.clone().unwrap_or_default()),
+            ("to", q.to.clone().unwrap_or_default()),
+        ],
+    );
+    let view = TransfersPage {
+        nav: Some(Nav::new(&c, "members")),
+        title,
+        total: page.total,
+        items: page
+            .items
+            .into_iter()
+            .map(|t| {
+                (
+                    t.member_id,
+                    t.member_name,
+                    t.from_org_name,
+                    t.to_org_name,
+                    format_ms(t.at),
+                )
+            })
+            .collect(),
+        pager,
+    };
+    Ok(render_with(StatusCode::OK, &view))
 }

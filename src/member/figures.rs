@@ -88,6 +88,47 @@ fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
             ),
         ),
     ];
+    for (key, label, value, way, from) in [
+        (
+            "members.transferred_in_month",
+            "本月转入",
+            f.transferred_in_month,
+            "in",
+            &period.month_start,
+        ),
+        (
+            "members.transferred_out_month",
+            "本月转出",
+            f.transferred_out_month,
+            "out",
+            &period.month_start,
+        ),
+        (
+            "members.transferred_in_year",
+            "本年转入",
+            f.transferred_in_year,
+            "in",
+            &period.year_start,
+        ),
+        (
+            "members.transferred_out_year",
+            "本年转出",
+            f.transferred_out_year,
+            "out",
+            &period.year_start,
+        ),
+    ] {
+        out.push(Figure::counting(
+            key,
+            label,
+            "人次",
+            value,
+            &format!(
+                "/transfers?org_id={org}&direction={way}&from={from}&to={}",
+                period.today
+            ),
+        ));
+    }
     for (i, level) in SKILL_LEVELS.iter().enumerate() {
         out.push(
             Figure::counting(

@@ -405,3 +405,60 @@ pub async fn reveal(
         },
     ))
 }
+
+/// Transfers into or out of a union's subtree in a period (the dashboard's 转入 / 转出).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TransfersQuery {
+    /// The union whose subtree's edge is crossed (default: the caller's own).
+    pub org_id: Option<i64>,
+    /// `in` (转入: from outside the subtree) or `out` (转出: to outside it).
+    pub direction: Option<String>,
+    /// From this day on (YYYY-MM-DD, Beijing time).
+    pub from: Option<String>,
+    /// Up to and including this day.
+    pub to: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<i64>,
+}
+
+pub async fn transfers_crossing(
+    s: &AppState,
+    c: &Caller,
+    q: &TransfersQuery,
+) -> AppResult<(
+    crate::org::store::Org,
+    store::Crossing,
+    Page<store::Crossed>,
+)> {
+    if !c.can(Right::Read) {
+        return Err(AppError::Forbidden("仅工作人员可以查看转会记录".into()));
+    }
+    // Out of sight reads like missing before anything else is looked at.
+    let org = crate::auth::checks::viewed_org(s, c, q.org_id).await?;
+    let way = match q.direction.as_deref().map(str::trim) {
+        Some("in") | Some("转入") => store::Crossing::In,
+        Some("out") | Some("转出") => store::Crossing::Out,
+        _ => {
+            return Err(AppError::invalid(
+                "direction",
+                "请指定 in（转入）或 out（转出）",
+            ))
+        }
+    };
+    let day = |field: &str, v: &Option<String>, default: i64| -> AppResult<i64> {
+        match date_named(field, v.as_deref())? {
+            Some(d) => {
+                crate::db::day_start_ms(&d).ok_or_else(|| AppError::invalid(field, "日期无效"))
+            }
+            None => Ok(default),
+        }
+    };
+    let from = day("from", &q.from, 0)?;
+    let to = day("to", &q.to, i64::MAX - 86_400_000)? + 86_400_000;
+    let scope = c.scope(Right::Read).narrowed_to(&org.path);
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = store::transfers_crossing(&s.db, &scope, way, (from, to), paging).await?;
+    Ok((org, way, Page::of(items, total, paging)))
+}

@@ -263,6 +263,80 @@ pub struct Figures {
     pub hardship: i64,
     pub joined_month: i64,
     pub joined_year: i64,
+    /// Transfers across the subtree's edge (within it they are neither).
+    pub transferred_in_month: i64,
+    pub transferred_out_month: i64,
+    pub transferred_in_year: i64,
+    pub transferred_out_year: i64,
+}
+
+/// Which way a transfer crosses a subtree's edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crossing {
+    In,
+    Out,
+}
+
+/// Transfers `t` (joined to `f`, the union left, and `d`, the one joined) that cross the scope's edge.
+fn crossing(sql: &mut Sql, scope: &Scope, way: Crossing) -> String {
+    let into = scope.org_predicate(sql, "d.path");
+    let from = scope.org_predicate(sql, "f.path");
+    match way {
+        Crossing::In => format!("{into} AND NOT {from}"),
+        Crossing::Out => format!("{from} AND NOT {into}"),
+    }
+}
+
+const CROSSING_FROM: &str =
+    "member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs d ON d.id = t.to_org_id";
+
+/// A transfer into or out of a subtree, for the list the dashboard links to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Crossed {
+    pub member_id: i64,
+    pub member_name: String,
+    pub from_org_name: String,
+    pub to_org_name: String,
+    pub at: i64,
+}
+
+/// Transfers into (or out of) the scope's subtrees made in `[from_ms, to_ms)`, newest first, and how many.
+pub async fn transfers_crossing(
+    db: &Db,
+    scope: &Scope,
+    way: Crossing,
+    (from_ms, to_ms): (i64, i64),
+    paging: Paging,
+) -> AppResult<(Vec<Crossed>, i64)> {
+    let mut sql = Sql::new("");
+    let cross = crossing(&mut sql, scope, way);
+    let (a, b) = (sql.int(from_ms), sql.int(to_ms));
+    let filter = format!(
+        "FROM {CROSSING_FROM} JOIN members m ON m.id = t.member_id WHERE {cross} AND t.at >= {a} AND t.at < {b}"
+    );
+    let total = sql
+        .clone()
+        .push(&format!("SELECT COUNT(*) {filter}"))
+        .fetch_count(&db.pool)
+        .await?;
+    let (lim, off) = (sql.int(paging.per_page), sql.int(paging.offset()));
+    sql.push(&format!(
+        "SELECT t.member_id, m.name, f.name, d.name, t.at {filter} ORDER BY t.at DESC, t.id DESC LIMIT {lim} OFFSET {off}"
+    ));
+    let rows = sql.fetch_all(&db.pool).await?;
+    let items = rows
+        .iter()
+        .map(|r| -> Result<Crossed, sqlx::Error> {
+            Ok(Crossed {
+                member_id: r.try_get(0)?,
+                member_name: r.try_get(1)?,
+                from_org_name: r.try_get(2)?,
+                to_org_name: r.try_get(3)?,
+                at: r.try_get(4)?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((items, total))
 }
 
 /// `Figures` for each scope, in one statement; joins are counted between
@@ -280,10 +354,27 @@ pub async fn figures(
     }
     let mut sql = Sql::new("");
     let (month, year, to) = (sql.text(month_start), sql.text(year_start), sql.text(today));
+    let span = |from: &str| {
+        let start = crate::db::day_start_ms(from).unwrap_or(0);
+        let end = crate::db::day_start_ms(today).map_or(i64::MAX, |t| t + 86_400_000);
+        (start, end)
+    };
+    let (month_span, year_span) = (span(month_start), span(year_start));
     let parts: Vec<String> = scopes
         .iter()
         .enumerate()
         .map(|(i, scope)| {
+            let mut crossed = |way: Crossing, (a, b): (i64, i64)| {
+                let cross = crossing(&mut sql, scope, way);
+                let (a, b) = (sql.int(a), sql.int(b));
+                format!("(SELECT COUNT(*) FROM {CROSSING_FROM} WHERE {cross} AND t.at >= {a} AND t.at < {b})")
+            };
+            let moves = [
+                crossed(Crossing::In, month_span),
+                crossed(Crossing::Out, month_span),
+                crossed(Crossing::In, year_span),
+                crossed(Crossing::Out, year_span),
+            ];
             let orgs = scope.org_predicate(&mut sql, "o.path");
             let members = scope.member_predicate(&mut sql, "m.org_path", "m.id");
             let joined = |from: &str| {
@@ -298,10 +389,15 @@ pub async fn figures(
                  CAST(COALESCE(SUM(c.skill_4), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_3), 0) AS BIGINT), \
                  CAST(COALESCE(SUM(c.skill_2), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_1), 0) AS BIGINT), \
                  CAST(COALESCE(SUM(c.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(c.hardship), 0) AS BIGINT), \
-                 CAST({} AS BIGINT), CAST({} AS BIGINT) \
+                 CAST({} AS BIGINT), CAST({} AS BIGINT), \
+                 CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT) \
                  FROM org_member_counts c JOIN orgs o ON o.id = c.org_id WHERE {orgs}",
                 joined(&month),
-                joined(&year)
+                joined(&year),
+                moves[0],
+                moves[1],
+                moves[2],
+                moves[3]
             )
         })
         .collect();
@@ -317,6 +413,10 @@ pub async fn figures(
                 hardship: n(8)?,
                 joined_month: n(9)?,
                 joined_year: n(10)?,
+                transferred_in_month: n(11)?,
+                transferred_out_month: n(12)?,
+                transferred_in_year: n(13)?,
+                transferred_out_year: n(14)?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

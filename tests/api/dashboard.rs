@@ -76,8 +76,24 @@ async fn every_figure_of_the_root_and_of_a_town_is_the_total_of_its_list() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
+    // One of the town's members transfers out to 湖州: the town's 转出, not the root's.
+    let leaver = app.member_of("JS-YIZHOU").await;
+    let (s, t) = app
+        .post(
+            &root,
+            &format!("/api/v1/members/{leaver}/transfer"),
+            json!({"to_org_id": app.org_id("ZJ-HZ").await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
 
     let d = every_figure_is_its_lists_total(&app, &root, None).await;
+    assert_eq!(
+        value(&d, "members.transferred_out_year"),
+        0,
+        "nothing leaves the root"
+    );
+    assert_eq!(value(&d, "members.transferred_in_year"), 0);
     assert!(value(&d, "members.on_roll") > 0);
     assert!(
         !d["children"].as_array().unwrap().is_empty(),
@@ -90,6 +106,8 @@ async fn every_figure_of_the_root_and_of_a_town_is_the_total_of_its_list() {
         "members.hardship",
         "members.joined_month",
         "members.joined_year",
+        "members.transferred_out_month",
+        "members.transferred_out_year",
         "orgs.total",
         "enterprises.total",
     ] {
@@ -599,7 +617,11 @@ async fn trends_are_kept_month_by_month_and_back_filled_from_join_dates() {
     let db = &app.state.db;
     let back = months::backfill(db, &this_month).await.unwrap();
     assert!(back > 0, "the months before are back-filled once");
-    assert_eq!(months::backfill(db, &this_month).await.unwrap(), 0, "and only once");
+    assert_eq!(
+        months::backfill(db, &this_month).await.unwrap(),
+        0,
+        "and only once"
+    );
     months::snapshot(db, &this_month).await.unwrap();
 
     let (_, d) = app
@@ -615,20 +637,34 @@ async fn trends_are_kept_month_by_month_and_back_filled_from_join_dates() {
             .clone()
     };
     let roll = line("members.on_roll");
-    assert_eq!(roll["values"][5].as_i64(), Some(value(&d, "members.on_roll")));
+    assert_eq!(
+        roll["values"][5].as_i64(),
+        Some(value(&d, "members.on_roll"))
+    );
     assert_eq!(roll["estimated"][5], false);
     assert_eq!(roll["estimated"][4], true, "last month is back-filled");
     // The month before the newcomer joined counts one fewer than the month it joined.
-    let (before, joined) = (roll["values"][1].as_i64().unwrap(), roll["values"][2].as_i64().unwrap());
+    let (before, joined) = (
+        roll["values"][1].as_i64().unwrap(),
+        roll["values"][2].as_i64().unwrap(),
+    );
     assert!(joined > before, "{roll}");
-    assert_eq!(line("members.skilled")["values"][4], Value::Null, "no history of levels");
+    assert_eq!(
+        line("members.skilled")["values"][4],
+        Value::Null,
+        "no history of levels"
+    );
     assert_eq!(
         line("members.high_skilled")["values"][5].as_i64(),
         Some(value(&d, "members.high_skilled"))
     );
     // A change this month: the next run follows it.
     let (s, _) = app
-        .patch(&root, &format!("/api/v1/members/{}", m["id"]), json!({"status": "退会"}))
+        .patch(
+            &root,
+            &format!("/api/v1/members/{}", m["id"]),
+            json!({"status": "退会"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     months::snapshot(db, &this_month).await.unwrap();
@@ -644,6 +680,9 @@ async fn trends_are_kept_month_by_month_and_back_filled_from_join_dates() {
     // The page draws the lines.
     let mut b = crate::pages::Browser::login(&app, "admin", "gongjiang").await;
     let html = b.page(&format!("/dashboard?org_id={town}")).await.html;
-    assert!(html.contains("按月趋势") && html.contains("<polyline"), "trend lines drawn");
+    assert!(
+        html.contains("按月趋势") && html.contains("<polyline"),
+        "trend lines drawn"
+    );
     assert!(html.contains("按入会日期估算"));
 }

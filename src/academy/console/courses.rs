@@ -49,12 +49,24 @@ async fn courses_view(
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
+    courses_of(s, c, None, errors, status).await
+}
+
+/// The courses of the caller's subtrees, or of one union's (`org_id`: the dashboard's link).
+async fn courses_of(
+    s: &AppState,
+    c: &Caller,
+    org_id: Option<i64>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
     if !c.can(Right::Read) {
         return Ok(Redirect::to("/m/courses").into_response());
     }
-    let courses = store::courses_in(&s.db, &c.scope(Right::Read))
+    let scope = crate::auth::checks::list_scope(s, c, org_id)
         .await
         .or_page(c)?;
+    let courses = store::courses_in(&s.db, &scope).await.or_page(c)?;
     let orgs = org_options(s, &c.scope(Right::Roster)).await.or_page(c)?;
     let page = CoursesPage {
         nav: Some(Nav::new(c, "academy")),
@@ -74,8 +86,18 @@ async fn courses_view(
     Ok(render_with(status, &page))
 }
 
-async fn courses_page(State(s): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    courses_view(&s, &c, FormErrors::default(), StatusCode::OK).await
+#[derive(Deserialize)]
+struct CoursesQuery {
+    org_id: Option<String>,
+}
+
+async fn courses_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    axum::extract::Query(q): axum::extract::Query<CoursesQuery>,
+) -> PageResult {
+    let org_id = crate::web::non_empty(&q.org_id).and_then(|v| v.parse::<i64>().ok());
+    courses_of(&s, &c, org_id, FormErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]

@@ -476,9 +476,14 @@ pub async fn update_course(
 
 /// The courses the caller sees: staff their subtrees'; a member those of its
 /// union and of the unions above.
-pub async fn courses(s: &AppState, c: &Caller) -> AppResult<Vec<store::Course>> {
+pub async fn courses(
+    s: &AppState,
+    c: &Caller,
+    org_id: Option<i64>,
+) -> AppResult<Vec<store::Course>> {
     if c.can(Right::Read) {
-        store::courses_in(&s.db, &c.scope(Right::Read)).await
+        let scope = checks::list_scope(s, c, org_id).await?;
+        store::courses_in(&s.db, &scope).await
     } else {
         let m = checks::own_member(s, c).await?;
         store::courses_on_path(&s.db, &m.org_path).await
@@ -692,4 +697,23 @@ pub async fn lessons(s: &AppState, c: &Caller, course_id: i64) -> AppResult<Vec<
 
 pub async fn academies(s: &AppState, c: &Caller) -> AppResult<Vec<store::Academy>> {
     store::academies(&s.db, &c.scope(Right::Read)).await
+}
+
+/// The academy on the dashboard: how many courses the unions of each subtree hold.
+pub async fn figures(
+    s: &AppState,
+    subtrees: &[crate::program::Subtree],
+    _: &crate::program::Period,
+) -> AppResult<Vec<Vec<crate::program::Figure>>> {
+    let counts = store::count_courses_in(&s.db, &crate::program::scopes_of(subtrees)).await?;
+    Ok(crate::program::one_each(subtrees, counts, |org, n| {
+        crate::program::Figure::counting(
+            "academy.courses",
+            "课程",
+            "门",
+            n,
+            &format!("/courses?org_id={org}"),
+        )
+        .with_page(format!("/academy?org_id={org}"))
+    }))
 }

@@ -179,6 +179,19 @@ pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Co
         .collect::<Result<_, _>>()?)
 }
 
+/// How many courses each scope's unions hold, in one statement (the dashboard).
+pub async fn count_courses_in(db: &Db, scopes: &[crate::auth::Scope]) -> AppResult<Vec<i64>> {
+    let mut sql = crate::db::sql::Sql::new("");
+    let parts: Vec<String> = scopes
+        .iter()
+        .map(|scope| {
+            let pred = scope.org_predicate(&mut sql, "o.path");
+            format!("SELECT COUNT(*) FROM courses c JOIN orgs o ON o.id = c.org_id WHERE {pred}")
+        })
+        .collect();
+    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Session {
     pub id: i64,
