@@ -200,9 +200,10 @@ fn measured(kind: TargetKind, key: &str, figures: &[Figure]) -> Option<(i64, i64
             let whole = figures
                 .iter()
                 .find(|w| Some(&w.key) == f.share_of.as_ref())?;
+            // Rounded as the cards round their percentages.
             let per_mille = match whole.value {
                 0 => 0,
-                w => f.value * 1000 / w,
+                w => (f.value * 1000 + w / 2) / w,
             };
             Some((f.value, whole.value, rules::per_mille_text(per_mille)))
         }
@@ -223,7 +224,7 @@ fn target_view(
     let p = rules::progress(kind, part, whole, t.target);
     let value = match kind {
         TargetKind::Count => part,
-        TargetKind::Share if whole > 0 => part * 1000 / whole,
+        TargetKind::Share if whole > 0 => (part * 1000 + whole / 2) / whole,
         TargetKind::Share => 0,
     };
     let child_target = |org: i64| {
@@ -243,7 +244,7 @@ fn target_view(
                 },
                 value: match kind {
                     TargetKind::Count => part,
-                    TargetKind::Share if whole > 0 => part * 1000 / whole,
+                    TargetKind::Share if whole > 0 => (part * 1000 + whole / 2) / whole,
                     TargetKind::Share => 0,
                 },
                 value_text,
