@@ -253,6 +253,18 @@ def _coherent(method, path, body):
         # A name is taken once along a branch (409); a new one is what a
         # union adds. Kept within the 20 characters.
         body["name"] = body["name"][:14] + "".join(_rng.choice("甲乙丙丁戊己庚辛") for _ in range(6))
+    if method == "POST" and path == "/api/v1/dashboard/targets":
+        # A figure the dashboard shows, a kind it takes and a value of that kind.
+        share = _rng.random() < 0.5
+        body["figure_key"] = _rng.choice(
+            ["members.skilled", "members.high_skilled", "members.migrant"] if share
+            else ["members.on_roll", "members.skilled", "members.high_skilled", "orgs.total"]
+        )
+        body["kind"] = "share" if share else "count"
+        body["target"] = str(_rng.randint(1, 100)) if share else str(_rng.randint(1, 100000))
+    if method == "POST" and path == "/api/v1/points/rules" and not body.get("label"):
+        # A rule needs a name when its code names no event or rule in force.
+        body["label"] = "参加活动"
     if method == "PATCH" and path.startswith("/api/v1/catalog/items/"):
         body.pop("org_id", None)
     if method == "POST" and path == "/api/v1/cadres" and live.org_members:

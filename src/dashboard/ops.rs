@@ -296,11 +296,21 @@ pub struct TargetInput {
     /// A figure's key on the dashboard (`members.skilled`, `members.high_skilled` …).
     pub figure_key: String,
     /// `count` (people) or `share` (a percentage of the figure it is a share of).
+    #[schema(value_type = TargetKindName)]
     pub kind: String,
     /// People (80000), or a percentage (30, 30.5): a number or its text.
     #[serde(deserialize_with = "number_or_text")]
     #[schema(value_type = String, example = "80000")]
     pub target: String,
+}
+
+/// The document's words for a target's `kind`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum TargetKindName {
+    Count,
+    Share,
 }
 
 /// A target's value sent as a number (80000, 30.5) or as text ("8万", "30%").

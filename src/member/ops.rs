@@ -412,15 +412,27 @@ pub struct TransfersQuery {
     /// The union whose subtree's edge is crossed (default: the caller's own).
     pub org_id: Option<i64>,
     /// `in` (转入: from outside the subtree) or `out` (转出: to outside it).
+    #[param(value_type = TransferDirection)]
     pub direction: Option<String>,
     /// From this day on (YYYY-MM-DD, Beijing time).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Up to and including this day.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+}
+
+/// Which way a transfer crosses the subtree's edge (the document's words for `direction`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum TransferDirection {
+    In,
+    Out,
 }
 
 pub async fn transfers_crossing(
