@@ -293,26 +293,7 @@ async fn set_target(
         target: f.target.clone(),
     };
     let result = ops::set_target(&s, &c, &input).await;
-    let (s, c) = (&s, &c);
-    let again = |e: crate::web::error::AppError| {
-        let outcome = Outcome {
-            error: e.form_message(),
-            typed: f.clone(),
-        };
-        let q = ops::DashboardQuery {
-            org_id,
-            year,
-            months: None,
-        };
-        async move { render(s, c, &q, false, outcome).await }
-    };
-    let back = format!(
-        "/dashboard?org_id={}{}",
-        org_id.unwrap_or_default(),
-        year.map(|y| format!("&year={y}")).unwrap_or_default()
-    );
-    let done = |_| crate::web::form::see(back);
-    crate::web::form::finish(c, result, done, again).await
+    back_to_the_dashboard(&s, &c, &f, result, f.clone()).await
 }
 
 async fn delete_target(
@@ -320,14 +301,25 @@ async fn delete_target(
     axum::extract::Path(id): axum::extract::Path<i64>,
     PageForm { caller: c, form: f }: PageForm<TargetForm>,
 ) -> PageResult {
+    let result = ops::delete_target(&s, &c, id).await;
+    back_to_the_dashboard(&s, &c, &f, result, TargetForm::default()).await
+}
+
+/// After a target form: the dashboard it came from, or that page again with
+/// the mistake and what was typed (`typed`).
+async fn back_to_the_dashboard<T>(
+    s: &AppState,
+    c: &Caller,
+    f: &TargetForm,
+    result: crate::web::error::AppResult<T>,
+    typed: TargetForm,
+) -> PageResult {
     let org_id = f.v_org.parse::<i64>().ok();
     let year = f.v_year.parse::<i64>().ok();
-    let result = ops::delete_target(&s, &c, id).await;
-    let (s, c) = (&s, &c);
     let again = |e: crate::web::error::AppError| {
         let outcome = Outcome {
             error: e.form_message(),
-            ..Default::default()
+            typed,
         };
         let q = ops::DashboardQuery {
             org_id,

@@ -323,8 +323,8 @@ impl Phone {
         }
     }
 
-    /// Signs in through the login form and waits for the phone home page.
-    async fn login(&mut self, username: &str) {
+    /// Fills in the login form and signs in (staff land on their dashboard).
+    async fn sign_in(&self, username: &str) {
         self.goto("/login").await;
         self.wait_css("#username")
             .await
@@ -338,6 +338,11 @@ impl Phone {
             .unwrap();
         let login = self.wait_xpath("//button[normalize-space()='登录']").await;
         self.tap(&login).await;
+    }
+
+    /// Signs in through the login form and waits for the phone home page.
+    async fn login(&mut self, username: &str) {
+        self.sign_in(username).await;
         self.wait_css(".m-balance").await;
         self.wait_path("/m").await;
     }
@@ -961,19 +966,7 @@ async fn staff_use_the_console_on_a_phone() {
     let driver = Chromedriver::start(&bin).await;
     let mut p = Phone::open(&app, &driver).await;
     p.prefix.push_str("-console");
-    p.goto("/login").await;
-    p.wait_css("#username")
-        .await
-        .send_keys("admin")
-        .await
-        .unwrap();
-    p.wait_css("#password")
-        .await
-        .send_keys("gongjiang")
-        .await
-        .unwrap();
-    let login = p.wait_xpath("//button[normalize-space()='登录']").await;
-    p.tap(&login).await;
+    p.sign_in("admin").await;
     let menu = p.wait_css("label.menu-button").await;
     assert!(menu.is_displayed().await.unwrap(), "菜单 shows on a phone");
     let first_link = p.wait_css("header nav a").await;
@@ -1074,19 +1067,7 @@ async fn staff_open_the_dashboard_follow_a_figure_and_download_the_report() {
     let driver = Chromedriver::start(&bin).await;
     let mut p = Phone::open(&app, &driver).await;
     p.prefix.push_str("-dashboard");
-    p.goto("/login").await;
-    p.wait_css("#username")
-        .await
-        .send_keys("admin")
-        .await
-        .unwrap();
-    p.wait_css("#password")
-        .await
-        .send_keys("gongjiang")
-        .await
-        .unwrap();
-    let login = p.wait_xpath("//button[normalize-space()='登录']").await;
-    p.tap(&login).await;
+    p.sign_in("admin").await;
     // Staff land on the dashboard of their own union: the root.
     p.wait_path("/dashboard").await;
     p.wait_css("figure.chart svg[role='img']").await;
