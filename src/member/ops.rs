@@ -412,7 +412,7 @@ pub struct TransfersQuery {
     /// The union whose subtree's edge is crossed (default: the caller's own).
     pub org_id: Option<i64>,
     /// `in` (转入: from outside the subtree) or `out` (转出: to outside it).
-    #[param(value_type = TransferDirection)]
+    #[param(value_type = TransferDirection, inline)]
     pub direction: Option<String>,
     /// From this day on (YYYY-MM-DD, Beijing time).
     #[param(value_type = Option<String>, format = Date)]
