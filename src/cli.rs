@@ -314,6 +314,13 @@ fn read_password(flag: bool) -> anyhow::Result<String> {
     Ok(pw)
 }
 
+/// The organisation a command names by its code, or a clear refusal.
+async fn org_by_code(db: &crate::db::Db, code: &str) -> anyhow::Result<crate::org::store::Org> {
+    crate::org::store::get_by_code(db, code)
+        .await?
+        .with_context(|| format!("no organisation with code '{code}'"))
+}
+
 async fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Serve {
@@ -383,9 +390,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             let (username, role) =
                 accounts::parse_new(&username, &password, &role).map_err(describe)?;
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let org = crate::org::store::get_by_code(&db, &org)
-                .await?
-                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let org = org_by_code(&db, &org).await?;
             if role == Role::Member && member_id.is_none() {
                 bail!("a member account needs --member-id (the member record it belongs to)");
             }
@@ -474,9 +479,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 },
         } => {
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let org = crate::org::store::get_by_code(&db, &org)
-                .await?
-                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let org = org_by_code(&db, &org).await?;
             let what = crate::roster::export::Export {
                 org: &org,
                 scope: &crate::auth::Scope::everything(),
@@ -510,9 +513,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
             db,
         } => {
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let org = crate::org::store::get_by_code(&db, &org)
-                .await?
-                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let org = org_by_code(&db, &org).await?;
             let state = crate::state::AppState::new(db, keys);
             // The programs' figures, as the server registers them.
             crate::program::register(crate::programs::registry());
@@ -599,9 +600,7 @@ async fn run(cmd: Command) -> anyhow::Result<()> {
                 bail!("{} exists; name a new file", output.display());
             }
             let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-            let org = crate::org::store::get_by_code(&db, &org)
-                .await?
-                .with_context(|| format!("no organisation with code '{org}'"))?;
+            let org = org_by_code(&db, &org).await?;
             let everything = crate::auth::Scope::everything();
             let r = ops::issue(
                 &db,
@@ -693,9 +692,7 @@ async fn import_file(kind: crate::roster::outcome::Kind, args: ImportArgs) -> an
         bail!("{} does not exist", file.display());
     }
     let (db, keys) = config::open(&db.db, db.key_file.as_deref()).await?;
-    let org = crate::org::store::get_by_code(&db, &org)
-        .await?
-        .with_context(|| format!("no organisation with code '{org}'"))?;
+    let org = org_by_code(&db, &org).await?;
     let filename = file
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())

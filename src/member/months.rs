@@ -48,41 +48,34 @@ fn rolled_up<const N: usize>(own: &[(String, [i64; N])]) -> HashMap<i64, [i64; N
     out
 }
 
-/// Writes rows (org_id, month, on_roll, skilled …, estimated) in short
-/// transactions of `BATCH`; an existing row is replaced, or kept when `keep`.
-async fn upsert(
-    db: &Db,
-    rows: Vec<(i64, String, [Option<i64>; 5], bool)>,
-    keep: bool,
-) -> AppResult<usize> {
+type Row5 = (i64, String, [Option<i64>; 5], bool);
+
+/// Writes rows (org_id, month, on_roll, skilled …, estimated) in one
+/// statement inside `tx`; an existing row is replaced, or kept when `keep`.
+async fn write(tx: &mut crate::db::Tx, rows: &[Row5], keep: bool) -> AppResult<()> {
     let now = now_ms();
-    let n = rows.len();
-    for chunk in rows.chunks(BATCH) {
-        let mut sql = Sql::new(
-            "INSERT INTO member_months (org_id, month, on_roll, skilled, high_skilled, migrant, hardship, estimated, taken_at) VALUES ",
-        );
-        let mut values = vec![];
-        for (org, month, v, estimated) in chunk {
-            let mut p = vec![sql.int(*org), sql.text(month.clone())];
-            for x in v {
-                p.push(sql.arg(Arg::OptInt(*x)));
-            }
-            p.push(sql.int(i64::from(*estimated)));
-            p.push(sql.int(now));
-            values.push(format!("({})", p.join(", ")));
+    let mut sql = Sql::new(
+        "INSERT INTO member_months (org_id, month, on_roll, skilled, high_skilled, migrant, hardship, estimated, taken_at) VALUES ",
+    );
+    let mut values = vec![];
+    for (org, month, v, estimated) in rows {
+        let mut p = vec![sql.int(*org), sql.text(month.clone())];
+        for x in v {
+            p.push(sql.arg(Arg::OptInt(*x)));
         }
-        sql.push(&values.join(", "));
-        sql.push(match keep {
-            true => " ON CONFLICT (org_id, month) DO NOTHING",
-            false => " ON CONFLICT (org_id, month) DO UPDATE SET on_roll = excluded.on_roll, \
-                 skilled = excluded.skilled, high_skilled = excluded.high_skilled, migrant = excluded.migrant, \
-                 hardship = excluded.hardship, estimated = excluded.estimated, taken_at = excluded.taken_at",
-        });
-        let mut tx = db.begin().await?;
-        sql.query().execute(&mut *tx).await?;
-        tx.commit().await?;
+        p.push(sql.int(i64::from(*estimated)));
+        p.push(sql.int(now));
+        values.push(format!("({})", p.join(", ")));
     }
-    Ok(n)
+    sql.push(&values.join(", "));
+    sql.push(match keep {
+        true => " ON CONFLICT (org_id, month) DO NOTHING",
+        false => " ON CONFLICT (org_id, month) DO UPDATE SET on_roll = excluded.on_roll, \
+             skilled = excluded.skilled, high_skilled = excluded.high_skilled, migrant = excluded.migrant, \
+             hardship = excluded.hardship, estimated = excluded.estimated, taken_at = excluded.taken_at",
+    });
+    sql.query().execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// Takes `month`'s snapshot (`YYYY-MM`) of every union's subtree from the
@@ -110,11 +103,18 @@ pub async fn snapshot(db: &Db, month: &str) -> AppResult<usize> {
             ))
         })
         .collect::<Result<_, _>>()?;
-    let rows = rolled_up(&own)
+    let rows: Vec<Row5> = rolled_up(&own)
         .into_iter()
         .map(|(org, v)| (org, month.to_string(), v.map(Some), false))
         .collect();
-    upsert(db, rows, false).await
+    // Short transactions, so that other writers get in between: a snapshot
+    // cut short is taken whole at the next run.
+    for chunk in rows.chunks(BATCH) {
+        let mut tx = db.begin().await?;
+        write(&mut tx, chunk, false).await?;
+        tx.commit().await?;
+    }
+    Ok(rows.len())
 }
 
 /// The `BACKFILL_MONTHS` months before `month`, when no month has been kept
@@ -157,16 +157,23 @@ pub async fn backfill(db: &Db, month: &str) -> AppResult<usize> {
             }
         }
     }
+    // One transaction: the back-fill runs once (it is skipped when any month
+    // is kept), so it must land whole or not at all.
+    let mut tx = db.begin().await?;
     let mut written = 0;
     for (k, m) in months.iter().enumerate() {
         let per_month: Vec<(String, [i64; 1])> =
             own.iter().map(|(p, v)| (p.clone(), [v[k]])).collect();
-        let rows = rolled_up(&per_month)
+        let rows: Vec<Row5> = rolled_up(&per_month)
             .into_iter()
             .map(|(org, v)| (org, m.clone(), [Some(v[0]), None, None, None, None], true))
             .collect();
-        written += upsert(db, rows, true).await?;
+        for chunk in rows.chunks(BATCH) {
+            write(&mut tx, chunk, true).await?;
+        }
+        written += rows.len();
     }
+    tx.commit().await?;
     Ok(written)
 }
 
