@@ -627,11 +627,30 @@ struct TransfersPage {
 }
 
 /// The transfers the dashboard's 转入 / 转出 count: who, from where, to where, when.
+/// The page's query as typed in an address bar: text, read as the API's.
+#[derive(Deserialize)]
+struct TransfersPageQuery {
+    org_id: Option<String>,
+    direction: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+}
+
 async fn transfers_page(
     State(s): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(q): Query<ops::TransfersQuery>,
+    Query(typed): Query<TransfersPageQuery>,
 ) -> PageResult {
+    let number = |v: &Option<String>| non_empty(v).and_then(|v| v.parse::<i64>().ok());
+    let q = ops::TransfersQuery {
+        org_id: number(&typed.org_id),
+        direction: typed.direction.clone(),
+        from: typed.from.clone(),
+        to: typed.to.clone(),
+        page: number(&typed.page),
+        per_page: Some(50),
+    };
     let (org, way, page) = ops::transfers_crossing(&s, &c, &q).await.or_page(&c)?;
     let span = match (&q.from, &q.to) {
         (Some(a), Some(b)) => format!("{a} 至 {b}"),

@@ -379,6 +379,19 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
         "the hall screen refreshes itself"
     );
     assert!(screen.contains("退出大屏"));
+    // The transfers a 转出 figure counts, as a page; a mistyped union id is no error page.
+    let moves = b
+        .page(&format!(
+            "/transfers?org_id={town_id}&direction=out&from=2026-01-01&to=2026-12-31"
+        ))
+        .await
+        .html;
+    assert!(
+        moves.contains("转出的会员") && moves.contains("转入组织"),
+        "{moves}"
+    );
+    let typo = b.get("/transfers?org_id=abc&direction=out").await;
+    assert_eq!(typo.status, StatusCode::OK, "{}", typo.html);
 }
 
 fn target<'a>(d: &'a Value, key: &str) -> &'a Value {
