@@ -102,20 +102,38 @@ pub fn one_each(
         .collect()
 }
 
-/// The dates "this month" and "this year" mean, in Beijing (`YYYY-MM-DD`).
+/// The dates "this month" and "this year" mean, in Beijing (`YYYY-MM-DD`):
+/// joins count by the calendar month of the join date (a join dated later
+/// this month is this month's), transfers up to today.
 pub struct Period {
     pub today: String,
     pub month_start: String,
+    pub month_end: String,
     pub year_start: String,
+    pub year_end: String,
 }
 
 impl Period {
     pub fn of(today: &str) -> Period {
+        let year = today.get(..4).unwrap_or("1970");
+        let month = today.get(..7).unwrap_or("1970-01");
         Period {
             today: today.to_string(),
-            month_start: format!("{}-01", today.get(..7).unwrap_or("1970-01")),
-            year_start: format!("{}-01-01", today.get(..4).unwrap_or("1970")),
+            month_start: format!("{month}-01"),
+            month_end: format!("{month}-{:02}", days_in_month(month)),
+            year_start: format!("{year}-01-01"),
+            year_end: format!("{year}-12-31"),
         }
+    }
+}
+
+/// Days in a `YYYY-MM` month (31 where it cannot be read).
+fn days_in_month(month: &str) -> u8 {
+    let year = month.get(..4).and_then(|y| y.parse().ok());
+    let number = month.get(5..7).and_then(|m| m.parse::<u8>().ok());
+    match (year, number.and_then(|m| time::Month::try_from(m).ok())) {
+        (Some(y), Some(m)) => m.length(y),
+        _ => 31,
     }
 }
 

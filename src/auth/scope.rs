@@ -209,6 +209,16 @@ impl Scope {
         format!("({})", parts.join(" OR "))
     }
 
+    /// The organisations whose whole subtrees the scope covers (the last id of
+    /// each path): where figures kept per subtree are read. A member's own
+    /// record and what is offered down the tree are not subtrees.
+    pub fn subtree_roots(&self) -> Vec<i64> {
+        self.paths
+            .iter()
+            .filter_map(|p| crate::org::rules::path_ids(p).last().copied())
+            .collect()
+    }
+
     /// Narrows to one organisation's subtree, when that lies inside the scope.
     pub fn narrowed_to(&self, path: &str) -> Scope {
         if self.covers_path(path) {

@@ -17,9 +17,8 @@ pub async fn compute(
     let found = store::figures(
         &s.db,
         &crate::program::scopes_of(subtrees),
-        &period.month_start,
-        &period.year_start,
-        &period.today,
+        period.month_start.get(..7).unwrap_or_default(),
+        period.year_start.get(..4).unwrap_or_default(),
     )
     .await?;
     Ok(subtrees
@@ -74,7 +73,7 @@ fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
             f.joined_month,
             &format!(
                 "/members?org_id={org}&joined_from={}&joined_to={}",
-                period.month_start, period.today
+                period.month_start, period.month_end
             ),
         ),
         Figure::counting(
@@ -84,7 +83,7 @@ fn figures_of(org: i64, f: &store::Figures, period: &Period) -> Vec<Figure> {
             f.joined_year,
             &format!(
                 "/members?org_id={org}&joined_from={}&joined_to={}",
-                period.year_start, period.today
+                period.year_start, period.year_end
             ),
         ),
     ];

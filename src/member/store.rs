@@ -339,50 +339,43 @@ pub async fn transfers_crossing(
     Ok((items, total))
 }
 
-/// `Figures` for each scope, in one statement; joins are counted between
-/// each period's start and `today` (the member list's `joined_from` and
-/// `joined_to` filters, so the two counts agree).
-pub async fn figures(
-    db: &Db,
-    scopes: &[Scope],
-    month_start: &str,
-    year_start: &str,
-    today: &str,
-) -> AppResult<Vec<Figures>> {
+/// The dashboard's member figures of each scope's subtrees, read from the
+/// subtree totals the triggers keep (migration 0018): one row per subtree
+/// root for the roll and the skill mix, one per root and month for joins
+/// and transfers — whatever the size of the subtree. `month` is the month
+/// and `year` the year the period figures count (`2026-12`, `2026`).
+pub async fn figures(db: &Db, scopes: &[Scope], month: &str, year: &str) -> AppResult<Vec<Figures>> {
     if scopes.is_empty() {
         return Ok(vec![]);
     }
     let mut sql = Sql::new("");
-    let (month, year, to) = (sql.text(month_start), sql.text(year_start), sql.text(today));
-    let span = |from: &str| {
-        let start = crate::db::day_start_ms(from).unwrap_or(0);
-        let end = crate::db::day_start_ms(today).map_or(i64::MAX, |t| t + 86_400_000);
-        (start, end)
-    };
-    let (month_span, year_span) = (span(month_start), span(year_start));
+    let (month, first, last) = (
+        sql.text(month),
+        sql.text(format!("{year}-01")),
+        sql.text(format!("{year}-12")),
+    );
     let parts: Vec<String> = scopes
         .iter()
         .enumerate()
         .map(|(i, scope)| {
-            let mut crossed = |way: Crossing, (a, b): (i64, i64)| {
-                let cross = crossing(&mut sql, scope, way);
-                let (a, b) = (sql.int(a), sql.int(b));
-                format!("(SELECT COUNT(*) FROM {CROSSING_FROM} WHERE {cross} AND t.at >= {a} AND t.at < {b})")
+            let roots = scope
+                .subtree_roots()
+                .into_iter()
+                .map(|id| sql.int(id))
+                .collect::<Vec<_>>();
+            let roots = if roots.is_empty() {
+                "NULL".to_string()
+            } else {
+                roots.join(", ")
             };
-            let moves = [
-                crossed(Crossing::In, month_span),
-                crossed(Crossing::Out, month_span),
-                crossed(Crossing::In, year_span),
-                crossed(Crossing::Out, year_span),
-            ];
-            let orgs = scope.org_predicate(&mut sql, "o.path");
-            let members = scope.member_predicate(&mut sql, "m.org_path", "m.id");
-            let joined = |from: &str| {
+            let kept = |column: &str, months: &str| {
                 format!(
-                    "(SELECT COUNT(*) FROM members m WHERE {members} AND m.join_date >= {from} \
-                     AND m.join_date <> '' AND m.join_date <= {to})"
+                    "(SELECT COALESCE(SUM(k.{column}), 0) FROM org_subtree_months k \
+                     WHERE k.org_id IN ({roots}) AND {months})"
                 )
             };
+            let this_month = format!("k.month = {month}");
+            let this_year = format!("k.month >= {first} AND k.month <= {last}");
             format!(
                 "SELECT CAST({i} AS BIGINT) AS k, \
                  CAST(COALESCE(SUM(c.on_roll), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_5), 0) AS BIGINT), \
@@ -391,13 +384,13 @@ pub async fn figures(
                  CAST(COALESCE(SUM(c.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(c.hardship), 0) AS BIGINT), \
                  CAST({} AS BIGINT), CAST({} AS BIGINT), \
                  CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT) \
-                 FROM org_member_counts c JOIN orgs o ON o.id = c.org_id WHERE {orgs}",
-                joined(&month),
-                joined(&year),
-                moves[0],
-                moves[1],
-                moves[2],
-                moves[3]
+                 FROM org_subtree_figures c WHERE c.org_id IN ({roots})",
+                kept("joined", &this_month),
+                kept("joined", &this_year),
+                kept("transferred_in", &this_month),
+                kept("transferred_out", &this_month),
+                kept("transferred_in", &this_year),
+                kept("transferred_out", &this_year),
             )
         })
         .collect();
@@ -445,14 +438,23 @@ pub async fn list(
         && scope.own_member.is_none()
         && scope.offered_to.is_none()
     {
-        // Every member of some subtrees: the sum of the organisations' own
-        // counts, which the database keeps (migration 0012).
+        // Every member of some subtrees: their subtree totals, which the
+        // database keeps (migration 0018) — one row per subtree.
         let mut count = Sql::new("");
-        let pred = scope.org_predicate(&mut count, "o.path");
-        count.push(&format!(
-            "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM org_member_counts c JOIN orgs o ON o.id = c.org_id WHERE {pred}"
-        ));
-        count.fetch_count(&db.pool).await?
+        let roots: Vec<String> = scope
+            .subtree_roots()
+            .into_iter()
+            .map(|id| count.int(id))
+            .collect();
+        if roots.is_empty() {
+            0
+        } else {
+            count.push(&format!(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_subtree_figures WHERE org_id IN ({})",
+                roots.join(", ")
+            ));
+            count.fetch_count(&db.pool).await?
+        }
     } else {
         let mut count = sql.clone();
         count.push(&format!("SELECT COUNT(*) FROM members m{filter}"));

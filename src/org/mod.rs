@@ -5,6 +5,7 @@ pub mod console;
 pub mod ops;
 pub mod rules;
 pub mod store;
+pub mod subtree;
 
 use crate::program::{DemoStep, NavItem, Program, Show};
 

@@ -92,6 +92,23 @@ pub fn ancestor_paths(path: &str) -> Vec<String> {
     out
 }
 
+/// The organisation ids along a path, root first: '/1/5/23/' → [1, 5, 23].
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|p| p.parse().ok()).collect()
+}
+
+/// Which unions a subtree leaves and which it joins when the node at
+/// `node_path` moves under the union at `new_parent_path`: the strict
+/// ancestors it has only before the move, and those it has only after.
+pub fn ancestors_changed(node_path: &str, new_parent_path: &str) -> (Vec<i64>, Vec<i64>) {
+    let mut before = path_ids(node_path);
+    before.pop();
+    let after = path_ids(new_parent_path);
+    let left = before.iter().filter(|a| !after.contains(a)).copied().collect();
+    let joined = after.iter().filter(|a| !before.contains(a)).copied().collect();
+    (left, joined)
+}
+
 /// Depth below the root, for indenting a tree: '/1/' → 0, '/1/5/' → 1.
 pub fn depth(path: &str) -> usize {
     path.matches('/').count().saturating_sub(2)
@@ -99,6 +116,17 @@ pub fn depth(path: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_move_leaves_and_joins_only_the_ancestors_that_differ() {
+        assert_eq!(path_ids("/1/5/23/"), vec![1, 5, 23]);
+        // 23 moves from under 5 to under 7; both lie under 1, which keeps it.
+        assert_eq!(ancestors_changed("/1/5/23/", "/1/7/"), (vec![5], vec![7]));
+        // Up one level: it leaves 5 and joins nothing.
+        assert_eq!(ancestors_changed("/1/5/23/", "/1/"), (vec![5], vec![]));
+        // Down into a sibling's subtree: it joins 6 and 9 and leaves nothing.
+        assert_eq!(ancestors_changed("/1/23/", "/1/6/9/"), (vec![], vec![6, 9]));
+    }
+
     use super::*;
 
     #[test]

@@ -276,6 +276,7 @@ pub async fn update(
         }
     }
     let mut new_path = None;
+    let mut moved_under = None;
     if let Some(new_parent) = patch.parent_id.filter(|p| Some(*p) != org.parent_id) {
         let Some(old_parent) = org.parent_id else {
             return Err(AppError::invalid("parent_id", "顶级组织不能移动"));
@@ -290,6 +291,7 @@ pub async fn update(
         rules::check_move(&org.path, &target.path)
             .map_err(|m| AppError::invalid("parent_id", m))?;
         new_path = Some(rules::child_path(&target.path, id));
+        moved_under = Some((new_parent, target.path.clone()));
     }
     let mut tx = db.begin().await?;
     sqlx::query(
@@ -329,6 +331,10 @@ pub async fn update(
         .bind(path_upper(&org.path))
         .execute(&mut *tx)
         .await?;
+    }
+    if let Some((parent, parent_path)) = &moved_under {
+        let (left, joined) = rules::ancestors_changed(&org.path, parent_path);
+        super::subtree::moved(&mut tx, db.backend, id, *parent, (&left, &joined)).await?;
     }
     let detail = json!({
         "code": patch.code, "name": patch.name, "kind": patch.kind, "leader": patch.leader, "phone": patch.phone,

@@ -191,9 +191,10 @@ impl TestApp {
     }
 
     /// Organisations whose kept member figures (migrations 0012, 0014) are
-    /// not a recount of their members (issues 11 and 12: always none).
+    /// not a recount of their members, plus the subtree totals (0018) that
+    /// are not a recount (issues 11 and 12: always none).
     pub async fn member_counts_off(&self) -> i64 {
-        sqlx::query(
+        let own: i64 = sqlx::query(
             "SELECT COUNT(*) FROM orgs o LEFT JOIN org_member_counts c ON c.org_id = o.id \
              LEFT JOIN (SELECT org_id, COUNT(*) AS n, \
                  SUM(CASE WHEN status = '在册' THEN 1 ELSE 0 END) AS on_roll, \
@@ -214,7 +215,69 @@ impl TestApp {
         .fetch_one(&self.state.db.pool)
         .await
         .unwrap()
-        .get(0)
+        .get(0);
+        own + self.subtree_figures_off().await
+    }
+
+    /// Rows of the subtree totals (migration 0018) that differ from a recount
+    /// by path: ancestors, the roll and skill mix per subtree, and joins and
+    /// transfers per subtree and month; 0 when all agree.
+    pub async fn subtree_figures_off(&self) -> i64 {
+        let month = match self.state.db.backend {
+            gongjiang::db::Backend::Sqlite => "strftime('%Y-%m', t.at / 1000 + 28800, 'unixepoch')",
+            gongjiang::db::Backend::Postgres => "month_of_ms(t.at)",
+        };
+        let under = |a: &str, b: &str| format!("{a}.path LIKE {b}.path || '%'");
+        let figures = "n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship";
+        let recount = format!(
+            "SELECT o.id AS org_id, COUNT(*) AS n, \
+                 SUM(CASE WHEN status = '在册' THEN 1 ELSE 0 END) AS on_roll, \
+                 SUM(CASE WHEN status = '在册' AND skill_level = '初级工' THEN 1 ELSE 0 END) AS skill_5, \
+                 SUM(CASE WHEN status = '在册' AND skill_level = '中级工' THEN 1 ELSE 0 END) AS skill_4, \
+                 SUM(CASE WHEN status = '在册' AND skill_level = '高级工' THEN 1 ELSE 0 END) AS skill_3, \
+                 SUM(CASE WHEN status = '在册' AND skill_level = '技师' THEN 1 ELSE 0 END) AS skill_2, \
+                 SUM(CASE WHEN status = '在册' AND skill_level = '高级技师' THEN 1 ELSE 0 END) AS skill_1, \
+                 SUM(CASE WHEN status = '在册' AND is_migrant_worker <> 0 THEN 1 ELSE 0 END) AS migrant, \
+                 SUM(CASE WHEN status = '在册' AND is_hardship <> 0 THEN 1 ELSE 0 END) AS hardship \
+             FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' GROUP BY o.id"
+        );
+        let kept = format!("SELECT org_id, {figures} FROM org_subtree_figures WHERE n <> 0");
+        let months = format!(
+            "SELECT org_id, month, SUM(joined) AS joined, SUM(t_in) AS t_in, SUM(t_out) AS t_out FROM ( \
+               SELECT o.id AS org_id, substr(m.join_date, 1, 7) AS month, 1 AS joined, 0 AS t_in, 0 AS t_out \
+                 FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' WHERE m.join_date <> '' \
+               UNION ALL SELECT o.id, {month}, 0, 1, 0 FROM member_transfers t \
+                 JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
+                 JOIN orgs o ON {} AND NOT {} \
+               UNION ALL SELECT o.id, {month}, 0, 0, 1 FROM member_transfers t \
+                 JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
+                 JOIN orgs o ON {} AND NOT {} \
+             ) x GROUP BY org_id, month",
+            under("d", "o"),
+            under("f", "o"),
+            under("f", "o"),
+            under("d", "o"),
+        );
+        let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out FROM org_subtree_months \
+             WHERE joined <> 0 OR transferred_in <> 0 OR transferred_out <> 0";
+        let ancestors = format!("SELECT o.id, a.id FROM orgs o JOIN orgs a ON {}", under("o", "a"));
+        let kept_ancestors = "SELECT org_id, ancestor_id FROM org_ancestors";
+        let mut off = 0;
+        for (a, b) in [
+            (recount.as_str(), kept.as_str()),
+            (months.as_str(), kept_months),
+            (ancestors.as_str(), kept_ancestors),
+        ] {
+            for (x, y) in [(a, b), (b, a)] {
+                let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM ({x} EXCEPT {y}) d"))
+                    .fetch_one(&self.state.db.pool)
+                    .await
+                    .unwrap()
+                    .get(0);
+                off += n;
+            }
+        }
+        off
     }
 
     pub async fn enterprise_of(&self, code: &str) -> i64 {
