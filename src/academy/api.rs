@@ -50,6 +50,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_message, list_messages))
         .routes(routes!(answer_message))
         .routes(routes!(create_category, list_categories))
+        .routes(routes!(list_delivered_sessions))
+        .routes(routes!(list_attendance))
 }
 
 /// Opens a course at a union (roster right there).
@@ -646,4 +648,28 @@ async fn list_categories(
         org_id,
         page: Page::all(items),
     }))
+}
+
+/// The sessions a union's subtree held in a period, newest first (the dashboard's 本年培训场次).
+#[utoipa::path(get, path = "/api/v1/sessions", operation_id = "list_delivered_sessions", tag = "academy",
+    params(ops::delivered::DeliveredQuery),
+    responses((status = 200, description = "one page of the sessions", body = Page<super::store::delivered::DeliveredSession>), ReadErrors))]
+async fn list_delivered_sessions(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ops::delivered::DeliveredQuery>,
+) -> AppResult<Json<Page<super::store::delivered::DeliveredSession>>> {
+    Ok(Json(ops::delivered::sessions(&s, &c, &q).await?.1))
+}
+
+/// Who checked in at the sessions a union's subtree held in a period (the dashboard's 本年培训人次).
+#[utoipa::path(get, path = "/api/v1/attendances", operation_id = "list_attendances", tag = "academy",
+    params(ops::delivered::DeliveredQuery),
+    responses((status = 200, description = "one page of the check-ins", body = Page<super::store::delivered::Attendance>), ReadErrors))]
+async fn list_attendance(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ops::delivered::DeliveredQuery>,
+) -> AppResult<Json<Page<super::store::delivered::Attendance>>> {
+    Ok(Json(ops::delivered::attendance(&s, &c, &q).await?.1))
 }

@@ -344,7 +344,12 @@ pub async fn transfers_crossing(
 /// root for the roll and the skill mix, one per root and month for joins
 /// and transfers — whatever the size of the subtree. `month` is the month
 /// and `year` the year the period figures count (`2026-12`, `2026`).
-pub async fn figures(db: &Db, scopes: &[Scope], month: &str, year: &str) -> AppResult<Vec<Figures>> {
+pub async fn figures(
+    db: &Db,
+    scopes: &[Scope],
+    month: &str,
+    year: &str,
+) -> AppResult<Vec<Figures>> {
     if scopes.is_empty() {
         return Ok(vec![]);
     }

@@ -104,8 +104,16 @@ pub fn ancestors_changed(node_path: &str, new_parent_path: &str) -> (Vec<i64>, V
     let mut before = path_ids(node_path);
     before.pop();
     let after = path_ids(new_parent_path);
-    let left = before.iter().filter(|a| !after.contains(a)).copied().collect();
-    let joined = after.iter().filter(|a| !before.contains(a)).copied().collect();
+    let left = before
+        .iter()
+        .filter(|a| !after.contains(a))
+        .copied()
+        .collect();
+    let joined = after
+        .iter()
+        .filter(|a| !before.contains(a))
+        .copied()
+        .collect();
     (left, joined)
 }
 

@@ -35,8 +35,7 @@ pub async fn moved(
             "UPDATE org_subtree_figures SET {set} WHERE org_id IN ({})",
             placeholders(3, n)
         );
-        let mut q = sqlx::query(&statement).bind(sign)
-        .bind(node);
+        let mut q = sqlx::query(&statement).bind(sign).bind(node);
         for u in unions {
             q = q.bind(*u);
         }

@@ -257,6 +257,44 @@ async fn check_in_by_the_enrolled_in_the_window_and_completion_pays_once() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(e["errors"][0]["message"].as_str().unwrap().contains("开放"));
 
+    // The dashboard of 一舟 counts this year's sessions and check-ins, and each
+    // figure opens the list it counts, with the worker in it by name.
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let (_, d) = app
+        .get(&staff, &format!("/api/v1/dashboard?org_id={yizhou}"))
+        .await;
+    let figure = |key: &str| {
+        d["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["figures"].as_array().unwrap().clone())
+            .find(|f| f["key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {d}"))
+    };
+    let (sessions, attendance) = (figure("academy.sessions"), figure("academy.attendance"));
+    assert!(sessions["value"].as_i64().unwrap() >= 2, "{sessions}");
+    assert_eq!(attendance["value"].as_i64(), Some(2), "{attendance}");
+    let (s, l) = app.get(&staff, attendance["list"].as_str().unwrap()).await;
+    assert_eq!((s, l["total"].as_i64()), (StatusCode::OK, Some(2)), "{l}");
+    assert!(l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["member_id"].as_i64() == Some(ms[0]) && i["course_title"] == "数控车床操作"));
+    let (_, l) = app.get(&staff, sessions["list"].as_str().unwrap()).await;
+    assert_eq!(l["total"], sessions["value"], "{l}");
+    // A worker does not read the unions' lists.
+    let (s, _) = act(
+        &app,
+        &a,
+        Method::GET,
+        sessions["list"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     // Feedback: one per member and course, editable; the first pays the feedback rule.
     let (s, _) = act(
         &app,

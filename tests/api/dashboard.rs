@@ -392,6 +392,21 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
     );
     let typo = b.get("/transfers?org_id=abc&direction=out").await;
     assert_eq!(typo.status, StatusCode::OK, "{}", typo.html);
+    // The sessions and the check-ins the academy's figures count, as pages.
+    for (path, heading, column) in [
+        ("/academy/delivered", "的培训场次", "签到人数"),
+        ("/academy/attendance", "的培训签到", "举办单位"),
+    ] {
+        let p = b
+            .page(&format!(
+                "{path}?org_id={town_id}&from=2026-01-01&to=2026-12-31"
+            ))
+            .await
+            .html;
+        assert!(p.contains(heading) && p.contains(column), "{p}");
+        let typo = b.get(&format!("{path}?org_id=abc")).await;
+        assert_eq!(typo.status, StatusCode::OK, "{}", typo.html);
+    }
 }
 
 fn target<'a>(d: &'a Value, key: &str) -> &'a Value {

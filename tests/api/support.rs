@@ -260,7 +260,10 @@ impl TestApp {
         );
         let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out FROM org_subtree_months \
              WHERE joined <> 0 OR transferred_in <> 0 OR transferred_out <> 0";
-        let ancestors = format!("SELECT o.id, a.id FROM orgs o JOIN orgs a ON {}", under("o", "a"));
+        let ancestors = format!(
+            "SELECT o.id, a.id FROM orgs o JOIN orgs a ON {}",
+            under("o", "a")
+        );
         let kept_ancestors = "SELECT org_id, ancestor_id FROM org_ancestors";
         let mut off = 0;
         for (a, b) in [

@@ -4,6 +4,7 @@
 pub mod campuses;
 pub mod categories;
 pub mod courses;
+pub mod delivered;
 pub mod lessons;
 pub mod messages;
 
@@ -15,4 +16,5 @@ pub fn router() -> axum::Router<AppState> {
         .merge(campuses::router())
         .merge(messages::router())
         .merge(categories::router())
+        .merge(delivered::router())
 }

@@ -5,6 +5,7 @@
 //! transaction), feedback, replays and watch time, campuses and their staff.
 
 pub mod categories;
+pub mod delivered;
 pub mod lessons;
 pub mod messages;
 
@@ -699,14 +700,16 @@ pub async fn academies(s: &AppState, c: &Caller) -> AppResult<Vec<store::Academy
     store::academies(&s.db, &c.scope(Right::Read)).await
 }
 
-/// The academy on the dashboard: how many courses the unions of each subtree hold.
+/// The academy on the dashboard: how many courses the unions of each
+/// subtree hold, and this year's sessions and check-ins.
 pub async fn figures(
     s: &AppState,
     subtrees: &[crate::program::Subtree],
-    _: &crate::program::Period,
+    period: &crate::program::Period,
 ) -> AppResult<Vec<Vec<crate::program::Figure>>> {
     let counts = store::count_courses_in(&s.db, &crate::program::scopes_of(subtrees)).await?;
-    Ok(crate::program::one_each(subtrees, counts, |org, n| {
+    let delivered = delivered::figures(s, subtrees, period).await?;
+    let courses = crate::program::one_each(subtrees, counts, |org, n| {
         crate::program::Figure::counting(
             "academy.courses",
             "课程",
@@ -715,5 +718,13 @@ pub async fn figures(
             &format!("/courses?org_id={org}"),
         )
         .with_page(format!("/academy?org_id={org}"))
-    }))
+    });
+    Ok(courses
+        .into_iter()
+        .zip(delivered)
+        .map(|(mut own, more)| {
+            own.extend(more);
+            own
+        })
+        .collect())
 }

@@ -1,6 +1,7 @@
 //! SQL for courses, sessions and feedback.
 
 pub mod categories;
+pub mod delivered;
 pub mod messages;
 
 use crate::audit::{self, Actor, Event};

@@ -1,0 +1,119 @@
+//! The sessions a subtree's unions held in a period and who checked in:
+//! the lists behind the dashboard's 培训场次 and 签到人次.
+
+use crate::academy::store::delivered::{self, Attendance, DeliveredSession};
+use crate::auth::{checks, Caller, Right};
+use crate::db::Paging;
+use crate::org::store::Org;
+use crate::program::{Figure, Period, Subtree};
+use crate::state::AppState;
+use crate::web::api::Page;
+use crate::web::error::{AppError, AppResult};
+use serde::Deserialize;
+
+/// A union's subtree and a period of days.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct DeliveredQuery {
+    /// The union whose subtree's sessions are listed (default: the caller's own).
+    pub org_id: Option<i64>,
+    /// Sessions starting on this day or later (YYYY-MM-DD, Beijing time).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Sessions starting on this day or earlier.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The union, its subtree's scope and the span of times the query names.
+async fn read(
+    s: &AppState,
+    c: &Caller,
+    q: &DeliveredQuery,
+) -> AppResult<(Org, crate::auth::Scope, (i64, i64))> {
+    if !c.can(Right::Read) {
+        return Err(AppError::Forbidden(
+            "仅工作人员可以查看各单位的培训情况".into(),
+        ));
+    }
+    // Out of sight reads like missing before anything else is looked at.
+    let org = checks::viewed_org(s, c, q.org_id).await?;
+    let day = |field: &str, v: &Option<String>| -> AppResult<Option<i64>> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(d) => {
+                let d = crate::pii::parse_date(d).map_err(|m| AppError::invalid(field, m))?;
+                crate::db::day_start_ms(&d)
+                    .map(Some)
+                    .ok_or_else(|| AppError::invalid(field, "日期无效"))
+            }
+        }
+    };
+    let from = day("from", &q.from)?.unwrap_or(0);
+    let to = day("to", &q.to)?.map_or(i64::MAX, |t| t + 86_400_000);
+    let scope = c.scope(Right::Read).narrowed_to(&org.path);
+    Ok((org, scope, (from, to)))
+}
+
+pub async fn sessions(
+    s: &AppState,
+    c: &Caller,
+    q: &DeliveredQuery,
+) -> AppResult<(Org, Page<DeliveredSession>)> {
+    let (org, scope, span) = read(s, c, q).await?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = delivered::sessions(&s.db, &scope, span, paging).await?;
+    Ok((org, Page::of(items, total, paging)))
+}
+
+pub async fn attendance(
+    s: &AppState,
+    c: &Caller,
+    q: &DeliveredQuery,
+) -> AppResult<(Org, Page<Attendance>)> {
+    let (org, scope, span) = read(s, c, q).await?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = delivered::attendance(&s.db, &scope, span, paging).await?;
+    Ok((org, Page::of(items, total, paging)))
+}
+
+/// This year's sessions and check-ins of each subtree, for the dashboard.
+pub async fn figures(
+    s: &AppState,
+    subtrees: &[Subtree],
+    period: &Period,
+) -> AppResult<Vec<Vec<Figure>>> {
+    let start = crate::db::day_start_ms(&period.year_start).unwrap_or(0);
+    let end = crate::db::day_start_ms(&period.year_end).map_or(i64::MAX, |t| t + 86_400_000);
+    let counts =
+        delivered::counts(&s.db, &crate::program::scopes_of(subtrees), (start, end)).await?;
+    Ok(subtrees
+        .iter()
+        .zip(counts)
+        .map(|(t, (sessions, checkins))| {
+            let span = format!(
+                "org_id={}&from={}&to={}",
+                t.org_id, period.year_start, period.year_end
+            );
+            vec![
+                Figure::counting(
+                    "academy.sessions",
+                    "本年培训场次",
+                    "场",
+                    sessions,
+                    &format!("/sessions?{span}"),
+                )
+                .with_page(format!("/academy/delivered?{span}")),
+                Figure::counting(
+                    "academy.attendance",
+                    "本年培训人次",
+                    "人次",
+                    checkins,
+                    &format!("/attendances?{span}"),
+                )
+                .with_page(format!("/academy/attendance?{span}")),
+            ]
+        })
+        .collect())
+}
