@@ -25,6 +25,7 @@ pub mod points;
 pub mod program;
 pub mod programs;
 pub mod roster;
+pub mod scoring;
 pub mod seed;
 pub mod state;
 pub mod web;

@@ -146,8 +146,11 @@ pub struct Figure {
     pub value: i64,
     /// 人, 个, 家 …
     pub unit: String,
-    /// The API list it counts: that list's `total` equals `value`.
+    /// The API list it counts: that list's `total` equals `value` (or its
+    /// `sum`, where `list_field` says so: a figure of points adds amounts up).
     pub list: String,
+    /// Which number of the list equals `value`: `total` or `sum`.
+    pub list_field: String,
     /// The console page of that list, for the dashboard's links.
     #[serde(skip)]
     pub page: String,
@@ -169,9 +172,18 @@ impl Figure {
             value,
             unit: unit.to_string(),
             list: format!("/api/v1{path}"),
+            list_field: "total".to_string(),
             page: path.to_string(),
             share_of: None,
             distribution: None,
+        }
+    }
+
+    /// A figure that adds amounts up: its list's `sum` equals `value`.
+    pub fn summing(key: &str, label: &str, unit: &str, value: i64, path: &str) -> Figure {
+        Figure {
+            list_field: "sum".to_string(),
+            ..Figure::counting(key, label, unit, value, path)
         }
     }
 

@@ -25,7 +25,7 @@ pub const PROGRAM: Program = Program {
     ],
     figures: &[crate::program::FigureSource {
         order: 30,
-        group: "学院",
+        group: "培训",
         compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
         trends: None,
     }],

@@ -28,6 +28,40 @@ pub async fn viewed_org(s: &AppState, c: &Caller, org_id: Option<i64>) -> AppRes
     crate::org::store::get(&s.db, &c.scope(Right::Read), id).await
 }
 
+/// A staff list of what a union's subtree did in a period (the lists the
+/// dashboard's figures open): the union (404 when out of sight), the read
+/// scope narrowed to its subtree, and `[from, to]` as a span of times — the
+/// whole days, Beijing time, `from` and `to` unbounded where left out.
+pub async fn subtree_in_days(
+    s: &AppState,
+    c: &Caller,
+    org_id: Option<i64>,
+    (from, to): (Option<&str>, Option<&str>),
+) -> AppResult<(Org, Scope, (i64, i64))> {
+    if !c.can(Right::Read) {
+        return Err(AppError::Forbidden(
+            "仅工作人员可以查看各单位的统计明细".into(),
+        ));
+    }
+    // Out of sight reads like missing before anything else is looked at.
+    let org = viewed_org(s, c, org_id).await?;
+    let day = |field: &str, v: Option<&str>| -> AppResult<Option<i64>> {
+        match v.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(d) => {
+                let d = crate::pii::parse_date(d).map_err(|m| AppError::invalid(field, m))?;
+                crate::db::day_start_ms(&d)
+                    .map(Some)
+                    .ok_or_else(|| AppError::invalid(field, "日期无效"))
+            }
+        }
+    };
+    let start = day("from", from)?.unwrap_or(0);
+    let end = day("to", to)?.map_or(i64::MAX, |t| t + 86_400_000);
+    let scope = c.scope(Right::Read).narrowed_to(&org.path);
+    Ok((org, scope, (start, end)))
+}
+
 /// The read scope, narrowed to one organisation's subtree when asked (404 when
 /// that organisation is out of sight).
 pub async fn list_scope(s: &AppState, c: &Caller, org_id: Option<i64>) -> AppResult<Scope> {

@@ -82,6 +82,8 @@ struct CadresQuery {
     /// Whose points (default: this year).
     #[param(pattern = r"^(19|20)[0-9]{2}$")]
     year: Option<String>,
+    /// Only those in office (`true`) or out of it (`false`).
+    active: Option<bool>,
     #[param(minimum = 1)]
     page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
@@ -124,11 +126,8 @@ async fn list_cadres(
     Query(q): Query<CadresQuery>,
 ) -> AppResult<Json<CadrePage>> {
     let paging = Paging::new(q.page, q.per_page);
-    let (year, items, total) = ops::cadres(&s, &c, q.org_id, q.year.as_deref(), paging).await?;
-    Ok(Json(CadrePage {
-        year,
-        page: Page::of(items, total, paging),
-    }))
+    let (year, page) = ops::cadres(&s, &c, q.org_id, q.year.as_deref(), q.active, paging).await?;
+    Ok(Json(CadrePage { year, page }))
 }
 
 #[utoipa::path(get, path = "/api/v1/cadres/{id}", operation_id = "get_cadre", tag = "cadre-points",

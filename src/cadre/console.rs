@@ -129,10 +129,15 @@ async fn view(
     };
     let scope = read.narrowed_to(&org.path);
     let ranking = store::ranking(&s.db, &scope, year, 500).await.or_page(c)?;
-    let (cadres, cadres_total) =
-        store::cadres(&s.db, &scope, year, crate::db::Paging::new(None, Some(200)))
-            .await
-            .or_page(c)?;
+    let (cadres, cadres_total, _) = store::cadres(
+        &s.db,
+        &scope,
+        year,
+        None,
+        crate::db::Paging::new(None, Some(200)),
+    )
+    .await
+    .or_page(c)?;
     let items = store::items_for(&s.db, &org.path).await.or_page(c)?;
     let selected = match q.cadre_id.trim().parse::<i64>() {
         Ok(id) => match store::cadre(&s.db, &scope, id, year).await {

@@ -15,7 +15,12 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "cadre",
     point_events: &[],
-    figures: &[],
+    figures: &[crate::program::FigureSource {
+        order: 50,
+        group: "工会干部",
+        compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
+        trends: None,
+    }],
     home_cards: &[],
     api: api::router,
     pages: console::router,

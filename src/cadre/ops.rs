@@ -273,13 +273,53 @@ pub async fn cadres(
     c: &Caller,
     org_id: Option<i64>,
     year: Option<&str>,
+    active: Option<bool>,
     paging: crate::db::Paging,
-) -> AppResult<(i32, Vec<Cadre>, i64)> {
+) -> AppResult<(i32, crate::web::api::Page<Cadre>)> {
     staff_only(c)?;
     let year = year_param(year)?;
     let scope = crate::auth::checks::list_scope(s, c, org_id).await?;
-    let (items, total) = store::cadres(&s.db, &scope, year, paging).await?;
-    Ok((year, items, total))
+    let (items, total, points) = store::cadres(&s.db, &scope, year, active, paging).await?;
+    Ok((
+        year,
+        crate::web::api::Page::of(items, total, paging).with_sum(points),
+    ))
+}
+
+/// The cadres on the dashboard: those in office in each subtree, and the
+/// year's cadre points of all of them (the list's `sum`).
+pub async fn figures(
+    s: &AppState,
+    subtrees: &[crate::program::Subtree],
+    period: &crate::program::Period,
+) -> AppResult<Vec<Vec<crate::program::Figure>>> {
+    let year = rules::year_of(&period.year_start);
+    let found = store::figures(&s.db, &crate::program::scopes_of(subtrees), year).await?;
+    Ok(subtrees
+        .iter()
+        .zip(found)
+        .map(|(t, (in_office, points))| {
+            let org = t.org_id;
+            vec![
+                crate::program::Figure::counting(
+                    "cadres.in_office",
+                    "在任工会干部",
+                    "人",
+                    in_office,
+                    &format!("/cadres?org_id={org}&active=true"),
+                )
+                .with_page(format!("/cadres?org_id={org}")),
+                crate::program::Figure::summing(
+                    "cadres.points",
+                    "本年干部积分",
+                    "分",
+                    points,
+                    &format!("/cadres?org_id={org}&year={year}"),
+                )
+                .with_page(format!("/cadres?org_id={org}&year={year}")),
+            ]
+        })
+        .collect())
 }
 
 /// A cadre's entries (of one year, or all) and their sum.

@@ -80,21 +80,36 @@ pub async fn cadre(db: &Db, scope: &Scope, id: i64, year: i32) -> AppResult<Cadr
     }
 }
 
-/// The cadres of a scope's subtrees (active first, then by union and name), with `year`'s points.
+/// The cadres of a scope's subtrees (active first, then by union and name),
+/// with `year`'s points; only those in office (or out of it) where `active`
+/// says so. Also how many, and the year's points of them all.
 pub async fn cadres(
     db: &Db,
     scope: &Scope,
     year: i32,
+    active: Option<bool>,
     paging: Paging,
-) -> AppResult<(Vec<Cadre>, i64)> {
+) -> AppResult<(Vec<Cadre>, i64, i64)> {
     let mut sql = Sql::new("");
     let (from, to) = rules::year_range(year);
-    let (y1, y2) = (sql.text(from), sql.text(to));
-    let pred = scope.org_predicate(&mut sql, "o.path");
+    let (y1, y2) = (sql.text(from.clone()), sql.text(to.clone()));
+    let pred = cadres_where(&mut sql, scope, active);
     let mut count = Sql::new("");
-    let count_pred = scope.org_predicate(&mut count, "o.path");
-    count.push(&format!("SELECT COUNT(*) {CADRE_FROM} WHERE {count_pred}"));
-    let total = count.fetch_count(&db.pool).await?;
+    let count_pred = cadres_where(&mut count, scope, active);
+    let (c1, c2) = (count.text(from), count.text(to));
+    let counted = count
+        .fetch_counts(
+            &[
+                format!("SELECT COUNT(*) {CADRE_FROM} WHERE {count_pred}"),
+                format!(
+                    "SELECT COALESCE(SUM(e.points), 0) FROM cadre_entries e JOIN cadres c ON c.id = e.cadre_id \
+                     JOIN orgs o ON o.id = c.org_id WHERE {count_pred} AND e.occurred_on >= {c1} AND e.occurred_on < {c2}"
+                ),
+            ],
+            &db.pool,
+        )
+        .await?;
+    let (total, points) = (counted[0], counted[1]);
     let lim = sql.int(paging.per_page);
     let off = sql.int(paging.offset());
     sql.push(&format!(
@@ -106,7 +121,35 @@ pub async fn cadres(
         .iter()
         .map(|r| cadre_of(r, year))
         .collect::<Result<_, _>>()?;
-    Ok((items, total))
+    Ok((items, total, points))
+}
+
+/// Cadres of the scope, in office or not as `active` asks (either, left out).
+fn cadres_where(sql: &mut Sql, scope: &Scope, active: Option<bool>) -> String {
+    let pred = scope.org_predicate(sql, "o.path");
+    match active {
+        Some(a) => format!("{pred} AND c.active = {}", sql.int(i64::from(a))),
+        None => pred,
+    }
+}
+
+/// For the dashboard: the cadres in office in each scope, and the year's points of all its cadres.
+pub async fn figures(db: &Db, scopes: &[Scope], year: i32) -> AppResult<Vec<(i64, i64)>> {
+    let mut sql = Sql::new("");
+    let (from, to) = rules::year_range(year);
+    let mut parts = vec![];
+    for scope in scopes {
+        let pred = cadres_where(&mut sql, scope, Some(true));
+        parts.push(format!("SELECT COUNT(*) {CADRE_FROM} WHERE {pred}"));
+        let pred = scope.org_predicate(&mut sql, "o.path");
+        let (y1, y2) = (sql.text(from.clone()), sql.text(to.clone()));
+        parts.push(format!(
+            "SELECT COALESCE(SUM(e.points), 0) FROM cadre_entries e JOIN cadres c ON c.id = e.cadre_id \
+             JOIN orgs o ON o.id = c.org_id WHERE {pred} AND e.occurred_on >= {y1} AND e.occurred_on < {y2}"
+        ));
+    }
+    let n = sql.fetch_counts(&parts, &db.pool).await?;
+    Ok(n.chunks(2).map(|p| (p[0], p[1])).collect())
 }
 
 /// A cadre the caller may manage or record for: 404 out of sight, 403 without the right.

@@ -8,9 +8,25 @@
 
 use crate::db::{placeholders, Backend, Tx};
 
-const FIGURES: [&str; 9] = [
-    "n", "on_roll", "skill_5", "skill_4", "skill_3", "skill_2", "skill_1", "migrant", "hardship",
+/// The columns of `org_subtree_figures` (0018, 0019): each a sum over the
+/// subtree's organisations, so a moved subtree carries its own totals.
+const FIGURES: [&str; 10] = [
+    "n",
+    "on_roll",
+    "skill_5",
+    "skill_4",
+    "skill_3",
+    "skill_2",
+    "skill_1",
+    "migrant",
+    "hardship",
+    "points_outstanding",
 ];
+
+/// The columns of `org_subtree_months` that are sums over organisations
+/// (joins by the member's union, points by the union that wrote them);
+/// transfers are not — whether one crossed an edge depends on both its ends.
+const MONTHLY: [&str; 3] = ["joined", "points_earned", "points_redeemed"];
 
 /// The subtree of `node` now hangs under `new_parent`; `left` and `joined`
 /// are the unions above it only before and only after (`rules::ancestors_changed`).
@@ -40,17 +56,24 @@ pub async fn moved(
             q = q.bind(*u);
         }
         q.execute(&mut **tx).await?;
+        let monthly = MONTHLY.join(", ");
+        let carried = MONTHLY.map(|c| format!("$2 * {c}")).join(", ");
+        let nonzero = MONTHLY.map(|c| format!("{c} <> 0")).join(" OR ");
+        let added = MONTHLY
+            .map(|c| format!("{c} = org_subtree_months.{c} + excluded.{c}"))
+            .join(", ");
+        let statement = format!(
+            "INSERT INTO org_subtree_months (org_id, month, {monthly}) \
+             SELECT $1, month, {carried} FROM org_subtree_months WHERE org_id = $3 AND ({nonzero}) \
+             ON CONFLICT (org_id, month) DO UPDATE SET {added}"
+        );
         for u in unions {
-            sqlx::query(
-                "INSERT INTO org_subtree_months (org_id, month, joined) \
-                 SELECT $1, month, $2 * joined FROM org_subtree_months WHERE org_id = $3 AND joined <> 0 \
-                 ON CONFLICT (org_id, month) DO UPDATE SET joined = org_subtree_months.joined + excluded.joined",
-            )
-            .bind(*u)
-            .bind(sign)
-            .bind(node)
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query(&statement)
+                .bind(*u)
+                .bind(sign)
+                .bind(node)
+                .execute(&mut **tx)
+                .await?;
         }
     }
     // The subtree's ancestry: what lay above the node goes, the new parent's comes.

@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_rule, list_rules))
         .routes(routes!(award))
         .routes(routes!(leaderboard))
+        .routes(routes!(ledger))
+        .routes(routes!(holdings))
 }
 
 fn posted(p: Posted) -> (StatusCode, Json<Posted>) {
@@ -282,4 +284,31 @@ async fn leaderboard(
         to,
         page: Page::all(items),
     }))
+}
+
+/// The points a union's subtree paid out (`flow=earned`) or took in
+/// redemptions (`flow=redeemed`) in a period, newest first; `sum` adds them
+/// all up (the dashboard's 本年发放积分 and 本年兑换积分).
+#[utoipa::path(get, path = "/api/v1/points/ledger", operation_id = "list_points_ledger", tag = "points",
+    params(super::figures::LedgerQuery),
+    responses((status = 200, description = "one page of the entries and the sum of all", body = Page<super::store::figures::Line>), ReadErrors))]
+async fn ledger(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<super::figures::LedgerQuery>,
+) -> AppResult<Json<Page<super::store::figures::Line>>> {
+    Ok(Json(super::figures::ledger(&s, &c, &q).await?.2))
+}
+
+/// The members of a union's subtree holding points, most first; `sum` is
+/// what they hold together (the dashboard's 积分余额).
+#[utoipa::path(get, path = "/api/v1/points/holdings", operation_id = "list_points_holdings", tag = "points",
+    params(super::figures::HoldingsQuery),
+    responses((status = 200, description = "one page of the balances and the sum of all", body = Page<super::store::figures::Holding>), ReadErrors))]
+async fn holdings(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<super::figures::HoldingsQuery>,
+) -> AppResult<Json<Page<super::store::figures::Holding>>> {
+    Ok(Json(super::figures::holdings(&s, &c, &q).await?.1))
 }

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod console;
 pub mod demo;
+pub mod figures;
+pub mod lists;
 pub mod ops;
 pub mod phone;
 pub mod rules;
@@ -15,13 +17,22 @@ use crate::program::{DemoStep, HomeCard, Job, NavItem, Program, Show};
 pub const PROGRAM: Program = Program {
     name: "points",
     point_events: &[],
-    figures: &[],
+    figures: &[crate::program::FigureSource {
+        order: 40,
+        group: "积分",
+        compute: |s, t, p| Box::pin(figures::compute(s, t, p)),
+        trends: None,
+    }],
     home_cards: &[HomeCard {
         order: 10,
         render: |s, m| Box::pin(phone::home_card(s, m)),
     }],
     api: api::router,
-    pages: || phone::router().merge(console::router()),
+    pages: || {
+        phone::router()
+            .merge(console::router())
+            .merge(lists::router())
+    },
     console_nav: &[NavItem {
         key: "points",
         label: "积分",

@@ -13,6 +13,9 @@ pub struct Page<T> {
     pub per_page: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_is_exact: Option<bool>,
+    /// Lists of amounts (points): the sum over all of them, not only this page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sum: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -24,7 +27,14 @@ impl<T> Page<T> {
             page: paging.page,
             per_page: paging.per_page,
             total_is_exact: None,
+            sum: None,
         }
+    }
+
+    /// The sum of the amounts the whole list holds.
+    pub fn with_sum(mut self, sum: i64) -> Page<T> {
+        self.sum = Some(sum);
+        self
     }
 
     /// A whole list on one page (the lists that are short by nature).
@@ -36,6 +46,7 @@ impl<T> Page<T> {
             page: 1,
             per_page: n.max(1),
             total_is_exact: None,
+            sum: None,
         }
     }
 }

@@ -223,13 +223,16 @@ impl TestApp {
     /// by path: ancestors, the roll and skill mix per subtree, and joins and
     /// transfers per subtree and month; 0 when all agree.
     pub async fn subtree_figures_off(&self) -> i64 {
-        let month = match self.state.db.backend {
-            gongjiang::db::Backend::Sqlite => "strftime('%Y-%m', t.at / 1000 + 28800, 'unixepoch')",
-            gongjiang::db::Backend::Postgres => "month_of_ms(t.at)",
+        let month_of = |at: &str| match self.state.db.backend {
+            gongjiang::db::Backend::Sqlite => {
+                format!("strftime('%Y-%m', {at} / 1000 + 28800, 'unixepoch')")
+            }
+            gongjiang::db::Backend::Postgres => format!("month_of_ms({at})"),
         };
+        let (month, entry_month) = (month_of("t.at"), month_of("e.created_at"));
         let under = |a: &str, b: &str| format!("{a}.path LIKE {b}.path || '%'");
         let figures = "n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship";
-        let recount = format!(
+        let recount = String::from(
             "SELECT o.id AS org_id, COUNT(*) AS n, \
                  SUM(CASE WHEN status = '在册' THEN 1 ELSE 0 END) AS on_roll, \
                  SUM(CASE WHEN status = '在册' AND skill_level = '初级工' THEN 1 ELSE 0 END) AS skill_5, \
@@ -239,27 +242,40 @@ impl TestApp {
                  SUM(CASE WHEN status = '在册' AND skill_level = '高级技师' THEN 1 ELSE 0 END) AS skill_1, \
                  SUM(CASE WHEN status = '在册' AND is_migrant_worker <> 0 THEN 1 ELSE 0 END) AS migrant, \
                  SUM(CASE WHEN status = '在册' AND is_hardship <> 0 THEN 1 ELSE 0 END) AS hardship \
-             FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' GROUP BY o.id"
+                 , CAST(COALESCE((SELECT SUM(b.balance) FROM point_balances b JOIN members h ON h.id = b.member_id \
+                     WHERE h.org_path LIKE o.path || '%'), 0) AS BIGINT) AS points_outstanding \
+             FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' GROUP BY o.id, o.path",
         );
-        let kept = format!("SELECT org_id, {figures} FROM org_subtree_figures WHERE n <> 0");
+        let kept = format!(
+            "SELECT org_id, {figures}, points_outstanding FROM org_subtree_figures WHERE n <> 0"
+        );
         let months = format!(
-            "SELECT org_id, month, SUM(joined) AS joined, SUM(t_in) AS t_in, SUM(t_out) AS t_out FROM ( \
-               SELECT o.id AS org_id, substr(m.join_date, 1, 7) AS month, 1 AS joined, 0 AS t_in, 0 AS t_out \
+            "SELECT org_id, month, SUM(joined) AS joined, SUM(t_in) AS t_in, SUM(t_out) AS t_out, \
+                 SUM(earned) AS earned, SUM(redeemed) AS redeemed FROM ( \
+               SELECT o.id AS org_id, substr(m.join_date, 1, 7) AS month, 1 AS joined, 0 AS t_in, 0 AS t_out, \
+                   0 AS earned, 0 AS redeemed \
                  FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' WHERE m.join_date <> '' \
-               UNION ALL SELECT o.id, {month}, 0, 1, 0 FROM member_transfers t \
+               UNION ALL SELECT o.id, {month}, 0, 1, 0, 0, 0 FROM member_transfers t \
                  JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
                  JOIN orgs o ON {} AND NOT {} \
-               UNION ALL SELECT o.id, {month}, 0, 0, 1 FROM member_transfers t \
+               UNION ALL SELECT o.id, {month}, 0, 0, 1, 0, 0 FROM member_transfers t \
                  JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
                  JOIN orgs o ON {} AND NOT {} \
-             ) x GROUP BY org_id, month",
+               UNION ALL SELECT o.id, {entry_month}, 0, 0, 0, \
+                   CASE WHEN e.amount > 0 AND e.source <> 'refund' THEN e.amount ELSE 0 END, \
+                   CASE WHEN e.source IN ('redeem', 'refund') THEN -e.amount ELSE 0 END \
+                 FROM point_entries e JOIN orgs w ON w.id = e.org_id JOIN orgs o ON {} \
+             ) x GROUP BY org_id, month \
+             HAVING SUM(joined) <> 0 OR SUM(t_in) <> 0 OR SUM(t_out) <> 0 OR SUM(earned) <> 0 OR SUM(redeemed) <> 0",
             under("d", "o"),
             under("f", "o"),
             under("f", "o"),
             under("d", "o"),
+            under("w", "o"),
         );
-        let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out FROM org_subtree_months \
-             WHERE joined <> 0 OR transferred_in <> 0 OR transferred_out <> 0";
+        let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out, points_earned, points_redeemed \
+             FROM org_subtree_months WHERE joined <> 0 OR transferred_in <> 0 OR transferred_out <> 0 \
+             OR points_earned <> 0 OR points_redeemed <> 0";
         let ancestors = format!(
             "SELECT o.id, a.id FROM orgs o JOIN orgs a ON {}",
             under("o", "a")

@@ -2,13 +2,13 @@
 //! the lists behind the dashboard's 培训场次 and 签到人次.
 
 use crate::academy::store::delivered::{self, Attendance, DeliveredSession};
-use crate::auth::{checks, Caller, Right};
+use crate::auth::{checks, Caller};
 use crate::db::Paging;
 use crate::org::store::Org;
 use crate::program::{Figure, Period, Subtree};
 use crate::state::AppState;
 use crate::web::api::Page;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::AppResult;
 use serde::Deserialize;
 
 /// A union's subtree and a period of days.
@@ -26,34 +26,12 @@ pub struct DeliveredQuery {
     pub per_page: Option<i64>,
 }
 
-/// The union, its subtree's scope and the span of times the query names.
 async fn read(
     s: &AppState,
     c: &Caller,
     q: &DeliveredQuery,
 ) -> AppResult<(Org, crate::auth::Scope, (i64, i64))> {
-    if !c.can(Right::Read) {
-        return Err(AppError::Forbidden(
-            "仅工作人员可以查看各单位的培训情况".into(),
-        ));
-    }
-    // Out of sight reads like missing before anything else is looked at.
-    let org = checks::viewed_org(s, c, q.org_id).await?;
-    let day = |field: &str, v: &Option<String>| -> AppResult<Option<i64>> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(d) => {
-                let d = crate::pii::parse_date(d).map_err(|m| AppError::invalid(field, m))?;
-                crate::db::day_start_ms(&d)
-                    .map(Some)
-                    .ok_or_else(|| AppError::invalid(field, "日期无效"))
-            }
-        }
-    };
-    let from = day("from", &q.from)?.unwrap_or(0);
-    let to = day("to", &q.to)?.map_or(i64::MAX, |t| t + 86_400_000);
-    let scope = c.scope(Right::Read).narrowed_to(&org.path);
-    Ok((org, scope, (from, to)))
+    checks::subtree_in_days(s, c, q.org_id, (q.from.as_deref(), q.to.as_deref())).await
 }
 
 pub async fn sessions(

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod earning;
+pub mod figures;
 
 pub use crate::ledger::store::{
     balance, entries, expire_due, expiring, leaderboard, Entry, NewEntry, Standing,
