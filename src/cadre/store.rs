@@ -133,23 +133,18 @@ fn cadres_where(sql: &mut Sql, scope: &Scope, active: Option<bool>) -> String {
     }
 }
 
-/// For the dashboard: the cadres in office in each scope, and the year's points of all its cadres.
+/// For the dashboard: the cadres in office in each scope, and the year's
+/// points of all its cadres, kept per subtree by the triggers of migration 0021.
 pub async fn figures(db: &Db, scopes: &[Scope], year: i32) -> AppResult<Vec<(i64, i64)>> {
-    let mut sql = Sql::new("");
-    let (from, to) = rules::year_range(year);
-    let mut parts = vec![];
-    for scope in scopes {
-        let pred = cadres_where(&mut sql, scope, Some(true));
-        parts.push(format!("SELECT COUNT(*) {CADRE_FROM} WHERE {pred}"));
-        let pred = scope.org_predicate(&mut sql, "o.path");
-        let (y1, y2) = (sql.text(from.clone()), sql.text(to.clone()));
-        parts.push(format!(
-            "SELECT COALESCE(SUM(e.points), 0) FROM cadre_entries e JOIN cadres c ON c.id = e.cadre_id \
-             JOIN orgs o ON o.id = c.org_id WHERE {pred} AND e.occurred_on >= {y1} AND e.occurred_on < {y2}"
-        ));
-    }
-    let n = sql.fetch_counts(&parts, &db.pool).await?;
-    Ok(n.chunks(2).map(|p| (p[0], p[1])).collect())
+    use crate::org::subtree;
+    let in_office = subtree::totals(db, scopes, &["cadres_in_office"]).await?;
+    let (first, last) = (format!("{year:04}-01"), format!("{year:04}-12"));
+    let points = subtree::months(db, scopes, &["cadre_points"], (&first, &last)).await?;
+    Ok(in_office
+        .iter()
+        .zip(&points)
+        .map(|(c, p)| (c[0], p[0]))
+        .collect())
 }
 
 /// A cadre the caller may manage or record for: 404 out of sight, 403 without the right.

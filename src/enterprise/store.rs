@@ -49,18 +49,11 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Enterprise> {
 
 /// How many enterprises each scope holds, in one statement (the dashboard).
 pub async fn count_in(db: &Db, scopes: &[Scope]) -> AppResult<Vec<i64>> {
-    let mut sql = Sql::new("");
-    let parts: Vec<String> = scopes
-        .iter()
-        .map(|scope| {
-            let pred = scope.org_predicate(&mut sql, "o.path");
-            format!(
-                "SELECT COUNT(*) FROM enterprises e JOIN orgs o ON o.id = e.org_id WHERE {pred}"
-            )
-        })
-        .collect();
-    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+    // Kept per subtree by the triggers of migration 0020.
+    let n = crate::org::subtree::totals(db, scopes, &["enterprises"]).await?;
+    Ok(n.into_iter().map(|v| v[0]).collect())
 }
+
 pub async fn list(
     db: &Db,
     scope: &Scope,

@@ -342,83 +342,44 @@ pub async fn transfers_crossing(
 /// The dashboard's member figures of each scope's subtrees, read from the
 /// subtree totals the triggers keep (migration 0018): one row per subtree
 /// root for the roll and the skill mix, one per root and month for joins
-/// and transfers — whatever the size of the subtree. `month` is the month
-/// and `year` the year the period figures count (`2026-12`, `2026`).
+/// and transfers — whatever the size of the subtree, and in three
+/// statements however many scopes. `month` is the month and `year` the
+/// year the period figures count (`2026-12`, `2026`).
 pub async fn figures(
     db: &Db,
     scopes: &[Scope],
     month: &str,
     year: &str,
 ) -> AppResult<Vec<Figures>> {
-    if scopes.is_empty() {
-        return Ok(vec![]);
-    }
-    let mut sql = Sql::new("");
-    let (month, first, last) = (
-        sql.text(month),
-        sql.text(format!("{year}-01")),
-        sql.text(format!("{year}-12")),
-    );
-    let parts: Vec<String> = scopes
+    use crate::org::subtree;
+    let roll = subtree::totals(
+        db,
+        scopes,
+        &[
+            "on_roll", "skill_5", "skill_4", "skill_3", "skill_2", "skill_1", "migrant", "hardship",
+        ],
+    )
+    .await?;
+    let moves = ["joined", "transferred_in", "transferred_out"];
+    let this_month = subtree::months(db, scopes, &moves, (month, month)).await?;
+    let (first, last) = (format!("{year}-01"), format!("{year}-12"));
+    let this_year = subtree::months(db, scopes, &moves, (&first, &last)).await?;
+    Ok(roll
         .iter()
-        .enumerate()
-        .map(|(i, scope)| {
-            let roots = scope
-                .subtree_roots()
-                .into_iter()
-                .map(|id| sql.int(id))
-                .collect::<Vec<_>>();
-            let roots = if roots.is_empty() {
-                "NULL".to_string()
-            } else {
-                roots.join(", ")
-            };
-            let kept = |column: &str, months: &str| {
-                format!(
-                    "(SELECT COALESCE(SUM(k.{column}), 0) FROM org_subtree_months k \
-                     WHERE k.org_id IN ({roots}) AND {months})"
-                )
-            };
-            let this_month = format!("k.month = {month}");
-            let this_year = format!("k.month >= {first} AND k.month <= {last}");
-            format!(
-                "SELECT CAST({i} AS BIGINT) AS k, \
-                 CAST(COALESCE(SUM(c.on_roll), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_5), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(c.skill_4), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_3), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(c.skill_2), 0) AS BIGINT), CAST(COALESCE(SUM(c.skill_1), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(c.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(c.hardship), 0) AS BIGINT), \
-                 CAST({} AS BIGINT), CAST({} AS BIGINT), \
-                 CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT) \
-                 FROM org_subtree_figures c WHERE c.org_id IN ({roots})",
-                kept("joined", &this_month),
-                kept("joined", &this_year),
-                kept("transferred_in", &this_month),
-                kept("transferred_out", &this_month),
-                kept("transferred_in", &this_year),
-                kept("transferred_out", &this_year),
-            )
+        .zip(this_month.iter().zip(&this_year))
+        .map(|(r, (m, y))| Figures {
+            on_roll: r[0],
+            levels: [r[1], r[2], r[3], r[4], r[5]],
+            migrant: r[6],
+            hardship: r[7],
+            joined_month: m[0],
+            joined_year: y[0],
+            transferred_in_month: m[1],
+            transferred_out_month: m[2],
+            transferred_in_year: y[1],
+            transferred_out_year: y[2],
         })
-        .collect();
-    sql.push(&format!("{} ORDER BY k", parts.join(" UNION ALL ")));
-    let rows = sql.fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| {
-            let n = |i: usize| r.try_get::<i64, _>(i);
-            Ok(Figures {
-                on_roll: n(1)?,
-                levels: [n(2)?, n(3)?, n(4)?, n(5)?, n(6)?],
-                migrant: n(7)?,
-                hardship: n(8)?,
-                joined_month: n(9)?,
-                joined_year: n(10)?,
-                transferred_in_month: n(11)?,
-                transferred_out_month: n(12)?,
-                transferred_in_year: n(13)?,
-                transferred_out_year: n(14)?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect())
 }
 
 /// Members in the scope. Without a search: by organisation (tree order) then

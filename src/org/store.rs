@@ -111,15 +111,9 @@ pub async fn list(
 
 /// How many organisations each scope holds, in one statement (the dashboard).
 pub async fn count_in(db: &Db, scopes: &[Scope]) -> AppResult<Vec<i64>> {
-    let mut sql = Sql::new("");
-    let parts: Vec<String> = scopes
-        .iter()
-        .map(|scope| {
-            let pred = scope.org_predicate(&mut sql, "o.path");
-            format!("SELECT COUNT(*) FROM orgs o WHERE {pred}")
-        })
-        .collect();
-    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+    // Kept per subtree by the triggers of migration 0020.
+    let n = super::subtree::totals(db, scopes, &["orgs"]).await?;
+    Ok(n.into_iter().map(|v| v[0]).collect())
 }
 
 /// The whole visible tree in path order (parents before children).

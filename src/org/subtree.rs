@@ -6,11 +6,16 @@
 //! unions whose subtrees changed are counted again (whether a transfer
 //! crossed a union's edge depends on where its two ends lie now).
 
-use crate::db::{placeholders, Backend, Tx};
+use crate::auth::Scope;
+use crate::db::sql::Sql;
+use crate::db::{placeholders, Backend, Db, Tx};
+use crate::web::error::AppResult;
+use sqlx::Row;
+use std::collections::HashMap;
 
-/// The columns of `org_subtree_figures` (0018, 0019): each a sum over the
+/// The columns of `org_subtree_figures` (0018–0021): each a sum over the
 /// subtree's organisations, so a moved subtree carries its own totals.
-const FIGURES: [&str; 10] = [
+const FIGURES: [&str; 14] = [
     "n",
     "on_roll",
     "skill_5",
@@ -21,12 +26,25 @@ const FIGURES: [&str; 10] = [
     "migrant",
     "hardship",
     "points_outstanding",
+    "orgs",
+    "enterprises",
+    "courses",
+    "cadres_in_office",
 ];
 
 /// The columns of `org_subtree_months` that are sums over organisations
-/// (joins by the member's union, points by the union that wrote them);
-/// transfers are not — whether one crossed an edge depends on both its ends.
-const MONTHLY: [&str; 3] = ["joined", "points_earned", "points_redeemed"];
+/// (joins by the member's union, points by the union that wrote them,
+/// sessions and check-ins by the session's union, cadre points by the
+/// cadre's); transfers are not — whether one crossed an edge depends on
+/// both its ends.
+const MONTHLY: [&str; 6] = [
+    "joined",
+    "points_earned",
+    "points_redeemed",
+    "sessions",
+    "checkins",
+    "cadre_points",
+];
 
 /// The subtree of `node` now hangs under `new_parent`; `left` and `joined`
 /// are the unions above it only before and only after (`rules::ancestors_changed`).
@@ -122,4 +140,91 @@ pub async fn moved(
         }
     }
     Ok(())
+}
+
+/// Figures of each scope's subtrees from one statement, whatever the number
+/// of scopes (the dashboard asks for a union and each of its children):
+/// `statement(sql, roots)` reads the subtree roots listed in `roots` and
+/// selects, one row per root, the root's id and then `width` numbers; a
+/// scope's figures are the sums over its roots (a root without a row counts 0).
+pub async fn per_subtree(
+    db: &Db,
+    scopes: &[Scope],
+    width: usize,
+    statement: impl FnOnce(&mut Sql, &str) -> String,
+) -> AppResult<Vec<Vec<i64>>> {
+    let roots: Vec<Vec<i64>> = scopes.iter().map(Scope::subtree_roots).collect();
+    let mut all: Vec<i64> = roots.iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    if all.is_empty() {
+        return Ok(vec![vec![0; width]; scopes.len()]);
+    }
+    let mut sql = Sql::new("");
+    let listed = all
+        .iter()
+        .map(|id| sql.int(*id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = statement(&mut sql, &listed);
+    sql.push(&text);
+    let mut found: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in sql.fetch_all(&db.pool).await? {
+        let values = (1..=width)
+            .map(|i| r.try_get::<i64, _>(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        found.insert(r.try_get(0)?, values);
+    }
+    Ok(roots
+        .iter()
+        .map(|rs| {
+            let mut sum = vec![0; width];
+            for v in rs.iter().filter_map(|r| found.get(r)) {
+                for (s, x) in sum.iter_mut().zip(v) {
+                    *s += x;
+                }
+            }
+            sum
+        })
+        .collect())
+}
+
+/// Columns of the kept subtree totals (`org_subtree_figures`), per scope.
+pub async fn totals(db: &Db, scopes: &[Scope], columns: &[&str]) -> AppResult<Vec<Vec<i64>>> {
+    debug_assert!(columns.iter().all(|c| FIGURES.contains(c)));
+    let selected = columns
+        .iter()
+        .map(|c| format!("CAST({c} AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    per_subtree(db, scopes, columns.len(), |_, roots| {
+        format!("SELECT org_id, {selected} FROM org_subtree_figures WHERE org_id IN ({roots})")
+    })
+    .await
+}
+
+/// Columns of the kept monthly figures (`org_subtree_months`) summed over the
+/// months `first..=last` (`YYYY-MM`), per scope.
+pub async fn months(
+    db: &Db,
+    scopes: &[Scope],
+    columns: &[&str],
+    (first, last): (&str, &str),
+) -> AppResult<Vec<Vec<i64>>> {
+    debug_assert!(columns
+        .iter()
+        .all(|c| MONTHLY.contains(c) || c.starts_with("transferred_")));
+    let selected = columns
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    per_subtree(db, scopes, columns.len(), |sql, roots| {
+        let (a, b) = (sql.text(first), sql.text(last));
+        format!(
+            "SELECT org_id, {selected} FROM org_subtree_months \
+             WHERE org_id IN ({roots}) AND month >= {a} AND month <= {b} GROUP BY org_id"
+        )
+    })
+    .await
 }

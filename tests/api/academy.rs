@@ -294,6 +294,8 @@ async fn check_in_by_the_enrolled_in_the_window_and_completion_pays_once() {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The kept subtree totals still equal a recount.
+    assert_eq!(app.member_counts_off().await, 0);
 
     // Feedback: one per member and course, editable; the first pays the feedback rule.
     let (s, _) = act(

@@ -275,6 +275,8 @@ async fn cadres_items_entries_and_one_reversal() {
     );
     let (_, got) = app.get(&t, &format!("/api/v1/cadres/{cadre}")).await;
     assert_eq!(got["points"], -2);
+    // The cadres in office and their points, kept per subtree, equal a recount.
+    assert_eq!(app.member_counts_off().await, 0);
 }
 
 #[tokio::test]

@@ -229,7 +229,11 @@ impl TestApp {
             }
             gongjiang::db::Backend::Postgres => format!("month_of_ms({at})"),
         };
-        let (month, entry_month) = (month_of("t.at"), month_of("e.created_at"));
+        let (month, entry_month, session_month) = (
+            month_of("t.at"),
+            month_of("e.created_at"),
+            month_of("s.starts_at"),
+        );
         let under = |a: &str, b: &str| format!("{a}.path LIKE {b}.path || '%'");
         let figures = "n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship";
         let recount = String::from(
@@ -251,41 +255,65 @@ impl TestApp {
         );
         let months = format!(
             "SELECT org_id, month, SUM(joined) AS joined, SUM(t_in) AS t_in, SUM(t_out) AS t_out, \
-                 SUM(earned) AS earned, SUM(redeemed) AS redeemed FROM ( \
+                 SUM(earned) AS earned, SUM(redeemed) AS redeemed, SUM(sessions) AS sessions, \
+                 SUM(checkins) AS checkins, SUM(cadre) AS cadre FROM ( \
                SELECT o.id AS org_id, substr(m.join_date, 1, 7) AS month, 1 AS joined, 0 AS t_in, 0 AS t_out, \
-                   0 AS earned, 0 AS redeemed \
+                   0 AS earned, 0 AS redeemed, 0 AS sessions, 0 AS checkins, 0 AS cadre \
                  FROM orgs o JOIN members m ON m.org_path LIKE o.path || '%' WHERE m.join_date <> '' \
-               UNION ALL SELECT o.id, {month}, 0, 1, 0, 0, 0 FROM member_transfers t \
+               UNION ALL SELECT o.id, {month}, 0, 1, 0, 0, 0, 0, 0, 0 FROM member_transfers t \
                  JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
                  JOIN orgs o ON {} AND NOT {} \
-               UNION ALL SELECT o.id, {month}, 0, 0, 1, 0, 0 FROM member_transfers t \
+               UNION ALL SELECT o.id, {month}, 0, 0, 1, 0, 0, 0, 0, 0 FROM member_transfers t \
                  JOIN orgs d ON d.id = t.to_org_id JOIN orgs f ON f.id = t.from_org_id \
                  JOIN orgs o ON {} AND NOT {} \
                UNION ALL SELECT o.id, {entry_month}, 0, 0, 0, \
                    CASE WHEN e.amount > 0 AND e.source <> 'refund' THEN e.amount ELSE 0 END, \
-                   CASE WHEN e.source IN ('redeem', 'refund') THEN -e.amount ELSE 0 END \
+                   CASE WHEN e.source IN ('redeem', 'refund') THEN -e.amount ELSE 0 END, 0, 0, 0 \
                  FROM point_entries e JOIN orgs w ON w.id = e.org_id JOIN orgs o ON {} \
+               UNION ALL SELECT o.id, {session_month}, 0, 0, 0, 0, 0, 1, 0, 0 \
+                 FROM course_sessions s JOIN orgs w ON w.id = s.org_id JOIN orgs o ON {} \
+               UNION ALL SELECT o.id, {session_month}, 0, 0, 0, 0, 0, 0, 1, 0 \
+                 FROM enrolments e JOIN course_sessions s ON s.id = e.target_id JOIN orgs w ON w.id = s.org_id \
+                 JOIN orgs o ON {} WHERE e.kind = 'course_session' AND e.state = 'attended' \
+               UNION ALL SELECT o.id, substr(e.occurred_on, 1, 7), 0, 0, 0, 0, 0, 0, 0, e.points \
+                 FROM cadre_entries e JOIN cadres c ON c.id = e.cadre_id JOIN orgs w ON w.id = c.org_id JOIN orgs o ON {} \
              ) x GROUP BY org_id, month \
-             HAVING SUM(joined) <> 0 OR SUM(t_in) <> 0 OR SUM(t_out) <> 0 OR SUM(earned) <> 0 OR SUM(redeemed) <> 0",
+             HAVING SUM(joined) <> 0 OR SUM(t_in) <> 0 OR SUM(t_out) <> 0 OR SUM(earned) <> 0 OR SUM(redeemed) <> 0 \
+                 OR SUM(sessions) <> 0 OR SUM(checkins) <> 0 OR SUM(cadre) <> 0",
             under("d", "o"),
             under("f", "o"),
             under("f", "o"),
             under("d", "o"),
             under("w", "o"),
+            under("w", "o"),
+            under("w", "o"),
+            under("w", "o"),
         );
-        let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out, points_earned, points_redeemed \
+        let kept_months = "SELECT org_id, month, joined, transferred_in, transferred_out, points_earned, points_redeemed, \
+             sessions, checkins, cadre_points \
              FROM org_subtree_months WHERE joined <> 0 OR transferred_in <> 0 OR transferred_out <> 0 \
-             OR points_earned <> 0 OR points_redeemed <> 0";
+             OR points_earned <> 0 OR points_redeemed <> 0 OR sessions <> 0 OR checkins <> 0 OR cadre_points <> 0";
         let ancestors = format!(
             "SELECT o.id, a.id FROM orgs o JOIN orgs a ON {}",
             under("o", "a")
         );
         let kept_ancestors = "SELECT org_id, ancestor_id FROM org_ancestors";
+        let sizes = format!(
+            "SELECT o.id, (SELECT COUNT(*) FROM orgs x WHERE {u}), \
+               (SELECT COUNT(*) FROM enterprises e JOIN orgs x ON x.id = e.org_id WHERE {u}), \
+               (SELECT COUNT(*) FROM courses c JOIN orgs x ON x.id = c.org_id WHERE {u}), \
+               (SELECT COUNT(*) FROM cadres c JOIN orgs x ON x.id = c.org_id WHERE {u} AND c.active <> 0) \
+             FROM orgs o",
+            u = under("x", "o"),
+        );
+        let kept_sizes =
+            "SELECT org_id, orgs, enterprises, courses, cadres_in_office FROM org_subtree_figures";
         let mut off = 0;
         for (a, b) in [
             (recount.as_str(), kept.as_str()),
             (months.as_str(), kept_months),
             (ancestors.as_str(), kept_ancestors),
+            (sizes.as_str(), kept_sizes),
         ] {
             for (x, y) in [(a, b), (b, a)] {
                 let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM ({x} EXCEPT {y}) d"))

@@ -62,10 +62,10 @@ pub async fn figures(
     subtrees: &[Subtree],
     period: &Period,
 ) -> AppResult<Vec<Vec<Figure>>> {
-    let start = crate::db::day_start_ms(&period.year_start).unwrap_or(0);
-    let end = crate::db::day_start_ms(&period.year_end).map_or(i64::MAX, |t| t + 86_400_000);
+    let year = period.year_start.get(..4).unwrap_or_default();
+    let (first, last) = (format!("{year}-01"), format!("{year}-12"));
     let counts =
-        delivered::counts(&s.db, &crate::program::scopes_of(subtrees), (start, end)).await?;
+        delivered::counts(&s.db, &crate::program::scopes_of(subtrees), (&first, &last)).await?;
     Ok(subtrees
         .iter()
         .zip(counts)

@@ -128,18 +128,10 @@ pub async fn attendance(
     Ok((items, total))
 }
 
-/// Sessions and check-ins of each scope in `[from_ms, to_ms)`, in one statement (the dashboard).
-pub async fn counts(db: &Db, scopes: &[Scope], span: (i64, i64)) -> AppResult<Vec<(i64, i64)>> {
-    let mut sql = Sql::new("");
-    let mut parts = vec![];
-    for scope in scopes {
-        let filter = within(&mut sql, scope, span);
-        parts.push(format!("SELECT COUNT(*) FROM {SESSIONS} WHERE {filter}"));
-        let filter = within(&mut sql, scope, span);
-        parts.push(format!(
-            "SELECT COUNT(*) FROM {CHECKINS} WHERE {ATTENDED} AND {filter}"
-        ));
-    }
-    let n = sql.fetch_counts(&parts, &db.pool).await?;
-    Ok(n.chunks(2).map(|p| (p[0], p[1])).collect())
+/// Sessions and check-ins of each scope in the months `first..=last`
+/// (`YYYY-MM`, by the month a session starts), kept per subtree by the
+/// triggers of migration 0021 (the dashboard).
+pub async fn counts(db: &Db, scopes: &[Scope], months: (&str, &str)) -> AppResult<Vec<(i64, i64)>> {
+    let n = crate::org::subtree::months(db, scopes, &["sessions", "checkins"], months).await?;
+    Ok(n.into_iter().map(|v| (v[0], v[1])).collect())
 }

@@ -180,17 +180,11 @@ pub async fn courses_in(db: &Db, scope: &crate::auth::Scope) -> AppResult<Vec<Co
         .collect::<Result<_, _>>()?)
 }
 
-/// How many courses each scope's unions hold, in one statement (the dashboard).
+/// How many courses each scope's unions hold (the dashboard).
 pub async fn count_courses_in(db: &Db, scopes: &[crate::auth::Scope]) -> AppResult<Vec<i64>> {
-    let mut sql = crate::db::sql::Sql::new("");
-    let parts: Vec<String> = scopes
-        .iter()
-        .map(|scope| {
-            let pred = scope.org_predicate(&mut sql, "o.path");
-            format!("SELECT COUNT(*) FROM courses c JOIN orgs o ON o.id = c.org_id WHERE {pred}")
-        })
-        .collect();
-    Ok(sql.fetch_counts(&parts, &db.pool).await?)
+    // Kept per subtree by the triggers of migration 0021.
+    let n = crate::org::subtree::totals(db, scopes, &["courses"]).await?;
+    Ok(n.into_iter().map(|v| v[0]).collect())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]

@@ -18,55 +18,25 @@ pub struct Figures {
 }
 
 pub async fn figures(db: &Db, scopes: &[Scope], year: &str) -> AppResult<Vec<Figures>> {
-    if scopes.is_empty() {
-        return Ok(vec![]);
-    }
-    let mut sql = Sql::new("");
-    let (first, last) = (
-        sql.text(format!("{year}-01")),
-        sql.text(format!("{year}-12")),
-    );
-    let parts: Vec<String> = scopes
+    use crate::org::subtree;
+    let held = subtree::totals(db, scopes, &["points_outstanding"]).await?;
+    let (first, last) = (format!("{year}-01"), format!("{year}-12"));
+    let flows = subtree::months(
+        db,
+        scopes,
+        &["points_earned", "points_redeemed"],
+        (&first, &last),
+    )
+    .await?;
+    Ok(held
         .iter()
-        .enumerate()
-        .map(|(i, scope)| {
-            let roots: Vec<String> = scope
-                .subtree_roots()
-                .into_iter()
-                .map(|id| sql.int(id))
-                .collect();
-            let roots = if roots.is_empty() {
-                "NULL".to_string()
-            } else {
-                roots.join(", ")
-            };
-            let kept = |column: &str| {
-                format!(
-                    "(SELECT COALESCE(SUM(k.{column}), 0) FROM org_subtree_months k \
-                     WHERE k.org_id IN ({roots}) AND k.month >= {first} AND k.month <= {last})"
-                )
-            };
-            format!(
-                "SELECT CAST({i} AS BIGINT) AS k, CAST({} AS BIGINT), CAST({} AS BIGINT), \
-                 CAST(COALESCE(SUM(c.points_outstanding), 0) AS BIGINT) \
-                 FROM org_subtree_figures c WHERE c.org_id IN ({roots})",
-                kept("points_earned"),
-                kept("points_redeemed"),
-            )
+        .zip(&flows)
+        .map(|(h, f)| Figures {
+            earned: f[0],
+            redeemed: f[1],
+            outstanding: h[0],
         })
-        .collect();
-    sql.push(&format!("{} ORDER BY k", parts.join(" UNION ALL ")));
-    let rows = sql.fetch_all(&db.pool).await?;
-    Ok(rows
-        .iter()
-        .map(|r| -> Result<Figures, sqlx::Error> {
-            Ok(Figures {
-                earned: r.try_get(1)?,
-                redeemed: r.try_get(2)?,
-                outstanding: r.try_get(3)?,
-            })
-        })
-        .collect::<Result<_, _>>()?)
+        .collect())
 }
 
 /// Which entries a ledger list holds.
