@@ -51,8 +51,15 @@ pub fn credit(prev: Option<Progress>, now: i64, position_ms: i64, duration_ms: i
     }
 }
 
+/// The earliest and the latest a session may start or end (2000-01-01 and
+/// 2100-01-01, epoch milliseconds): a mistyped year is an error, not a
+/// session in the year 460,000 the figures cannot place in a month.
+pub const SESSION_EARLIEST_MS: i64 = 946_684_800_000;
+pub const SESSION_LATEST_MS: i64 = 4_102_444_800_000;
+
 /// A session's place, times and capacity: a place of at most 100 characters,
-/// an end after the start, 1–10000 places. Returns the trimmed place.
+/// times between 2000 and 2100, an end after the start, 1–10000 places.
+/// Returns the trimmed place.
 pub fn check_session(
     place: &str,
     starts_at: Option<i64>,
@@ -64,10 +71,13 @@ pub fn check_session(
     if place.is_empty() || place.chars().count() > 100 {
         e.add("place", "请填写上课地点（不超过100个字）");
     }
+    let in_range = |t: i64| (SESSION_EARLIEST_MS..=SESSION_LATEST_MS).contains(&t);
     match (starts_at, ends_at) {
-        (Some(a), Some(b)) if a > 0 && b <= a => e.add("ends_at", "结束时间须晚于开始时间"),
         (None, _) | (Some(0), _) => e.add("starts_at", "请填写开始时间"),
+        (Some(a), _) if !in_range(a) => e.add("starts_at", "开始时间应在 2000 年至 2100 年之间"),
         (_, None) => e.add("ends_at", "请填写结束时间"),
+        (_, Some(b)) if !in_range(b) => e.add("ends_at", "结束时间应在 2000 年至 2100 年之间"),
+        (Some(a), Some(b)) if b <= a => e.add("ends_at", "结束时间须晚于开始时间"),
         _ => {}
     }
     if !capacity.is_some_and(|c| (1..=10_000).contains(&c)) {
@@ -144,6 +154,20 @@ pub fn completed(watched_ms: i64, duration_ms: i64, percent: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_in_a_mistyped_year_is_refused_with_its_field() {
+        let now = 1_800_000_000_000;
+        assert!(check_session("教室", Some(now), Some(now + 3_600_000), Some(5)).is_ok());
+        for (starts, ends, field) in [
+            (14_467_019_774_396_776, 14_467_019_777_996_776, "starts_at"),
+            (-5, now, "starts_at"),
+            (now, SESSION_LATEST_MS + 1, "ends_at"),
+        ] {
+            let e = check_session("教室", Some(starts), Some(ends), Some(5)).unwrap_err();
+            assert_eq!(e.field_errors()[0].field, field, "{starts} {ends}");
+        }
+    }
 
     #[test]
     fn video_lengths_and_links_as_staff_write_them() {

@@ -383,7 +383,7 @@ async fn a_branch_cannot_touch_another_branchs_courses() {
         .post(
             &branch,
             &format!("/api/v1/courses/{cid}/sessions"),
-            json!({"place": "x", "starts_at": 1, "ends_at": 2, "capacity": 1}),
+            json!({"place": "x", "starts_at": 1_900_000_000_000_i64, "ends_at": 1_900_003_600_000_i64, "capacity": 1}),
         )
         .await;
     assert_eq!(

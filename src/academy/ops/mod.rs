@@ -522,13 +522,23 @@ pub struct NewSessionInput {
         pattern = r"\S"
     )]
     pub place: Option<String>,
-    /// Epoch milliseconds.
+    /// Epoch milliseconds, between 2000 and 2100.
     #[serde(default)]
-    #[schema(required = true, nullable = false, minimum = 1)]
+    #[schema(
+        required = true,
+        nullable = false,
+        minimum = 946_684_800_000_i64,
+        maximum = 4_102_444_800_000_i64
+    )]
     pub starts_at: Option<i64>,
-    /// Epoch milliseconds, after `starts_at`.
+    /// Epoch milliseconds, after `starts_at`, before 2100.
     #[serde(default)]
-    #[schema(required = true, nullable = false, minimum = 1)]
+    #[schema(
+        required = true,
+        nullable = false,
+        minimum = 946_684_800_000_i64,
+        maximum = 4_102_444_800_000_i64
+    )]
     pub ends_at: Option<i64>,
     #[serde(default)]
     #[schema(required = true, nullable = false, minimum = 1, maximum = 10000)]
