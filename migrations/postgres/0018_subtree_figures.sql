@@ -71,6 +71,10 @@ INSERT INTO org_subtree_months (org_id, month, transferred_out)
     GROUP BY 1, 2
     ON CONFLICT (org_id, month) DO UPDATE SET transferred_out = excluded.transferred_out;
 
+ANALYZE org_ancestors;
+ANALYZE org_subtree_figures;
+ANALYZE org_subtree_months;
+
 -- A new organisation: its parent's ancestors and itself, and an empty total.
 -- (A move is kept by the organisation store, in the move's transaction.)
 CREATE FUNCTION orgs_place() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -86,12 +90,18 @@ CREATE TRIGGER orgs_placed AFTER INSERT ON orgs FOR EACH ROW EXECUTE FUNCTION or
 
 -- Members' parts added to (or taken from) every ancestor, one statement at a
 -- time; ancestors in id order, so concurrent writers lock them in one order.
-CREATE FUNCTION members_subtree_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Each row's ancestors are read by their index (the LATERAL … OFFSET 0):
+-- joined plainly, a batch of an import was merge-joined against the whole
+-- `org_ancestors` (134,000 rows for a city) once per statement. Without
+-- statistics the planner guesses hundreds of ancestors a union and would
+-- compile each statement to machine code (JIT) at a cost far above its
+-- work: `jit = off` inside these functions.
+CREATE FUNCTION members_subtree_inserted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     INSERT INTO org_subtree_figures (org_id, n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship)
         SELECT a.ancestor_id, SUM(f.n), SUM(f.on_roll), SUM(f.skill_5), SUM(f.skill_4), SUM(f.skill_3),
             SUM(f.skill_2), SUM(f.skill_1), SUM(f.migrant_n), SUM(f.hardship_n)
-        FROM new_rows r JOIN org_ancestors a ON a.org_id = r.org_id,
+        FROM new_rows r CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a,
             member_figures(1, r.status, r.skill_level, r.is_migrant_worker, r.is_hardship) f
         GROUP BY a.ancestor_id ORDER BY a.ancestor_id
         ON CONFLICT (org_id) DO UPDATE SET
@@ -107,7 +117,7 @@ BEGIN
     INSERT INTO org_subtree_months (org_id, month, joined)
         SELECT a.ancestor_id, substr(r.join_date, 1, 7), SUM(r.sign)
         FROM (SELECT 1 AS sign, org_id, join_date FROM new_rows) r
-        JOIN org_ancestors a ON a.org_id = r.org_id
+        CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a
         WHERE r.join_date <> ''
         GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (org_id, month) DO UPDATE SET joined = org_subtree_months.joined + EXCLUDED.joined;
@@ -118,12 +128,12 @@ CREATE TRIGGER members_subtree_counted AFTER INSERT ON members
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION members_subtree_inserted();
 
-CREATE FUNCTION members_subtree_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION members_subtree_deleted() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     INSERT INTO org_subtree_figures (org_id, n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship)
         SELECT a.ancestor_id, SUM(f.n), SUM(f.on_roll), SUM(f.skill_5), SUM(f.skill_4), SUM(f.skill_3),
             SUM(f.skill_2), SUM(f.skill_1), SUM(f.migrant_n), SUM(f.hardship_n)
-        FROM old_rows r JOIN org_ancestors a ON a.org_id = r.org_id,
+        FROM old_rows r CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a,
             member_figures(-1, r.status, r.skill_level, r.is_migrant_worker, r.is_hardship) f
         GROUP BY a.ancestor_id ORDER BY a.ancestor_id
         ON CONFLICT (org_id) DO UPDATE SET
@@ -139,7 +149,7 @@ BEGIN
     INSERT INTO org_subtree_months (org_id, month, joined)
         SELECT a.ancestor_id, substr(r.join_date, 1, 7), SUM(r.sign)
         FROM (SELECT -1 AS sign, org_id, join_date FROM old_rows) r
-        JOIN org_ancestors a ON a.org_id = r.org_id
+        CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a
         WHERE r.join_date <> ''
         GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (org_id, month) DO UPDATE SET joined = org_subtree_months.joined + EXCLUDED.joined;
@@ -151,7 +161,7 @@ CREATE TRIGGER members_subtree_uncounted AFTER DELETE ON members
     FOR EACH STATEMENT EXECUTE FUNCTION members_subtree_deleted();
 
 -- An update of anything counted: the old rows' parts out, the new rows' in.
-CREATE FUNCTION members_subtree_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION members_subtree_updated() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     INSERT INTO org_subtree_figures (org_id, n, on_roll, skill_5, skill_4, skill_3, skill_2, skill_1, migrant, hardship)
         SELECT a.ancestor_id, SUM(f.n), SUM(f.on_roll), SUM(f.skill_5), SUM(f.skill_4), SUM(f.skill_3),
@@ -166,7 +176,7 @@ BEGIN
                 FROM old_rows o JOIN new_rows w ON w.id = o.id
                 WHERE (o.org_id, o.status, o.skill_level, o.is_migrant_worker, o.is_hardship)
                     IS DISTINCT FROM (w.org_id, w.status, w.skill_level, w.is_migrant_worker, w.is_hardship)
-        ) r JOIN org_ancestors a ON a.org_id = r.org_id,
+        ) r CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a,
             member_figures(r.sign, r.status, r.skill_level, r.is_migrant_worker, r.is_hardship) f
         GROUP BY a.ancestor_id ORDER BY a.ancestor_id
         ON CONFLICT (org_id) DO UPDATE SET
@@ -188,7 +198,7 @@ BEGIN
             SELECT 1, w.org_id, w.join_date FROM old_rows o JOIN new_rows w ON w.id = o.id
                 WHERE (o.org_id, o.join_date) IS DISTINCT FROM (w.org_id, w.join_date)
         ) r
-        JOIN org_ancestors a ON a.org_id = r.org_id
+        CROSS JOIN LATERAL (SELECT x.ancestor_id FROM org_ancestors x WHERE x.org_id = r.org_id OFFSET 0) a
         WHERE r.join_date <> ''
         GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (org_id, month) DO UPDATE SET joined = org_subtree_months.joined + EXCLUDED.joined;
