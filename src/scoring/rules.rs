@@ -782,6 +782,15 @@ mod tests {
         assert_eq!((by_time[0].entry, by_time[1].entry), (2, 1));
     }
 
+    /// A mark tried on the scheme's aspect `aspect` (0, 1, 2), of the kind that aspect takes.
+    fn tried(aspect: usize, met: bool, faults: Vec<usize>, mark: u8) -> (&'static str, Given) {
+        match aspect {
+            0 => ("A1", Given::Met(met)),
+            1 => ("A2", Given::Faults(faults)),
+            _ => ("B1", Given::Mark(mark)),
+        }
+    }
+
     /// One reviewer's marks: met, faults, a judged mark.
     fn sheet_marks() -> impl Strategy<Value = (bool, Vec<usize>, u8)> {
         (
@@ -839,12 +848,7 @@ mod tests {
             b.lock(&r, 1).unwrap();
             let locked = b.sheets[&1].clone();
             for (who, aspect, (met, faults, mark), op) in tries {
-                let key = ["A1", "A2", "B1"][aspect];
-                let given = match aspect {
-                    0 => Given::Met(met),
-                    1 => Given::Faults(faults),
-                    _ => Given::Mark(mark),
-                };
+                let (key, given) = tried(aspect, met, faults, mark);
                 match op {
                     0 | 1 => { let _ = b.enter(&r, who, key, given); }
                     2 => { let _ = b.lock(&r, who); }
@@ -869,12 +873,7 @@ mod tests {
             b.close(&r).unwrap();
             let closed = b.clone();
             for (who, aspect, (met, faults, mark), op) in tries {
-                let key = ["A1", "A2", "B1"][aspect];
-                let given = match aspect {
-                    0 => Given::Met(met),
-                    1 => Given::Faults(faults),
-                    _ => Given::Mark(mark),
-                };
+                let (key, given) = tried(aspect, met, faults, mark);
                 match op {
                     0 | 1 => { let _ = b.enter(&r, who, key, given); }
                     2 => { let _ = b.lock(&r, who); }
