@@ -97,6 +97,7 @@ class Live:
 
     def refresh(self):
         orgs = _items("/api/v1/orgs?per_page=200")
+        self.org_parents = {o["id"]: o.get("parent_id") for o in orgs}
         # Where each kind of campus may be set up (academy rules): main campuses
         # at federations and industry unions, branches at enterprise and joint unions.
         self.campus_orgs = {
@@ -275,6 +276,35 @@ def _coherent(method, path, body):
     return body
 
 
+def _org_move(org, body):
+    """A move the tree allows: the top union stays where it is, any other goes
+    under a union outside its own subtree; a new code is one nobody holds."""
+    if not isinstance(body, dict):
+        return body
+    parents = LIVE.now().org_parents
+    if isinstance(body.get("code"), str):
+        body["code"] = body["code"][:24] + "-" + "".join(_rng.choice("abcdefgh") for _ in range(7))
+    if "parent_id" not in body:
+        return body
+    if parents.get(org) is None:
+        body.pop("parent_id")
+        return body
+
+    def under(node):
+        while node is not None:
+            if node == org:
+                return True
+            node = parents.get(node)
+        return False
+
+    outside = [o for o in parents if not under(o)]
+    if outside:
+        body["parent_id"] = _rng.choice(outside)
+    else:
+        body.pop("parent_id")
+    return body
+
+
 def _member_with_points():
     """A member whose balance is at least one point right now."""
     for member in _rng.sample(IDS["members"], min(8, len(IDS["members"]))):
@@ -357,6 +387,9 @@ def map_case(context, case):
         case.query = dict(case.query or {})
         case.query.setdefault(wanted, 0)
     case.query = _real(case.query)
+    if case.method.upper() == "PATCH" and case.operation.path == "/api/v1/orgs/{id}":
+        case.body = _org_move(case.path_parameters.get("id"), _real(case.body))
+        return case
     case.body = _coherent(case.method.upper(), case.operation.path, _real(case.body))
     if case.operation.path == "/api/v1/activation" and _positive(case):
         case.body = _activation(case.body)

@@ -64,7 +64,11 @@ pub struct OrgPatchInput {
     pub leader: Option<String>,
     /// The union office's telephone, a mobile or a landline ("" clears it).
     #[serde(default)]
-    #[schema(nullable = false, max_length = 32)]
+    #[schema(
+        nullable = false,
+        pattern = r"^(1[3-9][0-9]{9}|0[0-9]{9,11})?$",
+        example = "057487651234"
+    )]
     pub phone: Option<String>,
 }
 
