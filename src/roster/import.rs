@@ -10,7 +10,7 @@ use super::read::RowSink;
 use super::rules::{read_row, unregistered_employer, Cell, Lookup};
 use super::running::Progress;
 use crate::audit::{self, Event};
-use crate::db::{now_ms, Db};
+use crate::db::{now_ms, Backend, Db};
 use crate::member::rules::MemberFields;
 use crate::member::store::{id_tails, phone_tail, search_keys, ID_HASH, PHONE_HASH};
 use crate::org::store::Org;
@@ -281,20 +281,66 @@ struct ReadResult {
 /// (within the import's memory budget of 300 MB at a million rows).
 pub const IMPORT_CACHE_MIB: i64 = 64;
 
-/// Rows an insert statement carries (26 arguments each). Not more: sqlx
-/// binds each SQLite argument by looking its name up in a list, so a
-/// statement's binding costs the square of its arguments (200 rows were
-/// slower than one).
-const INSERT_ROWS: usize = 16;
+/// Rows an insert statement carries (26 arguments each). On SQLite not more
+/// than 16: sqlx binds each SQLite argument by looking its name up in a list,
+/// so a statement's binding costs the square of its arguments (200 rows were
+/// slower than one). PostgreSQL takes a whole batch in one round trip.
+fn insert_rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 16,
+        Backend::Postgres => BATCH,
+    }
+}
+
+/// The PostgreSQL setting that holds back the member insert triggers for the
+/// import's own transaction (migration 0022); the figures are added at once
+/// by `add_deferred_figures` before the commit.
+const DEFER_FIGURES: &str = "SELECT set_config('gongjiang.defer_member_figures', $1, true)";
+
+/// Adds the members this import inserted to the kept counts and subtree
+/// totals in three grouped statements (PostgreSQL, migration 0022): the
+/// ancestors' rows are locked from here to the commit, not for the import.
+async fn add_deferred_figures(tx: &mut crate::db::Tx, added: &[i64]) -> anyhow::Result<()> {
+    sqlx::query(DEFER_FIGURES)
+        .bind("off")
+        .execute(&mut **tx)
+        .await?;
+    if added.is_empty() {
+        return Ok(());
+    }
+    let ids = added
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query(
+        "CREATE TEMP TABLE member_parts ON COMMIT DROP AS \
+         SELECT org_id, status, skill_level, is_migrant_worker, is_hardship, join_date FROM members LIMIT 0",
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO member_parts SELECT org_id, status, skill_level, is_migrant_worker, is_hardship, join_date \
+         FROM members WHERE id = ANY(string_to_array($1, ',')::BIGINT[])",
+    )
+    .bind(ids)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("SELECT member_parts_add()")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
 /// Inserts the people of `rows` not yet on the roll, in one statement; the
-/// ID-number hashes of those it added (a person already registered anywhere
-/// is left out by the unique hash, for the update that follows).
+/// ID-number hashes of those it added with their new ids (a person already
+/// registered anywhere is left out by the unique hash, for the update that
+/// follows).
 async fn insert_rows(
     tx: &mut crate::db::Tx,
     rows: &[Prepared],
     now: i64,
-) -> anyhow::Result<std::collections::HashSet<String>> {
+) -> anyhow::Result<HashMap<String, i64>> {
     use crate::db::sql::{Arg, Sql};
     let mut sql = Sql::new("");
     let mut values = Vec::with_capacity(rows.len());
@@ -340,15 +386,15 @@ async fn insert_rows(
         "INSERT INTO members (org_id, enterprise_id, name, gender, birth_date, id_number_enc, id_number_hash, \
          phone_enc, phone_hash, phone_tail, name_pinyin, name_initials, ethnicity, education, political_status, occupation, \
          skill_level, card_no, join_date, is_migrant_worker, is_hardship, status, created_at, updated_at, id_tail4, id_tail6, org_path) \
-         VALUES {} ON CONFLICT (id_number_hash) DO NOTHING RETURNING id_number_hash",
+         VALUES {} ON CONFLICT (id_number_hash) DO NOTHING RETURNING id_number_hash, id",
         values.join(", ")
     );
     Ok(sql
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?)
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// A person already on the roll in the same organisation: the file's values
@@ -453,10 +499,19 @@ async fn run_members(
     // default cache, every index page is written out and read back through
     // the kernel (half the import's time). The import's connection gets a
     // cache of its own while it runs, and gives it back before it ends.
-    if db.backend == crate::db::Backend::Sqlite {
+    if db.backend == Backend::Sqlite {
         let grow = format!("PRAGMA cache_size = -{}", IMPORT_CACHE_MIB * 1024);
         sqlx::query(&grow).execute(&mut *tx).await?;
     }
+    // On PostgreSQL the figures of the rows it adds wait for the commit.
+    let defer_figures = db.backend == Backend::Postgres;
+    if defer_figures {
+        sqlx::query(DEFER_FIGURES)
+            .bind("on")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut added_ids: Vec<i64> = vec![];
     let (mut created, mut updated) = (0i64, 0i64);
     let mut conflicts: Vec<(Prepared, String)> = vec![];
     let mut registered: HashMap<String, i64> = HashMap::new();
@@ -481,13 +536,21 @@ async fn run_members(
         // rows the insert left out, updated one by one.
         let mut rest: Vec<Prepared> = vec![];
         while !batch.is_empty() {
-            let chunk: Vec<Prepared> = batch.drain(..batch.len().min(INSERT_ROWS)).collect();
+            let rows = batch.len().min(insert_rows_per_statement(db.backend));
+            let chunk: Vec<Prepared> = batch.drain(..rows).collect();
             let added = insert_rows(&mut tx, &chunk, now).await?;
             created += added.len() as i64;
             progress
                 .rows_done
                 .fetch_add(added.len() as i64, Ordering::Relaxed);
-            rest.extend(chunk.into_iter().filter(|p| !added.contains(&p.id_hash)));
+            if defer_figures {
+                added_ids.extend(added.values());
+            }
+            rest.extend(
+                chunk
+                    .into_iter()
+                    .filter(|p| !added.contains_key(&p.id_hash)),
+            );
         }
         for p in rest {
             let f = &p.fields;
@@ -629,7 +692,7 @@ async fn run_members(
     if !read.bad.is_empty() {
         outcome.report = Some(report_workbook(&read.sheets, &read.columns, &read.bad)?);
     }
-    if db.backend == crate::db::Backend::Sqlite {
+    if db.backend == Backend::Sqlite {
         let back = format!(
             "PRAGMA cache_size = -{}",
             crate::db::sqlite_cache_mib() * 1024
@@ -642,6 +705,9 @@ async fn run_members(
         }));
         audit::append(&mut tx, actor, ev).await?;
         super::store::finish(&mut *tx, keys.as_ref(), &outcome).await?;
+        if defer_figures {
+            add_deferred_figures(&mut tx, &added_ids).await?;
+        }
         tx.commit().await?;
     } else {
         tx.rollback().await?;
