@@ -52,6 +52,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_category, list_categories))
         .routes(routes!(list_delivered_sessions))
         .routes(routes!(list_attendance))
+        .routes(routes!(list_trainees))
+        .routes(routes!(list_completions))
 }
 
 /// Opens a course at a union (roster right there).
@@ -672,4 +674,31 @@ async fn list_attendance(
     Query(q): Query<ops::delivered::DeliveredQuery>,
 ) -> AppResult<Json<Page<super::store::delivered::Attendance>>> {
     Ok(Json(ops::delivered::attendance(&s, &c, &q).await?.1))
+}
+
+/// The different members who checked in at the sessions a union's subtree
+/// held in a period, the latest trained first (the dashboard's 本年参训人数).
+#[utoipa::path(get, path = "/api/v1/trainees", operation_id = "list_trainees", tag = "academy",
+    params(ops::delivered::DeliveredQuery),
+    responses((status = 200, description = "one page of the people trained", body = Page<super::store::delivered::Trainee>), ReadErrors))]
+async fn list_trainees(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ops::delivered::DeliveredQuery>,
+) -> AppResult<Json<Page<super::store::delivered::Trainee>>> {
+    Ok(Json(ops::delivered::trainees(&s, &c, &q).await?.1))
+}
+
+/// Completions of the courses a union's subtree offers, in a period, newest
+/// first (the dashboard's 本年完成课程): each member once per course, when
+/// they checked in at a session or had watched every lesson.
+#[utoipa::path(get, path = "/api/v1/completions", operation_id = "list_completions", tag = "academy",
+    params(ops::delivered::DeliveredQuery),
+    responses((status = 200, description = "one page of the completions", body = Page<super::store::delivered::Completion>), ReadErrors))]
+async fn list_completions(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<ops::delivered::DeliveredQuery>,
+) -> AppResult<Json<Page<super::store::delivered::Completion>>> {
+    Ok(Json(ops::delivered::completions(&s, &c, &q).await?.1))
 }

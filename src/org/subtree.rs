@@ -34,15 +34,16 @@ const FIGURES: [&str; 14] = [
 
 /// The columns of `org_subtree_months` that are sums over organisations
 /// (joins by the member's union, points by the union that wrote them,
-/// sessions and check-ins by the session's union, cadre points by the
-/// cadre's); transfers are not — whether one crossed an edge depends on
-/// both its ends.
-const MONTHLY: [&str; 6] = [
+/// sessions and check-ins by the session's union, completions by the
+/// course's, cadre points by the cadre's); transfers are not — whether one
+/// crossed an edge depends on both its ends.
+const MONTHLY: [&str; 7] = [
     "joined",
     "points_earned",
     "points_redeemed",
     "sessions",
     "checkins",
+    "completions",
     "cadre_points",
 ];
 
@@ -111,11 +112,42 @@ pub async fn moved(
     .bind(new_parent)
     .execute(&mut **tx)
     .await?;
-    let month = match backend {
-        Backend::Sqlite => "strftime('%Y-%m', t.at / 1000 + 28800, 'unixepoch')",
-        Backend::Postgres => "month_of_ms(t.at)",
+    let (month, year) = match backend {
+        Backend::Sqlite => (
+            "strftime('%Y-%m', t.at / 1000 + 28800, 'unixepoch')",
+            "strftime('%Y', s.starts_at / 1000 + 28800, 'unixepoch')",
+        ),
+        Backend::Postgres => (
+            "month_of_ms(t.at)",
+            "substr(month_of_ms(s.starts_at), 1, 4)",
+        ),
     };
     for union in left.iter().chain(joined) {
+        // The people its sessions reached (0023): a set, not a sum, so read again.
+        sqlx::query("DELETE FROM org_subtree_reach WHERE org_id = $1")
+            .bind(*union)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO org_subtree_reach (org_id, year, member_id) \
+             SELECT DISTINCT a.ancestor_id, {year}, e.member_id \
+             FROM enrolments e JOIN course_sessions s ON s.id = e.target_id JOIN org_ancestors a ON a.org_id = s.org_id \
+             WHERE a.ancestor_id = $1 AND e.kind = 'course_session' AND e.state = 'attended'"
+        ))
+        .bind(*union)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DELETE FROM org_subtree_years WHERE org_id = $1")
+            .bind(*union)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO org_subtree_years (org_id, year, reached) \
+             SELECT org_id, year, COUNT(*) FROM org_subtree_reach WHERE org_id = $1 GROUP BY org_id, year",
+        )
+        .bind(*union)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query(
             "UPDATE org_subtree_months SET transferred_in = 0, transferred_out = 0 WHERE org_id = $1",
         )
@@ -201,6 +233,21 @@ pub async fn totals(db: &Db, scopes: &[Scope], columns: &[&str]) -> AppResult<Ve
         format!("SELECT org_id, {selected} FROM org_subtree_figures WHERE org_id IN ({roots})")
     })
     .await
+}
+
+/// How many different members the sessions of each scope's subtree reached
+/// in `year` (`org_subtree_years`, 0023). A scope of several subtrees sums
+/// theirs: a person trained in two of them counts twice there.
+pub async fn reached(db: &Db, scopes: &[Scope], year: &str) -> AppResult<Vec<i64>> {
+    let n = per_subtree(db, scopes, 1, |sql, roots| {
+        let y = sql.text(year);
+        format!(
+            "SELECT org_id, CAST(reached AS BIGINT) FROM org_subtree_years \
+             WHERE org_id IN ({roots}) AND year = {y}"
+        )
+    })
+    .await?;
+    Ok(n.into_iter().map(|v| v[0]).collect())
 }
 
 /// Columns of the kept monthly figures (`org_subtree_months`) summed over the

@@ -284,6 +284,31 @@ async fn check_in_by_the_enrolled_in_the_window_and_completion_pays_once() {
         .all(|i| i["member_id"].as_i64() == Some(ms[0]) && i["course_title"] == "数控车床操作"));
     let (_, l) = app.get(&staff, sessions["list"].as_str().unwrap()).await;
     assert_eq!(l["total"], sessions["value"], "{l}");
+    // Two check-ins by one worker at two sessions of one course: one person
+    // reached, one completion (the course is completed once).
+    let (reached, completions) = (figure("academy.reached"), figure("academy.completions"));
+    assert_eq!(reached["value"].as_i64(), Some(1), "{reached}");
+    assert_eq!(completions["value"].as_i64(), Some(1), "{completions}");
+    let (s, l) = app.get(&staff, reached["list"].as_str().unwrap()).await;
+    assert_eq!((s, l["total"].as_i64()), (StatusCode::OK, Some(1)), "{l}");
+    assert_eq!(
+        (
+            l["items"][0]["member_id"].as_i64(),
+            l["items"][0]["checkins"].as_i64()
+        ),
+        (Some(ms[0]), Some(2)),
+        "{l}"
+    );
+    let (s, l) = app.get(&staff, completions["list"].as_str().unwrap()).await;
+    assert_eq!((s, l["total"].as_i64()), (StatusCode::OK, Some(1)), "{l}");
+    assert_eq!(
+        (
+            l["items"][0]["course_title"].as_str(),
+            l["items"][0]["via"].as_str()
+        ),
+        (Some("数控车床操作"), Some("session")),
+        "{l}"
+    );
     // A worker does not read the unions' lists.
     let (s, _) = act(
         &app,
@@ -364,6 +389,41 @@ async fn check_in_by_the_enrolled_in_the_window_and_completion_pays_once() {
         StatusCode::FORBIDDEN,
         "members see their own, staff see all"
     );
+    // 一舟 moves (with its sessions) to 湖州: the people its sessions reached
+    // leave 姜山 and 鄞州 and join 湖州, still counted once.
+    let root = app.login("admin").await;
+    let (town, huzhou) = (app.org_id("ZJ-NB-YZ-JS").await, app.org_id("ZJ-HZ").await);
+    let reached_at = |org: i64| {
+        let (app, root) = (&app, root.clone());
+        async move {
+            let (_, d) = app
+                .get(&root, &format!("/api/v1/dashboard?org_id={org}"))
+                .await;
+            d["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|g| g["figures"].as_array().unwrap().clone())
+                .find(|f| f["key"] == "academy.reached")
+                .unwrap()["value"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (town_before, huzhou_before) = (reached_at(town).await, reached_at(huzhou).await);
+    let (s, moved) = app
+        .patch(
+            &root,
+            &format!("/api/v1/orgs/{yizhou}"),
+            json!({"parent_id": huzhou}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (reached_at(town).await, reached_at(huzhou).await),
+        (town_before - 1, huzhou_before + 1)
+    );
+    assert_eq!(app.member_counts_off().await, 0);
 }
 
 #[tokio::test]
@@ -836,6 +896,24 @@ async fn watch_time_cannot_run_faster_than_the_video() {
     );
     let again = report(&honest, 3000).await;
     assert_eq!(again["points_awarded"], 0, "completion pays once");
+    // The completion is recorded once, online, for the dashboard's list; the
+    // script's jump is not one.
+    let yizhou = app.org_id("JS-YIZHOU").await;
+    let (_, done) = app
+        .get(&staff, &format!("/api/v1/completions?org_id={yizhou}"))
+        .await;
+    let mine: Vec<&Value> = done["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["course_id"].as_i64() == Some(cid) || k["course_id"].as_i64() == Some(cid2))
+        .collect();
+    assert_eq!(mine.len(), 1, "{done}");
+    assert_eq!(
+        (mine[0]["member_id"].as_i64(), mine[0]["via"].as_str()),
+        (Some(ms[1]), Some("online"))
+    );
+    assert_eq!(app.member_counts_off().await, 0);
     let (_, list) = act(
         &app,
         &honest,

@@ -419,6 +419,8 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
     for (path, heading, column) in [
         ("/academy/delivered", "的培训场次", "签到人数"),
         ("/academy/attendance", "的培训签到", "举办单位"),
+        ("/academy/trainees", "的参训人员", "签到次数"),
+        ("/academy/completions", "的课程完成情况", "完成方式"),
     ] {
         let p = b
             .page(&format!(

@@ -200,6 +200,8 @@ fn aim(method: &str, path: &str) -> Option<Aim> {
         ("get", "/api/v1/transfers") => q("org_id", |x| x.org),
         ("get", "/api/v1/sessions") => q("org_id", |x| x.org),
         ("get", "/api/v1/attendances") => q("org_id", |x| x.org),
+        ("get", "/api/v1/trainees") => q("org_id", |x| x.org),
+        ("get", "/api/v1/completions") => q("org_id", |x| x.org),
         ("get", "/api/v1/points/ledger") => q("org_id", |x| x.org),
         ("get", "/api/v1/points/holdings") => q("org_id", |x| x.org),
         ("get", "/api/v1/dashboard/report.xlsx") => q("org_id", |x| x.org),

@@ -308,12 +308,40 @@ impl TestApp {
         );
         let kept_sizes =
             "SELECT org_id, orgs, enterprises, courses, cadres_in_office FROM org_subtree_figures";
+        let completions = format!(
+            "SELECT o.id, {}, COUNT(*) FROM course_completions k JOIN courses c ON c.id = k.course_id \
+             JOIN orgs w ON w.id = c.org_id JOIN orgs o ON {} GROUP BY o.id, 2",
+            month_of("k.completed_at"),
+            under("w", "o")
+        );
+        let kept_completions =
+            "SELECT org_id, month, completions FROM org_subtree_months WHERE completions <> 0";
+        let session_year = match self.state.db.backend {
+            gongjiang::db::Backend::Sqlite => {
+                "strftime('%Y', s.starts_at / 1000 + 28800, 'unixepoch')".to_string()
+            }
+            gongjiang::db::Backend::Postgres => "substr(month_of_ms(s.starts_at), 1, 4)".into(),
+        };
+        let attended = format!(
+            "FROM enrolments e JOIN course_sessions s ON s.id = e.target_id JOIN orgs w ON w.id = s.org_id \
+             JOIN orgs o ON {} WHERE e.kind = 'course_session' AND e.state = 'attended'",
+            under("w", "o")
+        );
+        let reach = format!("SELECT DISTINCT o.id, {session_year}, e.member_id {attended}");
+        let kept_reach = "SELECT org_id, year, member_id FROM org_subtree_reach";
+        let reached = format!(
+            "SELECT o.id, {session_year}, COUNT(DISTINCT e.member_id) {attended} GROUP BY o.id, 2"
+        );
+        let kept_reached = "SELECT org_id, year, reached FROM org_subtree_years WHERE reached <> 0";
         let mut off = 0;
         for (a, b) in [
             (recount.as_str(), kept.as_str()),
             (months.as_str(), kept_months),
             (ancestors.as_str(), kept_ancestors),
             (sizes.as_str(), kept_sizes),
+            (completions.as_str(), kept_completions),
+            (reach.as_str(), kept_reach),
+            (reached.as_str(), kept_reached),
         ] {
             for (x, y) in [(a, b), (b, a)] {
                 let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM ({x} EXCEPT {y}) d"))
@@ -324,7 +352,17 @@ impl TestApp {
                 off += n;
             }
         }
-        off
+        // Every check-in completed its course (recorded once per member and course).
+        let unrecorded: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT s.course_id, e.member_id FROM enrolments e \
+             JOIN course_sessions s ON s.id = e.target_id WHERE e.kind = 'course_session' AND e.state = 'attended' \
+             EXCEPT SELECT course_id, member_id FROM course_completions) d",
+        )
+        .fetch_one(&self.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
+        off + unrecorded
     }
 
     pub async fn enterprise_of(&self, code: &str) -> i64 {

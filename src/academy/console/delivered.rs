@@ -1,5 +1,6 @@
-//! The pages behind the dashboard's 本年培训场次 and 本年培训人次: a
-//! subtree's sessions in a period, and who checked in at them.
+//! The pages behind the dashboard's 本年培训场次, 本年培训人次, 本年参训人数
+//! and 本年完成课程: a subtree's sessions in a period, who checked in at
+//! them, the people that was, and who completed the subtree's courses.
 
 use crate::academy::ops::delivered::{self, DeliveredQuery};
 use crate::auth::PageCaller;
@@ -18,6 +19,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/academy/delivered", get(sessions_page))
         .route("/academy/attendance", get(attendance_page))
+        .route("/academy/trainees", get(trainees_page))
+        .route("/academy/completions", get(completions_page))
 }
 
 /// The pages' query as typed in an address bar: text, read as the API's.
@@ -148,6 +151,97 @@ async fn attendance_page(
             })
             .collect(),
         pager: typed.pager("/academy/attendance", org.id, page.page, pages),
+    };
+    Ok(render_with(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "academy/trainees.html")]
+struct TraineesPage {
+    nav: Option<Nav>,
+    title: String,
+    total: i64,
+    /// (member id, name, their union, check-ins, last session)
+    items: Vec<(i64, String, String, i64, String)>,
+    pager: crate::web::Pager,
+}
+
+async fn trainees_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(typed): Query<Typed>,
+) -> PageResult {
+    let (org, page) = delivered::trainees(&s, &c, &typed.query())
+        .await
+        .or_page(&c)?;
+    let pages = (page.total + page.per_page - 1) / page.per_page.max(1);
+    let view = TraineesPage {
+        nav: Some(Nav::new(&c, "academy")),
+        title: format!("{}{}的参训人员", org.name, typed.span()),
+        total: page.total,
+        items: page
+            .items
+            .into_iter()
+            .map(|x| {
+                (
+                    x.member_id,
+                    x.member_name,
+                    x.org_name,
+                    x.checkins,
+                    format_ms(x.last_starts_at),
+                )
+            })
+            .collect(),
+        pager: typed.pager("/academy/trainees", org.id, page.page, pages),
+    };
+    Ok(render_with(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "academy/completions.html")]
+struct CompletionsPage {
+    nav: Option<Nav>,
+    title: String,
+    total: i64,
+    /// (member id, name, course id, course, union, completed, how)
+    items: Vec<(i64, String, i64, String, String, String, &'static str)>,
+    pager: crate::web::Pager,
+}
+
+async fn completions_page(
+    State(s): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(typed): Query<Typed>,
+) -> PageResult {
+    let (org, page) = delivered::completions(&s, &c, &typed.query())
+        .await
+        .or_page(&c)?;
+    let pages = (page.total + page.per_page - 1) / page.per_page.max(1);
+    let view = CompletionsPage {
+        nav: Some(Nav::new(&c, "academy")),
+        title: format!("{}{}的课程完成情况", org.name, typed.span()),
+        total: page.total,
+        items: page
+            .items
+            .into_iter()
+            .map(|x| {
+                let how = if x.via == "session" {
+                    "现场签到"
+                } else {
+                    "线上学完"
+                };
+                (
+                    x.member_id,
+                    x.member_name,
+                    x.course_id,
+                    x.course_title,
+                    x.org_name,
+                    format_ms(x.completed_at),
+                    how,
+                )
+            })
+            .collect(),
+        pager: typed.pager("/academy/completions", org.id, page.page, pages),
     };
     Ok(render_with(StatusCode::OK, &view))
 }

@@ -1,7 +1,9 @@
-//! The sessions a subtree's unions held in a period and who checked in:
-//! the lists behind the dashboard's 培训场次 and 签到人次.
+//! The sessions a subtree's unions held in a period, who checked in, the
+//! people that reached, and who completed the subtree's courses: the lists
+//! behind the dashboard's 本年培训场次, 本年培训人次, 本年参训人数 and
+//! 本年完成课程.
 
-use crate::academy::store::delivered::{self, Attendance, DeliveredSession};
+use crate::academy::store::delivered::{self, Attendance, Completion, DeliveredSession, Trainee};
 use crate::auth::{checks, Caller};
 use crate::db::Paging;
 use crate::org::store::Org;
@@ -56,7 +58,30 @@ pub async fn attendance(
     Ok((org, Page::of(items, total, paging)))
 }
 
-/// This year's sessions and check-ins of each subtree, for the dashboard.
+pub async fn trainees(
+    s: &AppState,
+    c: &Caller,
+    q: &DeliveredQuery,
+) -> AppResult<(Org, Page<Trainee>)> {
+    let (org, scope, span) = read(s, c, q).await?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = delivered::trainees(&s.db, &scope, span, paging).await?;
+    Ok((org, Page::of(items, total, paging)))
+}
+
+pub async fn completions(
+    s: &AppState,
+    c: &Caller,
+    q: &DeliveredQuery,
+) -> AppResult<(Org, Page<Completion>)> {
+    let (org, scope, span) = read(s, c, q).await?;
+    let paging = Paging::new(q.page, q.per_page);
+    let (items, total) = delivered::completions(&s.db, &scope, span, paging).await?;
+    Ok((org, Page::of(items, total, paging)))
+}
+
+/// This year's sessions, check-ins, people reached and completions of each
+/// subtree, for the dashboard.
 pub async fn figures(
     s: &AppState,
     subtrees: &[Subtree],
@@ -64,12 +89,14 @@ pub async fn figures(
 ) -> AppResult<Vec<Vec<Figure>>> {
     let year = period.year_start.get(..4).unwrap_or_default();
     let (first, last) = (format!("{year}-01"), format!("{year}-12"));
-    let counts =
-        delivered::counts(&s.db, &crate::program::scopes_of(subtrees), (&first, &last)).await?;
+    let scopes = crate::program::scopes_of(subtrees);
+    let counts = delivered::counts(&s.db, &scopes, (&first, &last)).await?;
+    let reached = crate::org::subtree::reached(&s.db, &scopes, year).await?;
     Ok(subtrees
         .iter()
         .zip(counts)
-        .map(|(t, (sessions, checkins))| {
+        .zip(reached)
+        .map(|((t, [sessions, checkins, completions]), reached)| {
             let span = format!(
                 "org_id={}&from={}&to={}",
                 t.org_id, period.year_start, period.year_end
@@ -91,6 +118,22 @@ pub async fn figures(
                     &format!("/attendances?{span}"),
                 )
                 .with_page(format!("/academy/attendance?{span}")),
+                Figure::counting(
+                    "academy.reached",
+                    "本年参训人数",
+                    "人",
+                    reached,
+                    &format!("/trainees?{span}"),
+                )
+                .with_page(format!("/academy/trainees?{span}")),
+                Figure::counting(
+                    "academy.completions",
+                    "本年完成课程",
+                    "人次",
+                    completions,
+                    &format!("/completions?{span}"),
+                )
+                .with_page(format!("/academy/completions?{span}")),
             ]
         })
         .collect())

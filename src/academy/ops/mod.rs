@@ -247,6 +247,7 @@ pub async fn checkin_for(s: &AppState, c: &Caller, id: i64, token: &str) -> AppR
     // Attending and what it pays commit together, or not at all.
     let mut tx = s.db.begin().await?;
     let first = crate::enrolment::store::attend(&mut tx, &actor, SESSION, id, m.id).await?;
+    store::record_completion(&mut *tx, course.id, m.id, store::CompletedVia::Session).await?;
     let points = crate::points::store::pay_rule_in(
         &mut tx,
         &actor,
@@ -318,6 +319,7 @@ pub async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> AppResul
     let (mut points, mut course_points) = (0, 0);
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
+        store::record_completion(&s.db.pool, course.id, m.id, store::CompletedVia::Online).await?;
         let event = format!("course:{}", course.id);
         points = crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, COURSE_COMPLETED, &event)
             .await?;

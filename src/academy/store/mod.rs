@@ -514,6 +514,38 @@ pub async fn report_progress(
     Ok(next)
 }
 
+/// How a member completed a course: at a session or online.
+#[derive(Debug, Clone, Copy)]
+pub enum CompletedVia {
+    Session,
+    Online,
+}
+
+/// Records that the member completed the course, once: the first time
+/// counts (the dashboard's completions, migration 0023), later ones do not.
+pub async fn record_completion<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    course_id: i64,
+    member_id: i64,
+    via: CompletedVia,
+) -> Result<(), sqlx::Error> {
+    let via = match via {
+        CompletedVia::Session => "session",
+        CompletedVia::Online => "online",
+    };
+    sqlx::query(
+        "INSERT INTO course_completions (course_id, member_id, completed_at, via) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (course_id, member_id) DO NOTHING",
+    )
+    .bind(course_id)
+    .bind(member_id)
+    .bind(now_ms())
+    .bind(via)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Every lesson of the course watched to the course's percentage.
 pub async fn watched_all(db: &Db, course_id: i64, member_id: i64) -> AppResult<bool> {
     let percent: i64 = sqlx::query("SELECT watch_percent FROM courses WHERE id = $1")
