@@ -69,6 +69,20 @@ pub struct Trend {
     pub estimated: Vec<bool>,
 }
 
+impl Trend {
+    /// A figure counted month by month from what the triggers keep (exact,
+    /// never estimated).
+    pub fn kept(key: &str, label: &str, unit: &str, values: Vec<i64>) -> Trend {
+        Trend {
+            key: key.to_string(),
+            label: label.to_string(),
+            unit: unit.to_string(),
+            estimated: vec![false; values.len()],
+            values: values.into_iter().map(Some).collect(),
+        }
+    }
+}
+
 /// Figures for each subtree: one `Vec<Figure>` per `Subtree`, in order.
 pub type FiguresFn =
     for<'a> fn(

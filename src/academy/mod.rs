@@ -27,7 +27,7 @@ pub const PROGRAM: Program = Program {
         order: 30,
         group: "培训",
         compute: |s, t, p| Box::pin(ops::figures(s, t, p)),
-        trends: None,
+        trends: Some(|s, t, m| Box::pin(ops::delivered::trends(s, t, m))),
     }],
     home_cards: &[HomeCard {
         order: 20,

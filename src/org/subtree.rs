@@ -250,6 +250,51 @@ pub async fn reached(db: &Db, scopes: &[Scope], year: &str) -> AppResult<Vec<i64
     Ok(n.into_iter().map(|v| v[0]).collect())
 }
 
+/// Columns of the kept monthly figures of one scope's subtree, month by month:
+/// for each column, a value per month of `months` (`YYYY-MM`; 0 where nothing
+/// happened). The trend charts draw them.
+pub async fn by_month(
+    db: &Db,
+    scope: &Scope,
+    columns: &[&str],
+    months: &[String],
+) -> AppResult<Vec<Vec<i64>>> {
+    debug_assert!(columns.iter().all(|c| MONTHLY.contains(c)));
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(vec![vec![]; columns.len()]);
+    };
+    let roots = scope.subtree_roots();
+    let mut values = vec![vec![0; months.len()]; columns.len()];
+    if roots.is_empty() {
+        return Ok(values);
+    }
+    let mut sql = Sql::new("");
+    let listed = roots
+        .iter()
+        .map(|id| sql.int(*id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (a, b) = (sql.text(first), sql.text(last));
+    let selected = columns
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sql.push(&format!(
+        "SELECT month, {selected} FROM org_subtree_months \
+         WHERE org_id IN ({listed}) AND month >= {a} AND month <= {b} GROUP BY month"
+    ));
+    for r in sql.fetch_all(&db.pool).await? {
+        let month: String = r.try_get(0)?;
+        if let Some(i) = months.iter().position(|m| *m == month) {
+            for (c, column) in values.iter_mut().enumerate() {
+                column[i] = r.try_get(c + 1)?;
+            }
+        }
+    }
+    Ok(values)
+}
+
 /// Columns of the kept monthly figures (`org_subtree_months`) summed over the
 /// months `first..=last` (`YYYY-MM`), per scope.
 pub async fn months(

@@ -114,3 +114,20 @@ pub async fn compute(
         })
         .collect())
 }
+
+/// Points paid out and redeemed month by month, for the trend charts.
+pub async fn trends(
+    s: &AppState,
+    subtree: &Subtree,
+    months: &[String],
+) -> AppResult<Vec<crate::program::Trend>> {
+    let columns = ["points_earned", "points_redeemed"];
+    let mut v = crate::org::subtree::by_month(&s.db, &subtree.scope, &columns, months)
+        .await?
+        .into_iter();
+    let mut next = || v.next().unwrap_or_default();
+    Ok(vec![
+        crate::program::Trend::kept("points.earned", "每月发放积分", "分", next()),
+        crate::program::Trend::kept("points.redeemed", "每月兑换积分", "分", next()),
+    ])
+}

@@ -21,7 +21,7 @@ pub const PROGRAM: Program = Program {
         order: 40,
         group: "积分",
         compute: |s, t, p| Box::pin(figures::compute(s, t, p)),
-        trends: None,
+        trends: Some(|s, t, m| Box::pin(figures::trends(s, t, m))),
     }],
     home_cards: &[HomeCard {
         order: 10,

@@ -434,6 +434,17 @@ async fn the_page_shows_figures_a_chart_and_the_children_in_chinese() {
     }
 }
 
+/// The trend of `key` on a dashboard.
+fn line_of(d: &Value, key: &str) -> Value {
+    d["trends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap_or_else(|| panic!("no trend {key}: {d}"))
+        .clone()
+}
+
 fn target<'a>(d: &'a Value, key: &str) -> &'a Value {
     d["targets"]
         .as_array()
@@ -680,20 +691,52 @@ async fn trends_are_kept_month_by_month_and_back_filled_from_join_dates() {
     let (_, d) = app
         .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=6"))
         .await;
-    let line = |key: &str| {
-        d["trends"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["key"] == key)
-            .unwrap_or_else(|| panic!("no trend {key}: {d}"))
-            .clone()
-    };
+    let line = |key: &str| line_of(&d, key);
     let roll = line("members.on_roll");
     assert_eq!(
         roll["values"][5].as_i64(),
         Some(value(&d, "members.on_roll"))
     );
+    // Flows are drawn month by month from what the triggers keep: this
+    // month's points paid out are what the ledger adds up for this month.
+    let grantee = app.member_of("JS-YIZHOU").await;
+    let (s, g) = app
+        .post(
+            &root,
+            "/api/v1/points/entries",
+            json!({"member_id": grantee, "amount": 7, "reason": "技能比武"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let (_, d) = app
+        .get(&root, &format!("/api/v1/dashboard?org_id={town}&months=6"))
+        .await;
+    let period = gongjiang::program::Period::of(&format!("{this_month}-01"));
+    let (_, ledger) = app
+        .get(
+            &root,
+            &format!(
+                "/api/v1/points/ledger?org_id={town}&flow=earned&from={}&to={}",
+                period.month_start, period.month_end
+            ),
+        )
+        .await;
+    let earned = line_of(&d, "points.earned");
+    assert!(ledger["sum"].as_i64().unwrap() >= 7, "{ledger}");
+    assert_eq!(earned["values"][5], ledger["sum"], "{earned}");
+    assert_eq!(earned["estimated"][5], false);
+    for key in [
+        "academy.sessions",
+        "academy.attendance",
+        "academy.completions",
+        "points.redeemed",
+    ] {
+        assert_eq!(
+            line_of(&d, key)["values"].as_array().unwrap().len(),
+            6,
+            "{key}"
+        );
+    }
     assert_eq!(roll["estimated"][5], false);
     assert_eq!(roll["estimated"][4], true, "last month is back-filled");
     // The month before the newcomer joined counts one fewer than the month it joined.

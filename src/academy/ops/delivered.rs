@@ -138,3 +138,21 @@ pub async fn figures(
         })
         .collect())
 }
+
+/// Sessions, check-ins and completions month by month, for the trend charts.
+pub async fn trends(
+    s: &AppState,
+    subtree: &Subtree,
+    months: &[String],
+) -> AppResult<Vec<crate::program::Trend>> {
+    let columns = ["sessions", "checkins", "completions"];
+    let mut v = crate::org::subtree::by_month(&s.db, &subtree.scope, &columns, months)
+        .await?
+        .into_iter();
+    let mut next = || v.next().unwrap_or_default();
+    Ok(vec![
+        crate::program::Trend::kept("academy.sessions", "每月培训场次", "场", next()),
+        crate::program::Trend::kept("academy.attendance", "每月培训人次", "人次", next()),
+        crate::program::Trend::kept("academy.completions", "每月完成课程", "人次", next()),
+    ])
+}
