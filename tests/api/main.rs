@@ -23,6 +23,7 @@ mod replays;
 mod roster_pages;
 mod scope;
 mod scope_programs;
+mod scoring;
 mod search;
 mod security;
 mod support;
