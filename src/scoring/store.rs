@@ -178,6 +178,31 @@ pub fn given_of(text: &str) -> Option<Given> {
     }
 }
 
+/// Hundredths of a mark in words for people: 8833 → "88.33", 4000 → "40".
+pub fn marks_text(c: Centi) -> String {
+    let text = format!("{}.{:02}", c / 100, (c % 100).abs());
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A mark in words for the audit log and the pages: 达标, 未达标, 扣分项
+/// 1、3 (numbered from 1), 2 分.
+pub fn given_words(given: &Given) -> String {
+    match given {
+        Given::Met(true) => "达标".into(),
+        Given::Met(false) => "未达标".into(),
+        Given::Faults(found) if found.is_empty() => "无扣分".into(),
+        Given::Faults(found) => format!(
+            "扣分项 {}",
+            found
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        Given::Mark(m) => format!("{m} 分"),
+    }
+}
+
 /// A rubric version as kept.
 #[derive(Debug, Clone)]
 pub struct StoredRubric {
@@ -232,7 +257,7 @@ pub async fn add_rubric(
     .try_get(0)?;
     let ev = Event::new("scoring.rubric", "scoring_rubric", id)
         .org(org_id)
-        .detail(json!({"name": name, "version": version, "full_marks": rubric.full_marks()}));
+        .detail(json!({"name": name, "version": version, "full_marks": marks_text(rubric.full_marks())}));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(StoredRubric {
@@ -309,7 +334,7 @@ pub async fn open_board(
     let id = id.ok_or_else(|| AppError::conflict(None, "这一参评对象已经在评审中"))?;
     let ev = Event::new("scoring.open", "scoring_board", id)
         .org(org_id)
-        .detail(json!({"program": program, "entry": entry_ref, "rubric": rubric_id}));
+        .detail(json!({"rubric": rubric_id}));
     audit::append(tx, actor, ev).await?;
     Ok(id)
 }
@@ -478,7 +503,7 @@ pub async fn enter(
         .sheets
         .get(&reviewer_id)
         .and_then(|s| s.marks.get(aspect))
-        .map(given_text);
+        .map(given_words);
     loaded
         .board
         .enter(&loaded.rubric.rubric, reviewer_id, aspect, given.clone())
@@ -498,7 +523,7 @@ pub async fn enter(
     let ev = Event::new("scoring.mark", "scoring_board", board_id)
         .org(loaded.org_id)
         .member(reviewer_id)
-        .detail(json!({"aspect": aspect, "given": text, "before": before}));
+        .detail(json!({"aspect": aspect, "given": given_words(&given), "before": before}));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(())
@@ -593,7 +618,7 @@ pub async fn close(
         .await?;
     let ev = Event::new("scoring.close", "scoring_board", board_id)
         .org(loaded.org_id)
-        .detail(json!({"total": outcome.total}));
+        .detail(json!({"total": marks_text(outcome.total)}));
     audit::append(&mut tx, actor, ev).await?;
     tx.commit().await?;
     Ok(outcome)
@@ -636,4 +661,37 @@ pub async fn standing(
             .collect(),
         full_marks: rubric.full_marks(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_stored_and_read_back_as_they_were_given() {
+        for g in [
+            Given::Met(true),
+            Given::Met(false),
+            Given::Faults(vec![]),
+            Given::Faults(vec![0, 2, 2]),
+            Given::Mark(0),
+            Given::Mark(3),
+        ] {
+            assert_eq!(given_of(&given_text(&g)), Some(g));
+        }
+        assert_eq!(given_of("faults:x"), None);
+        assert_eq!(given_of("mark:"), None);
+        assert_eq!(given_of("maybe"), None);
+    }
+
+    #[test]
+    fn marks_read_as_people_write_them() {
+        assert_eq!(marks_text(8833), "88.33");
+        assert_eq!(marks_text(4000), "40");
+        assert_eq!(marks_text(10_000), "100");
+        assert_eq!(marks_text(2550), "25.5");
+        assert_eq!(marks_text(5), "0.05");
+        assert_eq!(given_words(&Given::Faults(vec![0, 2])), "扣分项 1、3");
+        assert_eq!(given_words(&Given::Mark(2)), "2 分");
+    }
 }
