@@ -35,6 +35,55 @@ pub struct Program {
     pub home_cards: &'static [HomeCard],
     /// Its figures on the dashboard (issue 12).
     pub figures: &'static [FigureSource],
+    /// Its part of each member's growth record (成长档案, issue 13).
+    pub records: &'static [RecordSource],
+}
+
+/// A program's part of a member's growth record: what happened to the
+/// member in it, each with when and where. The member has been checked in
+/// the caller's scope before (`member::store::get`); a source reads that one
+/// member's rows and nothing else.
+pub struct RecordSource {
+    pub read: RecordFn,
+}
+
+pub type RecordFn =
+    for<'a> fn(
+        &'a AppState,
+        i64,
+    ) -> BoxFuture<'a, Result<Vec<RecordItem>, crate::web::error::AppError>>;
+
+/// Events each record source gives at most (its newest), so the work of one
+/// request is bounded however long a member's history.
+pub const RECORD_PER_SOURCE: i64 = 500;
+
+/// One event in a member's growth record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct RecordItem {
+    /// What happened, for clients: `joined`, `transferred`, `session_attended`,
+    /// `course_completed`, `points_earned` (programs added later add theirs).
+    pub kind: String,
+    /// When (epoch milliseconds).
+    pub at: i64,
+    /// What happened, in words.
+    pub title: String,
+    /// The union it happened at.
+    pub org_name: String,
+    /// The certificate the union signed for it, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<i64>,
+}
+
+impl RecordItem {
+    pub fn new(kind: &str, at: i64, title: String, org_name: String) -> RecordItem {
+        RecordItem {
+            kind: kind.to_string(),
+            at,
+            title,
+            org_name,
+            certificate_id: None,
+        }
+    }
 }
 
 /// A program's part of the dashboard: its figures for each of the subtrees
@@ -307,6 +356,7 @@ pub struct Registry {
     pub point_events: Vec<(&'static str, &'static str)>,
     pub home_cards: Vec<&'static HomeCard>,
     pub figures: Vec<&'static FigureSource>,
+    pub records: Vec<&'static RecordSource>,
 }
 
 static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();

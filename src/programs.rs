@@ -30,6 +30,7 @@ pub fn registry() -> crate::program::Registry {
             .iter()
             .flat_map(|p| p.point_events.iter().copied())
             .collect(),
+        records: PROGRAMS.iter().flat_map(|p| p.records.iter()).collect(),
         figures: {
             let mut sources: Vec<_> = PROGRAMS.iter().flat_map(|p| p.figures.iter()).collect();
             sources.sort_by_key(|f| f.order);

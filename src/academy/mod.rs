@@ -18,6 +18,9 @@ pub const SESSION: &str = "course_session";
 use crate::program::{DemoStep, HomeCard, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[crate::program::RecordSource {
+        read: |s, m| Box::pin(ops::delivered::record(s, m)),
+    }],
     name: "academy",
     point_events: &[
         (ops::COURSE_COMPLETED, "完成课程"),

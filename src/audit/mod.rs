@@ -25,6 +25,7 @@ pub use store::{append, append_all, append_now, Actor, Event};
 use crate::program::{Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "audit",
     point_events: &[],
     figures: &[],

@@ -24,6 +24,7 @@ use crate::program::{NavItem, Program, Show};
 
 /// Sign-in, one's own password, and accounts.
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "auth",
     point_events: &[],
     figures: &[],

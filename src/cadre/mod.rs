@@ -13,6 +13,7 @@ pub mod store;
 use crate::program::{DemoStep, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "cadre",
     point_events: &[],
     figures: &[crate::program::FigureSource {

@@ -15,6 +15,7 @@ pub mod store;
 use crate::program::{NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "dashboard",
     point_events: &[],
     figures: &[],

@@ -9,6 +9,7 @@ pub mod store;
 use crate::program::{NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "enterprise",
     point_events: &[],
     figures: &[crate::program::FigureSource {

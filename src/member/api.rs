@@ -17,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(show, update))
+        .routes(routes!(record))
         .routes(routes!(transfer))
         .routes(routes!(transfers))
         .routes(routes!(reveal))
@@ -57,6 +58,19 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Member>> {
     Ok(Json(ops::get(&s, &c, id).await?))
+}
+
+/// The member's growth record (成长档案): what every program has recorded of
+/// them, newest first — for staff who see the member and for the member themself.
+#[utoipa::path(get, path = "/api/v1/members/{id}/record", operation_id = "get_member_record", tag = "members",
+    params(("id" = i64, Path, description = "member id")),
+    responses((status = 200, description = "the record, newest first", body = super::record::Record), ReadErrors))]
+async fn record(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<super::record::Record>> {
+    Ok(Json(super::record::of(&s, &c, id).await?))
 }
 
 /// Registers a member (one person, one member: the ID number is the identity).

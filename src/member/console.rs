@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}", get(detail_page).post(update))
         .route("/members/{id}/transfer", post(transfer))
         .route("/members/{id}/reveal", post(reveal))
+        .route("/members/{id}/record", get(super::record::page))
+        .route("/m/record", get(super::record::phone_page))
 }
 
 #[derive(Deserialize, Default)]

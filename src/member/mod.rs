@@ -6,12 +6,16 @@ pub mod figures;
 pub mod lookups;
 pub mod months;
 pub mod ops;
+pub mod record;
 pub mod rules;
 pub mod store;
 
 use crate::program::{FigureSource, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[crate::program::RecordSource {
+        read: |s, m| Box::pin(record::roster_part(s, m)),
+    }],
     name: "member",
     point_events: &[],
     figures: &[FigureSource {
@@ -20,7 +24,10 @@ pub const PROGRAM: Program = Program {
         compute: |s, t, p| Box::pin(figures::compute(s, t, p)),
         trends: Some(|s, t, m| Box::pin(figures::trends(s, t, m))),
     }],
-    home_cards: &[],
+    home_cards: &[crate::program::HomeCard {
+        order: 90,
+        render: |s, m| Box::pin(record::home_card(s, m)),
+    }],
     api: api::router,
     pages: console::router,
     console_nav: &[

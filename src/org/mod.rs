@@ -12,6 +12,7 @@ use crate::program::{DemoStep, NavItem, Program, Show};
 /// The union tree, and the demo's foundation: the tree, its enterprises,
 /// members and demo accounts (every other program's demo stands on it).
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "org",
     point_events: &[],
     figures: &[crate::program::FigureSource {

@@ -131,3 +131,8 @@ pub async fn trends(
         crate::program::Trend::kept("points.redeemed", "每月兑换积分", "分", next()),
     ])
 }
+
+/// The points program's part of a member's growth record.
+pub async fn record(s: &AppState, member_id: i64) -> AppResult<Vec<crate::program::RecordItem>> {
+    figures::earned_record(&s.db, member_id, crate::program::RECORD_PER_SOURCE).await
+}

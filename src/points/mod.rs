@@ -15,6 +15,9 @@ pub mod store;
 use crate::program::{DemoStep, HomeCard, Job, NavItem, Program, Show};
 
 pub const PROGRAM: Program = Program {
+    records: &[crate::program::RecordSource {
+        read: |s, m| Box::pin(figures::record(s, m)),
+    }],
     name: "points",
     point_events: &[],
     figures: &[crate::program::FigureSource {

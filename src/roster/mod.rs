@@ -21,6 +21,7 @@ use crate::program::Program;
 
 /// Roster imports and exports (their pages sit beside the member list).
 pub const PROGRAM: Program = Program {
+    records: &[],
     name: "roster",
     point_events: &[],
     figures: &[],

@@ -18,6 +18,7 @@ mod pages;
 mod pii_at_rest;
 mod points;
 mod reach;
+mod record;
 mod registers;
 mod replays;
 mod roster_pages;

@@ -156,3 +156,9 @@ pub async fn trends(
         crate::program::Trend::kept("academy.completions", "每月完成课程", "人次", next()),
     ])
 }
+
+/// The academy's part of a member's growth record: sessions attended and
+/// courses completed.
+pub async fn record(s: &AppState, member_id: i64) -> AppResult<Vec<crate::program::RecordItem>> {
+    delivered::record(&s.db, member_id, crate::program::RECORD_PER_SOURCE).await
+}

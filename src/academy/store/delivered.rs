@@ -257,3 +257,59 @@ pub async fn counts(db: &Db, scopes: &[Scope], months: (&str, &str)) -> AppResul
             .await?;
     Ok(n.into_iter().map(|v| [v[0], v[1], v[2]]).collect())
 }
+
+/// One member's check-ins and completions, the newest `limit` of each, for
+/// their growth record.
+pub async fn record(
+    db: &Db,
+    member_id: i64,
+    limit: i64,
+) -> AppResult<Vec<crate::program::RecordItem>> {
+    use crate::program::RecordItem;
+    let mut items = vec![];
+    for r in sqlx::query(&format!(
+        "SELECT s.starts_at, c.title, o.name, s.centralised FROM {CHECKINS} \
+         WHERE {ATTENDED} AND e.member_id = $1 ORDER BY s.starts_at DESC LIMIT $2"
+    ))
+    .bind(member_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let (title, centralised): (String, i64) = (r.try_get(1)?, r.try_get(3)?);
+        let kind = if centralised != 0 {
+            "（集中学习培训）"
+        } else {
+            ""
+        };
+        items.push(RecordItem::new(
+            "session_attended",
+            r.try_get(0)?,
+            format!("参加培训《{title}》{kind}"),
+            r.try_get(2)?,
+        ));
+    }
+    for r in sqlx::query(&format!(
+        "SELECT k.completed_at, c.title, o.name, k.via FROM {COMPLETIONS} \
+         WHERE k.member_id = $1 ORDER BY k.completed_at DESC LIMIT $2"
+    ))
+    .bind(member_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        let (title, via): (String, String) = (r.try_get(1)?, r.try_get(3)?);
+        let how = if via == "online" {
+            "线上学完"
+        } else {
+            "现场培训"
+        };
+        items.push(RecordItem::new(
+            "course_completed",
+            r.try_get(0)?,
+            format!("完成课程《{title}》（{how}）"),
+            r.try_get(2)?,
+        ));
+    }
+    Ok(items)
+}

@@ -183,3 +183,31 @@ pub async fn holdings(
         .collect::<Result<_, _>>()?;
     Ok((items, total, sum))
 }
+
+/// The points one member earned (grants and rule payments, not refunds),
+/// the newest `limit`, for their growth record.
+pub async fn earned_record(
+    db: &Db,
+    member_id: i64,
+    limit: i64,
+) -> AppResult<Vec<crate::program::RecordItem>> {
+    let rows = sqlx::query(
+        "SELECT e.created_at, e.amount, e.reason, o.name FROM point_entries e JOIN orgs o ON o.id = e.org_id \
+         WHERE e.member_id = $1 AND e.amount > 0 AND e.source <> 'refund' ORDER BY e.id DESC LIMIT $2",
+    )
+    .bind(member_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let (amount, reason): (i64, String) = (r.try_get(1)?, r.try_get(2)?);
+            Ok(crate::program::RecordItem::new(
+                "points_earned",
+                r.try_get(0)?,
+                format!("获得 {amount} 积分：{reason}"),
+                r.try_get(3)?,
+            ))
+        })
+        .collect()
+}
