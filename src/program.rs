@@ -224,6 +224,11 @@ pub struct Figure {
     /// one bar chart (技能等级构成); they stay out of the table of children.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution: Option<String>,
+    /// Whether a union's figure is the sum of its children's and its own
+    /// part: not so for different people counted once (参训人数), whose
+    /// 本级 row cannot be had by subtraction.
+    #[serde(skip)]
+    pub additive: bool,
 }
 
 impl Figure {
@@ -239,6 +244,7 @@ impl Figure {
             page: path.to_string(),
             share_of: None,
             distribution: None,
+            additive: true,
         }
     }
 
@@ -253,6 +259,12 @@ impl Figure {
     /// Its console page, where that differs from the API list's path.
     pub fn with_page(mut self, page: String) -> Figure {
         self.page = page;
+        self
+    }
+
+    /// A count of different people, not a sum over the subtree.
+    pub fn not_additive(mut self) -> Figure {
+        self.additive = false;
         self
     }
 

@@ -529,8 +529,14 @@ fn table_rows(d: &Dashboard) -> Vec<Row> {
             href: String::new(),
             cells: own
                 .iter()
-                .map(|v| Cell {
-                    text: rules::grouped(*v),
+                .zip(&columns)
+                .map(|(v, f)| Cell {
+                    // Different people are counted once: no own part by subtraction.
+                    text: if f.additive {
+                        rules::grouped(*v)
+                    } else {
+                        "—".into()
+                    },
                     href: String::new(),
                 })
                 .collect(),

@@ -172,6 +172,11 @@ pub fn workbook(d: &Dashboard) -> Result<Vec<u8>, XlsxError> {
                     ws.write_string_with_format(row, col, "", &sum)?;
                     continue;
                 }
+                if !f.additive {
+                    // Different people counted once: no own part by subtraction.
+                    ws.write_string_with_format(row, col, "—", &sum)?;
+                    continue;
+                }
                 let children: i64 = d
                     .children
                     .iter()

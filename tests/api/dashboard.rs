@@ -641,6 +641,22 @@ async fn the_report_holds_the_dashboards_figures_row_by_row() {
     assert_eq!(total[col], Data::Float(value(&d, "members.on_roll") as f64));
     let own = &rows[rows.len() - 2];
     assert_eq!(own[0].to_string(), "本级");
+    // Different people counted once have no own part by subtraction: 本级 says "—".
+    let training = wb.worksheet_range("培训").unwrap();
+    let rows: Vec<Vec<Data>> = training.rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = rows[2].iter().map(|c| c.to_string()).collect();
+    let reached = header
+        .iter()
+        .position(|h| h.starts_with("本年参训人数"))
+        .unwrap_or_else(|| panic!("{header:?}"));
+    let sessions = header
+        .iter()
+        .position(|h| h.starts_with("本年培训场次"))
+        .unwrap();
+    let own = &rows[rows.len() - 2];
+    assert_eq!(own[0].to_string(), "本级");
+    assert_eq!(own[reached].to_string(), "—");
+    assert!(matches!(own[sessions], Data::Float(_)), "{own:?}");
     let skills = wb.worksheet_range("技能等级").unwrap();
     let last: Vec<Data> = skills.rows().next_back().unwrap().to_vec();
     assert_eq!(

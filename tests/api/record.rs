@@ -104,7 +104,10 @@ async fn a_members_record_holds_what_every_program_recorded_newest_first() {
     // The console's printable page says the same in words.
     let mut b = Browser::login(&app, "jiangshan", "gongjiang").await;
     let detail = b.page(&format!("/members/{worker}")).await.html;
-    assert!(detail.contains(&format!("/members/{worker}/record")), "{detail}");
+    assert!(
+        detail.contains(&format!("/members/{worker}/record")),
+        "{detail}"
+    );
     let page = b.page(&format!("/members/{worker}/record")).await.html;
     assert!(
         page.contains("的成长档案") && page.contains("焊工安全操作") && page.contains("打印"),

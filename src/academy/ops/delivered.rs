@@ -125,7 +125,8 @@ pub async fn figures(
                     reached,
                     &format!("/trainees?{span}"),
                 )
-                .with_page(format!("/academy/trainees?{span}")),
+                .with_page(format!("/academy/trainees?{span}"))
+                .not_additive(),
                 Figure::counting(
                     "academy.completions",
                     "本年完成课程",
