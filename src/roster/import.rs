@@ -292,6 +292,25 @@ fn insert_rows_per_statement(backend: Backend) -> usize {
     }
 }
 
+/// Rows an import adds before PostgreSQL's roster tables are vacuumed and
+/// analysed right after it (see `vacuum_after_import`).
+const VACUUM_AFTER_ROWS: i64 = 10_000;
+
+/// After a large import PostgreSQL has neither statistics for the new rows
+/// nor a visibility map that covers them until autovacuum gets there
+/// (minutes at a million rows, and then it competes with the searches):
+/// searches' index-only scans visit the heap meanwhile. Done at once here;
+/// the import has committed, so a failure is only logged.
+async fn vacuum_after_import(db: &Db) {
+    let tables = "members, org_member_counts, org_subtree_figures, org_subtree_months";
+    if let Err(e) = sqlx::raw_sql(&format!("VACUUM (ANALYZE) {tables}"))
+        .execute(&db.pool)
+        .await
+    {
+        tracing::warn!("VACUUM (ANALYZE) after an import failed: {e}");
+    }
+}
+
 /// The PostgreSQL setting that holds back the member insert triggers for the
 /// import's own transaction (migration 0022); the figures are added at once
 /// by `add_deferred_figures` before the commit.
@@ -709,6 +728,9 @@ async fn run_members(
             add_deferred_figures(&mut tx, &added_ids).await?;
         }
         tx.commit().await?;
+        if db.backend == Backend::Postgres && created >= VACUUM_AFTER_ROWS {
+            vacuum_after_import(db).await;
+        }
     } else {
         tx.rollback().await?;
         super::store::finish(&db.pool, keys.as_ref(), &outcome).await?;
