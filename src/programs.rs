@@ -15,6 +15,7 @@ pub static PROGRAMS: &[&Program] = &[
     &crate::points::PROGRAM,
     &crate::cadre::PROGRAM,
     &crate::dashboard::PROGRAM,
+    &crate::scoring::PROGRAM,
 ];
 
 /// The registry the parts below the assembly read (bars, audit labels).

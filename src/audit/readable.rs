@@ -204,6 +204,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("cadre_entry", "干部积分记录"),
     ("cadre_rule_item", "干部积分事项"),
     ("import", "导入"),
+    ("scoring_rubric", "评分标准"),
+    ("scoring_board", "评审"),
 ];
 
 /// A login as the log shows it: a phone (older entries kept phone logins,

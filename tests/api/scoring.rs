@@ -317,4 +317,16 @@ async fn a_board_is_marked_locked_and_closed_by_the_rules_and_every_step_is_kept
         ),
         (3, 10, 4, 1)
     );
+    // The log names them in words.
+    let labels = &gongjiang::program::registry().audit_labels;
+    for action in events.iter() {
+        assert!(
+            labels.iter().any(|(a, l)| a == action && !l.is_empty()),
+            "{action} has no name in the log"
+        );
+    }
+    assert_eq!(
+        gongjiang::audit::readable::entity_label("scoring_board"),
+        "评审"
+    );
 }
