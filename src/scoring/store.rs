@@ -313,7 +313,28 @@ pub async fn open_board(
     (program, entry_ref): (&'static str, i64),
     entrant: &Entrant,
 ) -> AppResult<i64> {
-    rubric(&mut **tx, rubric_id).await?;
+    // A union marks by its own rubrics or by those of a union above it.
+    let ends = sqlx::query(
+        "SELECT (SELECT o.path FROM scoring_rubrics r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1), \
+                (SELECT path FROM orgs WHERE id = $2)",
+    )
+    .bind(rubric_id)
+    .bind(org_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (rubric_path, board_path): (Option<String>, Option<String>) =
+        (ends.try_get(0)?, ends.try_get(1)?);
+    match (rubric_path, board_path) {
+        (Some(r), Some(b)) if b.starts_with(&r) => {}
+        (Some(_), Some(_)) => {
+            return Err(AppError::conflict(
+                Some("rubric_id"),
+                "只能使用本级或上级工会的评分标准",
+            ))
+        }
+        (None, _) => return Err(AppError::not_found("评分标准")),
+        (_, None) => return Err(AppError::not_found("组织")),
+    }
     let id: Option<i64> = sqlx::query(
         "INSERT INTO scoring_boards (rubric_id, org_id, program, entry_ref, member_id, entrant_org_id, enterprise_id, nominated_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (program, entry_ref) DO NOTHING RETURNING id",

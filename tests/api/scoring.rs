@@ -150,6 +150,14 @@ async fn a_board_is_marked_locked_and_closed_by_the_rules_and_every_step_is_kept
     let again = store::open_board(&mut tx, &actor, first.id, town, ("test", 1), &who).await;
     assert_eq!(again.unwrap_err().status(), StatusCode::CONFLICT);
     drop(tx);
+    // A union above marks by the town's rubric: refused (a rubric serves its union and below).
+    let district = app.org_id("ZJ-NB-YZ").await;
+    let mut tx = db.begin().await.unwrap();
+    let above = store::open_board(&mut tx, &actor, first.id, district, ("test", 2), &who).await;
+    assert_eq!(above.unwrap_err().status(), StatusCode::CONFLICT);
+    let missing = store::open_board(&mut tx, &actor, 999_999, town, ("test", 3), &who).await;
+    assert_eq!(missing.unwrap_err().status(), StatusCode::NOT_FOUND);
+    drop(tx);
 
     // Conflicts of interest: the entrant, a colleague of the same union.
     let colleague: i64 = sqlx::query("SELECT MAX(id) FROM members WHERE org_id = $1")

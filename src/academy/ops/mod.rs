@@ -319,10 +319,14 @@ pub async fn watch(s: &AppState, c: &Caller, id: i64, position: i64) -> AppResul
     let (mut points, mut course_points) = (0, 0);
     let done = store::watched_all(&s.db, course.id, m.id).await?;
     if done {
-        store::record_completion(&s.db.pool, course.id, m.id, store::CompletedVia::Online).await?;
         let event = format!("course:{}", course.id);
-        points = crate::points::store::pay_rule(&s.db, &Actor::of(c), &m, COURSE_COMPLETED, &event)
-            .await?;
+        // The completion and what it pays commit together, as at a check-in.
+        let mut tx = s.db.begin().await?;
+        store::record_completion(&mut *tx, course.id, m.id, store::CompletedVia::Online).await?;
+        points =
+            crate::points::store::pay_rule_in(&mut tx, &Actor::of(c), &m, COURSE_COMPLETED, &event)
+                .await?;
+        tx.commit().await?;
         course_points =
             crate::points::store::paid_by_rule(&s.db, COURSE_COMPLETED, m.id, &event).await?;
     }
